@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { App, Tags } from 'aws-cdk-lib';
+import { resolveStage } from '../lib/config/stages.ts';
+import { ApiStack } from '../lib/stacks/api-stack.ts';
+import { StatefulStack } from '../lib/stacks/stateful-stack.ts';
+
+const app = new App();
+const config = resolveStage(app.node.tryGetContext('stage'));
+const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+
+const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });
+const api = new ApiStack(app, `Nimbus-${config.stage}-Api`, { config, env, stateful });
+// The API functions read the tables and secrets created by the stateful stack.
+api.addStackDependency(stateful, 'functions are bound to its tables and secrets');
+
+Tags.of(app).add('project', 'nimbus');
+Tags.of(app).add('stage', config.stage);

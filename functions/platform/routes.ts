@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { defineRoute } from '#shared/http/route.ts';
+
+const check = z.object({
+  status: z.enum(['ok', 'fail']),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+
+export const healthLive = defineRoute({
+  id: 'platform.healthLive',
+  method: 'GET',
+  path: '/health',
+  handler: 'functions/platform/handlers/health-live.ts',
+  summary: 'Liveness: the function answers; checks no dependency',
+  tags: ['platform'],
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  cache: null,
+  responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } },
+});
+
+export const healthReady = defineRoute({
+  id: 'platform.healthReady',
+  method: 'GET',
+  path: '/health/ready',
+  handler: 'functions/platform/handlers/health-ready.ts',
+  summary: 'Readiness: DynamoDB and Redis answer within a short timeout',
+  tags: ['platform'],
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  cache: null,
+  needs: ['app:read', 'redis'],
+  responses: {
+    200: {
+      description: 'Every dependency answered',
+      schema: z.object({ status: z.literal('ok'), checks: z.record(z.string(), check) }),
+    },
+    503: { description: 'A dependency failed; the problem names it in `checks`' },
+  },
+});
+
+export const version = defineRoute({
+  id: 'platform.version',
+  method: 'GET',
+  path: '/version',
+  handler: 'functions/platform/handlers/version.ts',
+  summary: 'Version, commit, stage and build time of the deployed code',
+  tags: ['platform'],
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  cache: null,
+  responses: {
+    200: {
+      description: 'Build information',
+      schema: z.object({ name: z.string(), version: z.string(), commit: z.string(), stage: z.string(), buildTime: z.string() }),
+    },
+  },
+});
+
+export const openapi = defineRoute({
+  id: 'platform.openapi',
+  method: 'GET',
+  path: '/openapi.json',
+  handler: 'functions/platform/handlers/openapi.ts',
+  summary: 'The OpenAPI 3.1 document of this API, generated from the route table',
+  tags: ['platform'],
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  cache: null,
+  responses: { 200: { description: 'OpenAPI document', contentType: 'application/json' } },
+});
+
+export const platformRoutes = [healthLive, healthReady, version, openapi] as const;

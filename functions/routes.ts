@@ -1,0 +1,19 @@
+import { platformRoutes } from './platform/routes.ts';
+import type { RouteDef } from './shared/http/route.ts';
+
+/**
+ * The route table: every HTTP route of Nimbus. The CDK API stack, the OpenAPI document, the
+ * method-not-allowed fallback and the RBAC tests all read this list; nothing about a route is
+ * written twice.
+ */
+export const routes: readonly RouteDef[] = [...platformRoutes];
+
+const ids = new Set<string>();
+const keys = new Set<string>();
+for (const route of routes) {
+  const key = `${route.method} ${route.path}`;
+  if (ids.has(route.id)) throw new Error(`Duplicate route id ${route.id}`);
+  if (keys.has(key)) throw new Error(`Duplicate route ${key}`);
+  ids.add(route.id);
+  keys.add(key);
+}

@@ -1,0 +1,11 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { tracer } from '../observability.ts';
+
+export const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 }));
+
+/** Reads a secret's current string value. */
+export async function readSecretString(secretId: string, versionStage = 'AWSCURRENT'): Promise<string> {
+  const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: versionStage }));
+  if (out.SecretString === undefined) throw new Error(`Secret ${secretId} has no string value`);
+  return out.SecretString;
+}

@@ -1,0 +1,40 @@
+/**
+ * Security headers for a JSON API (no HTML is ever served, so the CSP forbids everything).
+ * Written out rather than taken from @middy/http-security-headers, whose defaults target HTML
+ * pages; see docs/decisions/0003-request-pipeline.md.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+export const CORS_EXPOSED_HEADERS = [
+  'x-correlation-id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'Retry-After',
+  'ETag',
+].join(', ');
+
+/** CORS response headers for a request origin, given the allowed list (`*` allows any). */
+export function corsHeaders(allowed: readonly string[], origin: string | undefined): Record<string, string> {
+  if (allowed.includes('*')) {
+    return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': CORS_EXPOSED_HEADERS };
+  }
+  if (origin !== undefined && allowed.includes(origin)) {
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': CORS_EXPOSED_HEADERS,
+      Vary: 'Origin',
+    };
+  }
+  return { Vary: 'Origin' };
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { intEnv, optionalEnv } from '../env.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { logger, metrics, tracer } from '../observability.ts';
+import { parseJsonBody } from './body.ts';
+import { SECURITY_HEADERS, corsHeaders } from './headers.ts';
+import { type Principal, hasPermission, principalFrom } from './principal.ts';
+import { problemResponse } from './problem.ts';
+import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
+import { validatePart } from './validate.ts';
+
+const CORS_ORIGINS = optionalEnv('NIMBUS_CORS_ORIGINS', '*').split(',');
+const MAX_BODY_BYTES = intEnv('NIMBUS_MAX_BODY_BYTES', 1_048_576);
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface HttpRequest<R extends RouteDef> {
+  readonly route: R;
+  readonly body: RouteBody<R>;
+  readonly query: RouteQuery<R>;
+  readonly params: RouteParams<R>;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly principal: Principal | null;
+  readonly correlationId: string;
+  readonly event: APIGatewayProxyEvent;
+}
+
+export interface HttpResult {
+  readonly status?: number;
+  /** Serialised as JSON unless `rawBody` is set. */
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type RouteImpl<R extends RouteDef> = (request: HttpRequest<R>) => Promise<HttpResult>;
+
+interface RequestState {
+  correlationId: string;
+  headers: Record<string, string>;
+}
+
+type NimbusContext = Context & { nimbus?: RequestState };
+
+function lowerCaseHeaders(raw: APIGatewayProxyEvent['headers'] | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/**
+ * Correlation id, error mapping, security headers and CORS in one middleware: it must see the
+ * final response whichever way the request ended, which middy's reverse onError order would not
+ * give two separate middlewares.
+ */
+function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
+  const decorate = (response: APIGatewayProxyResult, state: RequestState): void => {
+    response.headers = {
+      ...SECURITY_HEADERS,
+      ...corsHeaders(CORS_ORIGINS, state.headers.origin),
+      ...response.headers,
+      'x-correlation-id': state.correlationId,
+    };
+  };
+  return {
+    before: (request) => {
+      const headers = lowerCaseHeaders(request.event.headers);
+      const incoming = headers['x-correlation-id'];
+      const correlationId = incoming !== undefined && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
+      request.context.nimbus = { correlationId, headers };
+      logger.appendKeys({ correlation_id: correlationId });
+      tracer.putAnnotation('correlationId', correlationId);
+    },
+    after: (request) => {
+      if (request.response && request.context.nimbus) decorate(request.response, request.context.nimbus);
+    },
+    onError: (request) => {
+      const state = request.context.nimbus ?? { correlationId: randomUUID(), headers: {} };
+      const response = problemResponse(request.error, {
+        instance: request.event.path ?? '/',
+        correlationId: state.correlationId,
+      });
+      if (response.statusCode >= 500) {
+        logger.error('request failed', { error: request.error, path: request.event.path });
+        metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+      } else {
+        logger.debug('request rejected', { status: response.statusCode, reason: request.error?.message });
+      }
+      decorate(response, state);
+      request.response = response;
+    },
+  };
+}
+
+function toResult(result: HttpResult): APIGatewayProxyResult {
+  const isRaw = result.rawBody !== undefined;
+  const hasBody = isRaw || result.body !== undefined;
+  return {
+    statusCode: result.status ?? (hasBody ? 200 : 204),
+    headers: {
+      'Cache-Control': 'no-store',
+      ...(hasBody ? { 'Content-Type': result.contentType ?? 'application/json' } : {}),
+      ...result.headers,
+    },
+    body: isRaw ? (result.rawBody ?? '') : hasBody ? JSON.stringify(result.body) : '',
+  };
+}
+
+/**
+ * Wraps a route implementation in the shared pipeline: Tracer, Logger, Metrics, envelope
+ * (correlation id, problem+json, headers), then body parsing, validation and the permission check.
+ */
+export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
+  const core = async (event: APIGatewayProxyEvent, context: NimbusContext): Promise<APIGatewayProxyResult> => {
+    const state = context.nimbus as RequestState;
+    const principal = principalFrom(event);
+    if (route.auth === 'principal') {
+      if (principal === null) throw new UnauthorizedError();
+      if (route.permission !== null && !hasPermission(principal, route.permission)) throw new ForbiddenError();
+    }
+    const spec = route.request ?? {};
+    // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
+    const body = spec.body
+      ? validatePart(
+          spec.body,
+          parseJsonBody(event.body, event.isBase64Encoded, state.headers['content-type'], MAX_BODY_BYTES),
+          'body',
+        )
+      : undefined;
+    const request: HttpRequest<R> = {
+      route,
+      body: body as RouteBody<R>,
+      query: (spec.query
+        ? validatePart(spec.query, event.queryStringParameters ?? {}, 'query')
+        : undefined) as RouteQuery<R>,
+      params: (spec.params
+        ? validatePart(spec.params, event.pathParameters ?? {}, 'params')
+        : undefined) as RouteParams<R>,
+      headers: state.headers,
+      principal,
+      correlationId: state.correlationId,
+      event,
+    };
+    return toResult(await impl(request));
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(httpEnvelope())
+    .handler(core);
+}

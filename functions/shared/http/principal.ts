@@ -1,0 +1,40 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+/** The caller as the authorizer described it in the request context. */
+export interface Principal {
+  readonly id: string;
+  readonly kind: 'user' | 'api-key';
+  readonly roles: readonly string[];
+  readonly permissions: readonly string[];
+  readonly sessionId: string | null;
+  readonly orgId: string | null;
+}
+
+function list(value: unknown): string[] {
+  if (typeof value !== 'string' || value === '') return [];
+  return value.split(',').filter((item) => item !== '');
+}
+
+/**
+ * Reads the principal the Lambda authorizer put in the request context (context values are
+ * strings, so lists travel comma-separated). `null` when the route was not authorized.
+ */
+export function principalFrom(event: APIGatewayProxyEvent): Principal | null {
+  const ctx = event.requestContext?.authorizer;
+  const id = ctx?.principalId;
+  if (ctx === null || ctx === undefined || typeof id !== 'string' || id === '') return null;
+  return {
+    id,
+    kind: ctx.kind === 'api-key' ? 'api-key' : 'user',
+    roles: list(ctx.roles),
+    permissions: list(ctx.permissions),
+    sessionId: typeof ctx.sessionId === 'string' && ctx.sessionId !== '' ? ctx.sessionId : null,
+    orgId: typeof ctx.orgId === 'string' && ctx.orgId !== '' ? ctx.orgId : null,
+  };
+}
+
+/** `*` grants everything; `feature:*` grants every action of a feature. */
+export function hasPermission(principal: Principal, permission: string): boolean {
+  const feature = permission.split(':')[0];
+  return principal.permissions.some((held) => held === '*' || held === permission || held === `${feature}:*`);
+}

@@ -1,0 +1,51 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { HttpError } from '../errors.ts';
+
+export const PROBLEM_BASE = 'https://nimbus.dev/problems/';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemContext {
+  /** The request path, becomes `instance`. */
+  readonly instance: string;
+  readonly correlationId: string;
+}
+
+/** The RFC 9457 document for an error. A non-HttpError becomes a 500 that reveals nothing. */
+export function problemOf(error: unknown, ctx: ProblemContext): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  if (error instanceof HttpError) {
+    return {
+      status: error.status,
+      headers: { ...error.headers },
+      body: {
+        ...error.extensions,
+        type: `${PROBLEM_BASE}${error.type}`,
+        title: error.title,
+        status: error.status,
+        detail: error.detail ?? error.title,
+        instance: ctx.instance,
+        correlationId: ctx.correlationId,
+      },
+    };
+  }
+  return {
+    status: 500,
+    headers: {},
+    body: {
+      type: `${PROBLEM_BASE}internal`,
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred. Quote the correlation id when reporting it.',
+      instance: ctx.instance,
+      correlationId: ctx.correlationId,
+    },
+  };
+}
+
+export function problemResponse(error: unknown, ctx: ProblemContext): APIGatewayProxyResult {
+  const problem = problemOf(error, ctx);
+  return {
+    statusCode: problem.status,
+    headers: { ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify(problem.body),
+  };
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
+export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Everything that differs between stages lives here, typed and validated once. */
+export interface StageConfig {
+  readonly stage: Stage;
+  /** Powertools log level for every function. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** CloudWatch Logs retention in days (function logs and API access logs). */
+  readonly logRetentionDays: 1 | 3 | 7 | 14 | 30 | 60 | 90 | 180 | 365;
+  /** X-Ray sampling rate reported by Powertools Tracer; 0 disables tracing. */
+  readonly tracingSampleRate: number;
+  /** Keep stateful resources (tables, secrets) when the stack is deleted. */
+  readonly retainData: boolean;
+  /** DynamoDB point-in-time recovery. */
+  readonly pointInTimeRecovery: boolean;
+  /**
+   * Resource types the target does not support (the emulator fails a deploy on unknown types).
+   * Gate them here rather than branching in code.
+   */
+  readonly features: {
+    readonly xray: boolean;
+    readonly metricFilters: boolean;
+    readonly secretRotationSchedule: boolean;
+  };
+  readonly api: {
+    /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
+    readonly throttleRateLimit: number;
+    readonly throttleBurstLimit: number;
+    /** Allowed CORS origins; `*` only outside prod. */
+    readonly corsOrigins: readonly string[];
+    /** Maximum accepted JSON body in bytes (413 above). */
+    readonly maxBodyBytes: number;
+  };
+  readonly functions: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+  };
+  readonly redis: {
+    /** Upstash REST endpoint the functions call. */
+    readonly restUrl: string;
+    /** Timeout for health checks against Redis and DynamoDB. */
+    readonly healthTimeoutMs: number;
+  };
+  readonly alarms: {
+    readonly api5xxPerMinute: number;
+    readonly p99LatencyMs: number;
+    readonly lambdaErrorsPerMinute: number;
+  };
+}
+
+const base = {
+  functions: { memoryMb: 512, timeoutSeconds: 10 },
+  alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+} as const;
+
+const cloudFeatures = { xray: true, metricFilters: true, secretRotationSchedule: true } as const;
+
+export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
+  local: {
+    ...base,
+    stage: 'local',
+    logLevel: 'DEBUG',
+    logRetentionDays: 1,
+    tracingSampleRate: 0,
+    retainData: false,
+    pointInTimeRecovery: false,
+    features: { xray: false, metricFilters: false, secretRotationSchedule: false },
+    api: { throttleRateLimit: 1000, throttleBurstLimit: 2000, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
+    redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
+  },
+  dev: {
+    ...base,
+    stage: 'dev',
+    logLevel: 'DEBUG',
+    logRetentionDays: 7,
+    tracingSampleRate: 1,
+    retainData: false,
+    pointInTimeRecovery: true,
+    features: cloudFeatures,
+    api: { throttleRateLimit: 100, throttleBurstLimit: 200, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
+    redis: { restUrl: 'https://nimbus-dev.upstash.io', healthTimeoutMs: 800 },
+  },
+  staging: {
+    ...base,
+    stage: 'staging',
+    logLevel: 'INFO',
+    logRetentionDays: 30,
+    tracingSampleRate: 0.5,
+    retainData: true,
+    pointInTimeRecovery: true,
+    features: cloudFeatures,
+    api: {
+      throttleRateLimit: 500,
+      throttleBurstLimit: 1000,
+      corsOrigins: ['https://staging.nimbus.example'],
+      maxBodyBytes: 1_048_576,
+    },
+    redis: { restUrl: 'https://nimbus-staging.upstash.io', healthTimeoutMs: 500 },
+  },
+  prod: {
+    ...base,
+    stage: 'prod',
+    logLevel: 'INFO',
+    logRetentionDays: 365,
+    tracingSampleRate: 0.1,
+    retainData: true,
+    pointInTimeRecovery: true,
+    features: cloudFeatures,
+    api: {
+      throttleRateLimit: 2000,
+      throttleBurstLimit: 5000,
+      corsOrigins: ['https://app.nimbus.example'],
+      maxBodyBytes: 1_048_576,
+    },
+    redis: { restUrl: 'https://nimbus-prod.upstash.io', healthTimeoutMs: 500 },
+    alarms: { api5xxPerMinute: 1, p99LatencyMs: 1000, lambdaErrorsPerMinute: 1 },
+  },
+};
+
+const stageSchema = z.enum(STAGES);
+
+/**
+ * Resolves the stage from CDK context (`-c stage=...`), defaulting to `local`.
+ * Throws with the list of valid stages on anything else.
+ */
+export function resolveStage(raw: unknown): StageConfig {
+  const parsed = stageSchema.safeParse(raw ?? 'local');
+  if (!parsed.success) {
+    throw new Error(`Invalid stage ${JSON.stringify(raw)}: expected one of ${STAGES.join(', ')} (-c stage=...)`);
+  }
+  const config = STAGE_CONFIGS[parsed.data];
+  if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
+    throw new Error('prod must not allow CORS origin *');
+  }
+  return config;
+}

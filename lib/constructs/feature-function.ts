@@ -1,0 +1,133 @@
+import { execSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function git(args: string, fallback: string): string {
+  try {
+    return execSync(`git ${args}`, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Build facts baked into every function. The build time is the commit time (as with
+ * SOURCE_DATE_EPOCH) so that the same sources give the same artifacts and an unchanged
+ * deploy stays a no-op.
+ */
+export const BUILD_INFO = {
+  version: process.env.npm_package_version ?? '0.1.0',
+  commit: git('rev-parse --short=12 HEAD', 'unknown'),
+  buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
+} as const;
+
+export interface FeatureFunctionProps {
+  /** Entry file relative to the repository root, exporting `handler`. */
+  readonly entry: string;
+  /** Feature the function belongs to; becomes the Powertools service name `nimbus-<feature>`. */
+  readonly feature: string;
+  readonly config: StageConfig;
+  readonly description?: string;
+  /** @default config.functions.memoryMb */
+  readonly memorySize?: number;
+  /** @default config.functions.timeoutSeconds */
+  readonly timeout?: Duration;
+  /** Extra environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * NodejsFunction with the house defaults: Node.js 22 on arm64, ESM bundle (minified, source maps,
+ * AWS SDK bundled because the local emulator provides none; target node20 so the same bundle
+ * also runs on a host's Node 20), active tracing where the target has X-Ray, a log group with the
+ * stage's retention and the Powertools environment.
+ */
+export class FeatureFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: FeatureFunctionProps) {
+    if (!/^[a-z][a-z0-9-]*$/.test(props.feature)) {
+      throw new Error(`FeatureFunction ${id}: feature must be kebab-case, got ${JSON.stringify(props.feature)}`);
+    }
+    if (!/\.ts$/.test(props.entry)) throw new Error(`FeatureFunction ${id}: entry must be a .ts file`);
+    const { config } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: config.logRetentionDays,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? config.functions.memoryMb,
+      timeout: props.timeout ?? Duration.seconds(config.functions.timeoutSeconds),
+      tracing: config.features.xray ? Tracing.ACTIVE : Tracing.DISABLED,
+      logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node20',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+        metafile: false,
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `nimbus-${props.feature}`,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        POWERTOOLS_METRICS_NAMESPACE: 'Nimbus',
+        POWERTOOLS_TRACE_ENABLED: String(config.features.xray),
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_LOGGER_SAMPLE_RATE: config.stage === 'prod' ? '0.01' : '0',
+        NIMBUS_STAGE: config.stage,
+        NIMBUS_VERSION: BUILD_INFO.version,
+        NIMBUS_COMMIT: BUILD_INFO.commit,
+        NIMBUS_BUILD_TIME: BUILD_INFO.buildTime,
+        NIMBUS_CORS_ORIGINS: config.api.corsOrigins.join(','),
+        NIMBUS_MAX_BODY_BYTES: String(config.api.maxBodyBytes),
+        ...props.environment,
+      },
+    });
+  }
+
+  /** Sets `envName` to the table name and grants exactly the access asked for. */
+  bindTable(table: ITable, envName: string, access: 'read' | 'readWrite'): this {
+    this.addEnvironment(envName, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+
+  /** Sets `envName` to the secret ARN and grants read (and write, for rotation) of its value. */
+  bindSecret(secret: ISecret, envName: string, access: 'read' | 'readWrite' = 'read'): this {
+    this.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this);
+    if (access === 'readWrite') secret.grantWrite(this);
+    return this;
+  }
+
+  /** Sets `envName` to the queue URL and grants send or consume. */
+  bindQueue(queue: IQueue, envName: string, access: 'send' | 'consume'): this {
+    this.addEnvironment(envName, queue.queueUrl);
+    if (access === 'send') queue.grantSendMessages(this);
+    else queue.grantConsumeMessages(this);
+    return this;
+  }
+}

@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  Cors,
+  type IAuthorizer,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RouteDef } from '../../functions/shared/http/route.ts';
+import type { StageConfig } from '../config/stages.ts';
+import { FeatureFunction } from './feature-function.ts';
+import { addProblemGatewayResponses } from './gateway-responses.ts';
+
+export interface RouteApiProps {
+  readonly config: StageConfig;
+  /** The route table. */
+  readonly routes: readonly RouteDef[];
+  /** Turns a route's `needs` into bindings on its function. */
+  readonly bind: (fn: FeatureFunction, route: RouteDef) => void;
+  /** Authorizer for routes with `auth: 'principal'`. @default none (such routes are refused at synth) */
+  readonly authorizer?: IAuthorizer;
+  /** Entry of the function answering unknown paths (404) and methods (405). */
+  readonly fallbackEntry: string;
+}
+
+/**
+ * The REST API built from the route table: one function per route, nested resources from the
+ * paths, a fallback for unknown paths and methods, CORS preflight, access logs, tracing, stage
+ * throttling and problem+json gateway responses.
+ */
+export class RouteApi extends Construct {
+  public readonly api: RestApi;
+  public readonly functions: ReadonlyMap<string, FeatureFunction>;
+  public readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: RouteApiProps) {
+    super(scope, id);
+    const { config } = props;
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
+    const cloud = config.features.xray;
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `nimbus-${config.stage}`,
+      description: `Nimbus API (${config.stage})`,
+      cloudWatchRole: cloud,
+      deployOptions: {
+        stageName: config.stage,
+        tracingEnabled: config.features.xray,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: config.api.throttleRateLimit,
+        throttlingBurstLimit: config.api.throttleBurstLimit,
+        metricsEnabled: true,
+        ...(cloud ? { loggingLevel: MethodLoggingLevel.ERROR } : {}),
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [...config.api.corsOrigins],
+        allowHeaders: [...Cors.DEFAULT_HEADERS, 'x-api-key', 'x-correlation-id', 'If-None-Match'],
+        allowMethods: Cors.ALL_METHODS,
+        maxAge: Duration.hours(1),
+      },
+      minCompressionSize: undefined,
+    });
+    addProblemGatewayResponses(this.api, config.api.corsOrigins[0] ?? '*');
+
+    const fallback = new FeatureFunction(this, 'Fallback', {
+      entry: props.fallbackEntry,
+      feature: 'platform',
+      config,
+      description: 'Unknown path (404) or method (405)',
+    });
+    const fallbackIntegration = new LambdaIntegration(fallback);
+    this.api.root.addMethod('ANY', fallbackIntegration);
+    this.api.root.addResource('{proxy+}').addMethod('ANY', fallbackIntegration);
+
+    const functions = new Map<string, FeatureFunction>();
+    const resources = new Set<IResource>();
+    for (const route of props.routes) {
+      const fn = new FeatureFunction(this, pascal(route.id), {
+        entry: route.handler,
+        feature: route.id.split('.')[0] ?? 'platform',
+        config,
+        description: `${route.method} ${route.path}: ${route.summary}`.slice(0, 256),
+      });
+      props.bind(fn, route);
+      functions.set(route.id, fn);
+      const resource = this.api.root.resourceForPath(route.path);
+      resources.add(resource);
+      if (route.auth === 'principal' && props.authorizer === undefined) {
+        throw new Error(`Route ${route.id} needs a principal but the API has no authorizer`);
+      }
+      resource.addMethod(route.method, new LambdaIntegration(fn), {
+        operationName: route.id,
+        ...(route.auth === 'principal' && props.authorizer ? { authorizer: props.authorizer } : {}),
+      });
+    }
+    // API Gateway prefers an explicit method over ANY on the same resource, so ANY here only
+    // catches the methods the route table does not declare: the fallback answers 405.
+    for (const resource of resources) {
+      if (resource !== this.api.root) resource.addMethod('ANY', fallbackIntegration);
+    }
+    this.functions = functions;
+  }
+}
+
+function pascal(id: string): string {
+  return id
+    .split(/[.\-_]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

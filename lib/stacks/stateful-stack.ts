@@ -1,0 +1,70 @@
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/**
+ * Everything that holds data: tables and secrets. Kept apart from the stateless stack so that
+ * redeploying or replacing functions and APIs can never touch data.
+ */
+export class StatefulStack extends Stack {
+  /** Single table for entities (users, sessions, keys, ...): pk/sk, GSI1, TTL on `expiresAt`. */
+  public readonly appTable: ITable;
+  /** Append-only event store (audit trail): pk = aggregate, sk = zero-padded version. */
+  public readonly eventsTable: ITable;
+  /** Upstash REST credentials: `{ "token": "..." }`. */
+  public readonly upstashSecret: ISecret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const tableDefaults = {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.pointInTimeRecovery },
+      deletionProtection: config.retainData,
+      removalPolicy,
+    } as const;
+
+    const appTable = new Table(this, 'AppTable', { ...tableDefaults, timeToLiveAttribute: 'expiresAt' });
+    appTable.addGlobalSecondaryIndex({
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+    });
+    this.appTable = appTable;
+    this.eventsTable = new Table(this, 'EventsTable', tableDefaults);
+
+    this.upstashSecret = new Secret(this, 'UpstashSecret', {
+      description: `Nimbus ${config.stage}: Upstash Redis REST token`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'token',
+        excludePunctuation: true,
+        passwordLength: 40,
+      },
+      removalPolicy,
+    });
+
+    Validations.of(this.upstashSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The Upstash token is issued and rotated by Upstash; operators put the new value here.',
+    });
+    if (!config.pointInTimeRecovery) {
+      for (const table of [appTable, this.eventsTable]) {
+        Validations.of(table).acknowledge({
+          id: 'AwsSolutions-DDB3',
+          reason: `PITR is off on the ${config.stage} stage only (throwaway data).`,
+        });
+      }
+    }
+  }
+}
