@@ -18,7 +18,9 @@ export const healthLive = defineRoute({
   permission: null,
   rateLimit: [],
   cache: null,
-  responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } },
+  responses: {
+    200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) },
+  },
 });
 
 export const healthReady = defineRoute({
@@ -56,7 +58,13 @@ export const version = defineRoute({
   responses: {
     200: {
       description: 'Build information',
-      schema: z.object({ name: z.string(), version: z.string(), commit: z.string(), stage: z.string(), buildTime: z.string() }),
+      schema: z.object({
+        name: z.string(),
+        version: z.string(),
+        commit: z.string(),
+        stage: z.string(),
+        buildTime: z.string(),
+      }),
     },
   },
 });

@@ -17,7 +17,9 @@ export function intEnv(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`Environment variable ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `Environment variable ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }

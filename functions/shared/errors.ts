@@ -33,7 +33,9 @@ export class BadRequestError extends HttpError {
 
 export class ValidationError extends HttpError {
   constructor(errors: readonly FieldError[]) {
-    super(400, 'validation-failed', 'Request validation failed', 'One or more fields are invalid.', { errors });
+    super(400, 'validation-failed', 'Request validation failed', 'One or more fields are invalid.', {
+      errors,
+    });
   }
 }
 

@@ -130,7 +130,9 @@ const stageSchema = z.enum(STAGES);
 export function resolveStage(raw: unknown): StageConfig {
   const parsed = stageSchema.safeParse(raw ?? 'local');
   if (!parsed.success) {
-    throw new Error(`Invalid stage ${JSON.stringify(raw)}: expected one of ${STAGES.join(', ')} (-c stage=...)`);
+    throw new Error(
+      `Invalid stage ${JSON.stringify(raw)}: expected one of ${STAGES.join(', ')} (-c stage=...)`,
+    );
   }
   const config = STAGE_CONFIGS[parsed.data];
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {

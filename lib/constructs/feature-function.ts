@@ -8,14 +8,16 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function git(args: string, fallback: string): string {
   try {
-    return execSync(`git ${args}`, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync(`git ${args}`, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return fallback;
   }
@@ -56,7 +58,9 @@ export interface FeatureFunctionProps {
 export class FeatureFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FeatureFunctionProps) {
     if (!/^[a-z][a-z0-9-]*$/.test(props.feature)) {
-      throw new Error(`FeatureFunction ${id}: feature must be kebab-case, got ${JSON.stringify(props.feature)}`);
+      throw new Error(
+        `FeatureFunction ${id}: feature must be kebab-case, got ${JSON.stringify(props.feature)}`,
+      );
     }
     if (!/\.ts$/.test(props.entry)) throw new Error(`FeatureFunction ${id}: entry must be a .ts file`);
     const { config } = props;

@@ -13,10 +13,25 @@ const RESPONSES: ReadonlyArray<{ type: ResponseType; status: number; slug: strin
   { type: ResponseType.ACCESS_DENIED, status: 403, slug: 'forbidden', title: 'Forbidden' },
   { type: ResponseType.AUTHORIZER_FAILURE, status: 500, slug: 'internal', title: 'Internal Server Error' },
   { type: ResponseType.THROTTLED, status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
-  { type: ResponseType.REQUEST_TOO_LARGE, status: 413, slug: 'payload-too-large', title: 'Payload Too Large' },
-  { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
+  {
+    type: ResponseType.REQUEST_TOO_LARGE,
+    status: 413,
+    slug: 'payload-too-large',
+    title: 'Payload Too Large',
+  },
+  {
+    type: ResponseType.UNSUPPORTED_MEDIA_TYPE,
+    status: 415,
+    slug: 'unsupported-media-type',
+    title: 'Unsupported Media Type',
+  },
   { type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, slug: 'bad-request', title: 'Bad Request' },
-  { type: ResponseType.BAD_REQUEST_BODY, status: 400, slug: 'validation-failed', title: 'Request validation failed' },
+  {
+    type: ResponseType.BAD_REQUEST_BODY,
+    status: 400,
+    slug: 'validation-failed',
+    title: 'Request validation failed',
+  },
   { type: ResponseType.DEFAULT_4XX, status: 400, slug: 'bad-request', title: 'Bad Request' },
   { type: ResponseType.DEFAULT_5XX, status: 502, slug: 'bad-gateway', title: 'Bad Gateway' },
 ];
@@ -24,7 +39,8 @@ const RESPONSES: ReadonlyArray<{ type: ResponseType; status: number; slug: strin
 export function addProblemGatewayResponses(api: RestApi, corsOrigin: string): void {
   for (const response of RESPONSES) {
     // DEFAULT_* keep the status API Gateway chose; the others get the status of their meaning.
-    const keepStatus = response.type === ResponseType.DEFAULT_4XX || response.type === ResponseType.DEFAULT_5XX;
+    const keepStatus =
+      response.type === ResponseType.DEFAULT_4XX || response.type === ResponseType.DEFAULT_5XX;
     api.addGatewayResponse(`Problem${response.type.responseType}`, {
       type: response.type,
       ...(keepStatus ? {} : { statusCode: String(response.status) }),

@@ -73,12 +73,17 @@ export class ApiStack extends Stack {
       },
       {
         id: 'AwsSolutions-APIG4',
-        reason: 'Public routes (health, version, openapi, login) are public by design; the others use the authorizer.',
+        reason:
+          'Public routes (health, version, openapi, login) are public by design; the others use the authorizer.',
       },
-      { id: 'AwsSolutions-COG4', reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.' },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.',
+      },
       {
         id: 'AwsSolutions-APIG2',
-        reason: 'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
+        reason:
+          'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -53,6 +53,10 @@ export class StatefulStack extends Stack {
       },
       removalPolicy,
     });
+
+    new CfnOutput(this, 'AppTableName', { value: appTable.tableName });
+    new CfnOutput(this, 'EventsTableName', { value: this.eventsTable.tableName });
+    new CfnOutput(this, 'UpstashSecretArn', { value: this.upstashSecret.secretArn });
 
     Validations.of(this.upstashSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

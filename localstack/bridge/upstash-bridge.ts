@@ -77,7 +77,12 @@ const REJECTED_COMMANDS = new Set([
   'waitaof',
 ]);
 
-type Command = { name: string; args: string[] };
+type Command = {
+  name: string;
+  args: string[];
+  /** Post-processes the raw reply before encoding (used to hide script rewriting from the client). */
+  mapReply?: (reply: unknown) => unknown;
+};
 type JsonReply = string | number | null | JsonReply[];
 type ItemReply = { result: JsonReply } | { error: string };
 
@@ -118,7 +123,88 @@ function parseCommand(value: unknown, where: string): Command {
     if (typeof arg === 'number' || typeof arg === 'boolean') return String(arg);
     throw new HttpError(400, `ERR ${where}: argument ${i + 1} must be a string, number or boolean`);
   });
-  return { name, args };
+  // ioredis rewrites some replies (e.g. HGETALL into an object) via transformers keyed by the
+  // lowercase command name; Redis itself is case-insensitive, so upper case gets the raw reply.
+  return adaptScripts({ name: name.toUpperCase(), args });
+}
+
+/**
+ * Shebang flags only Upstash understands. @upstash/ratelimit >= 2.1 starts every script with
+ * `#!lua flags=allow-key-locking` (lock only the declared KEYS instead of the whole database), which
+ * stock Redis rejects with "Unexpected flag in script shebang". Dropping it is safe: Redis runs every
+ * script under its global lock anyway, so atomicity is unchanged.
+ */
+const UPSTASH_ONLY_SCRIPT_FLAGS = new Set(['allow-key-locking']);
+
+/**
+ * SHA1 of a script as the client sent it -> SHA1 of the rewritten script Redis actually cached.
+ * Clients compute EVALSHA hashes from their own text (createScript, ratelimit), so without this
+ * every EVALSHA of a rewritten script would miss and fall back to a full EVAL. The mapping is a pure
+ * function of the script text, so sharing it across bridge instances is harmless.
+ */
+const scriptShaAliases = new Map<string, string>();
+const MAX_SCRIPT_ALIASES = 10_000;
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function stripUpstashScriptFlags(script: string): string {
+  if (!script.startsWith('#!lua')) return script;
+  const lineEnd = script.indexOf('\n');
+  const firstLine = lineEnd === -1 ? script : script.slice(0, lineEnd);
+  const [interpreter, ...options] = firstLine.split(/\s+/).filter(Boolean);
+  if (interpreter !== '#!lua') return script;
+  let changed = false;
+  const kept = options.flatMap((option) => {
+    if (!option.startsWith('flags=')) return [option];
+    const flags = option.slice('flags='.length).split(',');
+    const remaining = flags.filter((flag) => !UPSTASH_ONLY_SCRIPT_FLAGS.has(flag));
+    if (remaining.length === flags.length) return [option];
+    changed = true;
+    return remaining.length > 0 ? [`flags=${remaining.join(',')}`] : [];
+  });
+  if (!changed) return script;
+  const rest = lineEnd === -1 ? '' : script.slice(lineEnd);
+  return ['#!lua', ...kept].join(' ') + rest;
+}
+
+/** Rewrites the script text for EVAL / SCRIPT LOAD, and maps client hashes for EVALSHA / SCRIPT EXISTS. */
+function adaptScripts(cmd: Command): Command {
+  const [first = '', ...tail] = cmd.args;
+  const rewrite = (script: string): string => {
+    const stripped = stripUpstashScriptFlags(script);
+    if (stripped !== script) {
+      if (scriptShaAliases.size >= MAX_SCRIPT_ALIASES) scriptShaAliases.clear();
+      scriptShaAliases.set(sha1(script), sha1(stripped));
+    }
+    return stripped;
+  };
+  const alias = (sha: string): string => scriptShaAliases.get(sha.toLowerCase()) ?? sha;
+
+  switch (cmd.name) {
+    case 'EVAL':
+    case 'EVAL_RO':
+      return { ...cmd, args: [rewrite(first), ...tail] };
+    case 'EVALSHA':
+    case 'EVALSHA_RO':
+      return { ...cmd, args: [alias(first), ...tail] };
+    case 'SCRIPT': {
+      const sub = first.toUpperCase();
+      if (sub === 'LOAD' && tail[0] !== undefined) {
+        const original = tail[0];
+        const stripped = rewrite(original);
+        if (stripped === original) return cmd;
+        // Hand back the hash of the text the client sent, which is what it will EVALSHA with.
+        const clientSha = Buffer.from(sha1(original));
+        return { ...cmd, args: [first, stripped], mapReply: () => clientSha };
+      }
+      if (sub === 'EXISTS') return { ...cmd, args: [first, ...tail.map(alias)] };
+      return cmd;
+    }
+    default:
+      return cmd;
+  }
 }
 
 /** XREAD/XREADGROUP only block when BLOCK appears before STREAMS (after it come keys and ids). */
@@ -146,6 +232,10 @@ function parseCommandList(value: unknown): Command[] {
  * Base64 is not optional for other strings: the client runs atob() on them, so a plain "PONG" would
  * decode into garbage. Integers stay JSON numbers in both modes.
  */
+function replyToJson(cmd: Command, reply: unknown, base64: boolean): JsonReply {
+  return encodeReply(cmd.mapReply ? cmd.mapReply(reply) : reply, base64, true);
+}
+
 function encodeReply(value: unknown, base64: boolean, topLevel: boolean): JsonReply {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return value;
@@ -271,7 +361,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   async function runSingle(cmd: Command, base64: boolean): Promise<{ status: number; body: unknown }> {
     try {
       const reply = await redis.callBuffer(cmd.name, ...cmd.args);
-      return { status: 200, body: { result: encodeReply(reply, base64, true) } };
+      return { status: 200, body: { result: replyToJson(cmd, reply, base64) } };
     } catch (err) {
       if (isReplyError(err)) return { status: 400, body: { error: err.message } };
       throw unavailable(err);
@@ -281,8 +371,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   async function runPipeline(cmds: Command[], base64: boolean): Promise<ItemReply[]> {
     // Issued back-to-back on one connection, so Redis executes them in order (not atomically).
     const settled = await Promise.allSettled(cmds.map((c) => redis.callBuffer(c.name, ...c.args)));
-    return settled.map((s) => {
-      if (s.status === 'fulfilled') return { result: encodeReply(s.value, base64, true) };
+    return settled.map((s, i) => {
+      if (s.status === 'fulfilled') return { result: replyToJson(cmds[i]!, s.value, base64) };
       if (isReplyError(s.reason)) return { error: s.reason.message };
       // Partial results are worthless to the caller if the connection broke midway.
       throw unavailable(s.reason);
@@ -303,8 +393,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       throw new HttpError(400, detail ? `${err.message} ${detail}` : err.message);
     }
     if (replies === null) throw new HttpError(400, 'EXECABORT transaction aborted');
-    return replies.map(([err, value]) => {
-      if (!err) return { result: encodeReply(value, base64, true) };
+    return replies.map(([err, value], i) => {
+      if (!err) return { result: replyToJson(cmds[i]!, value, base64) };
       if (isReplyError(err)) return { error: err.message };
       throw unavailable(err);
     });
@@ -328,7 +418,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return send(res, 404, { error: 'ERR not found' });
     }
     if (req.method !== 'POST') {
-      return send(res, 405, { error: 'ERR method not allowed, POST a JSON command array' }, { allow: 'GET, POST' });
+      return send(
+        res,
+        405,
+        { error: 'ERR method not allowed, POST a JSON command array' },
+        { allow: 'GET, POST' },
+      );
     }
     if (path !== '/' && path !== '/pipeline' && path !== '/multi-exec') {
       return send(res, 404, { error: `ERR unknown endpoint ${path}; use /, /pipeline or /multi-exec` });
@@ -353,7 +448,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         // After an oversized body, stop reading it: close the connection rather than drain megabytes.
         send(res, err.status, { error: err.message }, err.status === 413 ? { connection: 'close' } : {});
       } else if (!res.headersSent) {
-        send(res, 500, { error: `ERR bridge internal error: ${err instanceof Error ? err.message : String(err)}` });
+        send(res, 500, {
+          error: `ERR bridge internal error: ${err instanceof Error ? err.message : String(err)}`,
+        });
       } else {
         res.destroy();
       }

@@ -3,7 +3,7 @@
  * real redis-server (REDIS_URL, default redis://127.0.0.1:6379).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Ratelimit } from '@upstash/ratelimit';
@@ -182,7 +182,12 @@ for (const variant of VARIANTS) {
     it('sorted sets: zadd, zrange with scores, zrem', async () => {
       const k = key('zset');
       assert.equal(
-        await redis.zadd(k, { score: 1, member: 'a' }, { score: 2.5, member: 'b' }, { score: 3, member: 'c' }),
+        await redis.zadd(
+          k,
+          { score: 1, member: 'a' },
+          { score: 2.5, member: 'b' },
+          { score: 3, member: 'c' },
+        ),
         3,
       );
       assert.deepEqual(await redis.zrange(k, 0, -1, { withScores: true }), ['a', 1, 'b', 2.5, 'c', 3]);
@@ -203,6 +208,19 @@ for (const variant of VARIANTS) {
       const echo = redis.createScript<[string, number]>('return {ARGV[1], tonumber(ARGV[2]) + 1}');
       assert.deepEqual(await echo.exec([], ['ünï', '41']), ['ünï', 42]);
       assert.deepEqual(await echo.evalsha([], ['again', '1']), ['again', 2]);
+    });
+
+    it('runs scripts carrying the Upstash-only allow-key-locking flag, EVALSHA included', async () => {
+      const script = '#!lua flags=allow-key-locking\nreturn redis.call("INCR", KEYS[1])';
+      const clientSha = createHash('sha1').update(script).digest('hex');
+      const k = key('locking');
+      // SCRIPT LOAD answers with the hash of the text the client sent, and EVALSHA with it works
+      // even though Redis cached a rewritten script under a different hash.
+      assert.equal(await redis.scriptLoad(script), clientSha);
+      assert.deepEqual(await redis.scriptExists(clientSha), [1]);
+      assert.equal(await redis.evalsha(clientSha, [k], []), 1);
+      assert.equal(await redis.eval(script, [k], []), 2);
+      assert.equal(await redis.createScript<number>(script).exec([k], []), 3);
     });
 
     it('pipelines', async () => {
@@ -276,7 +294,9 @@ describe('@upstash/ratelimit via bridge', () => {
           [false, 0, 3],
         ],
       );
-      for (const r of results) assert.equal(r.reason, undefined, 'limit() must not have timed out');
+      // The first block comes from Redis; later ones may be served by the client's ephemeral cache.
+      assert.equal(results[3]?.reason, undefined);
+      for (const r of results) assert.notEqual(r.reason, 'timeout', 'limit() must not have timed out');
       // Identifiers are independent.
       assert.equal((await ratelimit.limit('user-2')).success, true);
     });
@@ -348,10 +368,7 @@ describe('bridge HTTP protocol', () => {
 
   it('aborts a transaction with a queue-time error without applying any of it', async () => {
     const k = key('tx-abort');
-    const res = await post('/multi-exec', [
-      ['SET', k, '1'],
-      ['NOSUCHCOMMAND'],
-    ]);
+    const res = await post('/multi-exec', [['SET', k, '1'], ['NOSUCHCOMMAND']]);
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: string };
     assert.match(body.error, /^EXECABORT .*unknown command/);

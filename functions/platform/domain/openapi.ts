@@ -27,7 +27,10 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
 
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonObject[] {
   if (schema === undefined) return [];
-  const json = jsonSchema(schema, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
+  const json = jsonSchema(schema, 'input') as {
+    properties?: Record<string, JsonObject>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: where,
@@ -39,7 +42,8 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
 function operation(route: RouteDef): JsonObject {
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(route.responses)) {
-    const contentType = Number(status) >= 400 ? 'application/problem+json' : (response.contentType ?? 'application/json');
+    const contentType =
+      Number(status) >= 400 ? 'application/problem+json' : (response.contentType ?? 'application/json');
     responses[status] = {
       description: response.description,
       ...(response.schema
@@ -61,7 +65,12 @@ function operation(route: RouteDef): JsonObject {
     ...(route.auth === 'principal' ? { security: [{ bearer: [] }, { apiKey: [] }] } : { security: [] }),
     parameters: [...parameters(route.request?.params, 'path'), ...parameters(route.request?.query, 'query')],
     ...(body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body, 'input') } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(body, 'input') } },
+          },
+        }
       : {}),
     responses,
     'x-nimbus-permission': route.permission,
@@ -71,7 +80,10 @@ function operation(route: RouteDef): JsonObject {
 }
 
 /** The OpenAPI 3.1 document for a route table (OpenAPI 3.1 schemas are JSON Schema 2020-12). */
-export function buildOpenApi(routes: readonly RouteDef[], info: { version: string; serverUrl?: string }): JsonObject {
+export function buildOpenApi(
+  routes: readonly RouteDef[],
+  info: { version: string; serverUrl?: string },
+): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const route of routes) {
     paths[route.path] ??= {};

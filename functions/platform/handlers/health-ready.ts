@@ -17,7 +17,9 @@ const probes: readonly Probe[] = [
   {
     name: 'dynamodb',
     run: (abortSignal) =>
-      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }), { abortSignal }),
+      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }), {
+        abortSignal,
+      }),
   },
   { name: 'redis', run: async () => (await getRedis()).ping() },
 ];

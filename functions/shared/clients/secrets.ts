@@ -5,7 +5,9 @@ export const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient
 
 /** Reads a secret's current string value. */
 export async function readSecretString(secretId: string, versionStage = 'AWSCURRENT'): Promise<string> {
-  const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: versionStage }));
+  const out = await secretsManager.send(
+    new GetSecretValueCommand({ SecretId: secretId, VersionStage: versionStage }),
+  );
   if (out.SecretString === undefined) throw new Error(`Secret ${secretId} has no string value`);
   return out.SecretString;
 }

@@ -9,8 +9,8 @@ import { intEnv, optionalEnv } from '../env.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
-import { SECURITY_HEADERS, corsHeaders } from './headers.ts';
-import { type Principal, hasPermission, principalFrom } from './principal.ts';
+import { corsHeaders, SECURITY_HEADERS } from './headers.ts';
+import { hasPermission, type Principal, principalFrom } from './principal.ts';
 import { problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
 import { validatePart } from './validate.ts';
@@ -120,12 +120,16 @@ function toResult(result: HttpResult): APIGatewayProxyResult {
  * (correlation id, problem+json, headers), then body parsing, validation and the permission check.
  */
 export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
-  const core = async (event: APIGatewayProxyEvent, context: NimbusContext): Promise<APIGatewayProxyResult> => {
+  const core = async (
+    event: APIGatewayProxyEvent,
+    context: NimbusContext,
+  ): Promise<APIGatewayProxyResult> => {
     const state = context.nimbus as RequestState;
     const principal = principalFrom(event);
     if (route.auth === 'principal') {
       if (principal === null) throw new UnauthorizedError();
-      if (route.permission !== null && !hasPermission(principal, route.permission)) throw new ForbiddenError();
+      if (route.permission !== null && !hasPermission(principal, route.permission))
+        throw new ForbiddenError();
     }
     const spec = route.request ?? {};
     // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.

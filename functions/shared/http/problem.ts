@@ -11,7 +11,10 @@ export interface ProblemContext {
 }
 
 /** The RFC 9457 document for an error. A non-HttpError becomes a 500 that reveals nothing. */
-export function problemOf(error: unknown, ctx: ProblemContext): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+export function problemOf(
+  error: unknown,
+  ctx: ProblemContext,
+): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
   if (error instanceof HttpError) {
     return {
       status: error.status,

@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { AWS_ENV, log, ROOT } from './local-env.ts';
+import { down, type UpResult, up } from './up.ts';
+
+/**
+ * `npm test`: brings the local system up (or reuses a running one), runs every suite in one
+ * node:test run — unit, CDK assertions with cdk-nag, integration against the real emulators,
+ * e2e over HTTP against the deployed API — then stops only what it started.
+ */
+const suites = process.argv.slice(2);
+const patterns =
+  suites.length > 0
+    ? suites.map((suite) => `test/${suite}/**/*.test.ts`)
+    : [
+        'test/unit/**/*.test.ts',
+        'test/cdk/**/*.test.ts',
+        'test/integration/**/*.test.ts',
+        'test/e2e/**/*.test.ts',
+      ];
+
+let system: UpResult | undefined;
+let status = 1;
+try {
+  system = await up();
+  const { outputs, redisToken } = system;
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...patterns],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        ...AWS_ENV,
+        NIMBUS_API_URL: outputs.ApiUrl,
+        UPSTASH_REDIS_REST_URL: outputs.RedisRestUrl,
+        UPSTASH_REDIS_REST_TOKEN: redisToken,
+        APP_TABLE_NAME: outputs.AppTableName,
+        EVENTS_TABLE_NAME: outputs.EventsTableName,
+      },
+    },
+  );
+  status = result.status ?? 1;
+} catch (error) {
+  log(`tests could not run: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  if (system) await down(system.started);
+}
+process.exit(status);
