@@ -225,17 +225,17 @@ function parseCommandList(value: unknown): Command[] {
   return value.map((cmd, i) => parseCommand(cmd, `command ${i + 1}`));
 }
 
-/**
- * Converts an ioredis reply (Buffers, numbers, nulls, nested arrays, nested Errors from Lua) to JSON.
- * In base64 mode every string is encoded except a top-level "OK": the client special-cases exactly
- * that value (http.ts `decode`), and leaving it plain matches what Upstash sends for status replies.
- * Base64 is not optional for other strings: the client runs atob() on them, so a plain "PONG" would
- * decode into garbage. Integers stay JSON numbers in both modes.
- */
 function replyToJson(cmd: Command, reply: unknown, base64: boolean): JsonReply {
   return encodeReply(cmd.mapReply ? cmd.mapReply(reply) : reply, base64, true);
 }
 
+/**
+ * Converts an ioredis reply (Buffers, numbers, nulls, nested arrays, nested Errors from Lua) to JSON.
+ * In base64 mode every string is encoded except a top-level "OK", which the client's `decode` passes
+ * through untouched (as Upstash sends status replies); inside arrays it would be atob()'d, so there it
+ * is encoded like any other string. Encoding is not optional: the client runs atob() on every string,
+ * so a plain "PONG" would decode into garbage. Integers and nulls stay JSON numbers / null.
+ */
 function encodeReply(value: unknown, base64: boolean, topLevel: boolean): JsonReply {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return value;

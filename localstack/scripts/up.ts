@@ -109,6 +109,7 @@ function deploy(): void {
       `stage=${STAGE}`,
       '--require-approval',
       'never',
+      '--no-notices',
       '--progress',
       'events',
       '--outputs-file',

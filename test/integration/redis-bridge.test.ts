@@ -357,6 +357,14 @@ describe('bridge HTTP protocol', () => {
 
     const plain = await post('/', ['GET', k]);
     assert.deepEqual(await plain.json(), { result: 'hi' });
+
+    // Non-UTF-8 bytes survive byte-for-byte in base64 mode.
+    const bin = key('binary');
+    const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a, 0xc3]);
+    await direct.set(bin, bytes);
+    const got = await fetch(bridge.url, { method: 'POST', headers, body: JSON.stringify(['GET', bin]) });
+    const { result } = (await got.json()) as { result: string };
+    assert.deepEqual(Buffer.from(result, 'base64'), bytes);
   });
 
   it('maps a Redis error on a single command to 400 {error}', async () => {
