@@ -96,7 +96,7 @@ async function ensureRedis(started: string[]): Promise<void> {
 function deploy(): void {
   const cdk = join(NODE_BIN_DIR, 'cdk');
   log('bootstrapping the emulator account (idempotent)');
-  run(cdk, ['bootstrap', `aws://${AWS_ENV.CDK_DEFAULT_ACCOUNT}/${AWS_ENV.AWS_REGION}`, '--quiet'], {
+  run(cdk, ['bootstrap', `aws://${AWS_ENV.CDK_DEFAULT_ACCOUNT}/${AWS_ENV.AWS_REGION}`, '--quiet', '--no-notices'], {
     ...AWS_ENV,
   });
   log(`deploying all stacks with -c stage=${STAGE}`);
