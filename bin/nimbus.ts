@@ -5,7 +5,11 @@ import { ApiStack } from '../lib/stacks/api-stack.ts';
 import { StatefulStack } from '../lib/stacks/stateful-stack.ts';
 
 const app = new App();
-const config = resolveStage(app.node.tryGetContext('stage'));
+// `-c redisRestUrl=...` points the functions at another Upstash endpoint (an operator's database,
+// or the local bridge as seen from inside a Docker-run emulator).
+const config = resolveStage(app.node.tryGetContext('stage'), {
+  redisRestUrl: app.node.tryGetContext('redisRestUrl'),
+});
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
 const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });

@@ -127,14 +127,21 @@ const stageSchema = z.enum(STAGES);
  * Resolves the stage from CDK context (`-c stage=...`), defaulting to `local`.
  * Throws with the list of valid stages on anything else.
  */
-export function resolveStage(raw: unknown): StageConfig {
+export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: unknown } = {}): StageConfig {
   const parsed = stageSchema.safeParse(raw ?? 'local');
   if (!parsed.success) {
     throw new Error(
       `Invalid stage ${JSON.stringify(raw)}: expected one of ${STAGES.join(', ')} (-c stage=...)`,
     );
   }
-  const config = STAGE_CONFIGS[parsed.data];
+  let config = STAGE_CONFIGS[parsed.data];
+  if (overrides.redisRestUrl !== undefined) {
+    const url = z.url({ protocol: /^https?$/ }).safeParse(overrides.redisRestUrl);
+    if (!url.success) {
+      throw new Error(`Invalid redisRestUrl ${JSON.stringify(overrides.redisRestUrl)}: expected an http(s) URL`);
+    }
+    config = { ...config, redis: { ...config.redis, restUrl: url.data } };
+  }
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
     throw new Error('prod must not allow CORS origin *');
   }

@@ -114,6 +114,8 @@ function deploy(): void {
       'events',
       '--outputs-file',
       join(LOCAL_DIR, 'cdk-outputs.json'),
+      // An emulator that runs functions in containers reaches the host's bridge by another name.
+      ...(process.env.NIMBUS_FUNCTIONS_REDIS_URL ? ['-c', `redisRestUrl=${process.env.NIMBUS_FUNCTIONS_REDIS_URL}`] : []),
     ],
     { ...AWS_ENV },
   );
@@ -168,6 +170,7 @@ async function ensureBridge(outputs: LocalOutputs, started: string[]): Promise<s
   log(`starting the Upstash REST bridge on ${outputs.RedisRestUrl}`);
   startDetached('bridge', process.execPath, ['--import', 'tsx', join(ROOT, 'localstack/bridge/main.ts')], {
     BRIDGE_PORT: String(BRIDGE_PORT),
+    BRIDGE_HOST: process.env.NIMBUS_BRIDGE_HOST ?? '127.0.0.1',
     REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
     UPSTASH_REDIS_REST_TOKEN: token,
   });

@@ -1,0 +1,454 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { routes } from '../../functions/routes.ts';
+import type { RouteDef } from '../../functions/shared/http/route.ts';
+import type { Stage, StageConfig } from '../../lib/config/stages.ts';
+import { type BuiltApp, buildApp } from './support/build-app.ts';
+
+type Json = Record<string, unknown>;
+interface CfnResourceJson {
+  readonly Type: string;
+  readonly Properties: Json;
+}
+
+interface Built {
+  readonly built: BuiltApp;
+  readonly config: StageConfig;
+  readonly template: Template;
+  readonly resources: Readonly<Record<string, CfnResourceJson>>;
+  /** Logical id of each route's function, by route id. */
+  readonly functionIds: ReadonlyMap<string, string>;
+  readonly fallbackId: string;
+}
+
+const builds = new Map<Stage, Built>();
+const outdir = mkdtempSync(join(tmpdir(), 'nimbus-api-stack-'));
+
+function build(stage: Stage): Built {
+  const built = buildApp(stage, { outdir: join(outdir, stage) });
+  const template = Template.fromStack(built.api);
+  const logicalId = (element: unknown) => built.api.getLogicalId(element as CfnElement);
+  const functionIds = new Map<string, string>();
+  for (const [routeId, fn] of built.api.routeApi.functions)
+    functionIds.set(routeId, logicalId(fn.node.defaultChild));
+  const fallback = built.api.node.findChild('Routes').node.findChild('Fallback');
+  return {
+    built,
+    config: built.config,
+    template,
+    resources: template.toJSON().Resources as Record<string, CfnResourceJson>,
+    functionIds,
+    fallbackId: logicalId(fallback.node.defaultChild),
+  };
+}
+
+function stageBuild(stage: Stage): Built {
+  const found = builds.get(stage);
+  assert.ok(found, `${stage} was built in before()`);
+  return found;
+}
+
+// Bundling runs esbuild once per function: build each stage once for the whole file.
+before(() => {
+  for (const stage of ['local', 'prod'] as const) builds.set(stage, build(stage));
+});
+
+after(() => rmSync(outdir, { recursive: true, force: true }));
+
+function ofType(b: Built, type: string): Array<[string, Json]> {
+  return Object.entries(b.resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id, resource]) => [id, resource.Properties]);
+}
+
+/** Full path of every API Gateway resource, by logical id, rebuilt from the ParentId chain. */
+function resourcePaths(b: Built): Map<string, string> {
+  const parts = new Map(ofType(b, 'AWS::ApiGateway::Resource'));
+  const paths = new Map<string, string>();
+  const pathOf = (id: string): string => {
+    const known = paths.get(id);
+    if (known !== undefined) return known;
+    const resource = parts.get(id);
+    assert.ok(resource, `resource ${id}`);
+    const parent = resource.ParentId as { Ref?: string };
+    const prefix = parent.Ref === undefined ? '' : pathOf(parent.Ref);
+    const path = `${prefix}/${String(resource.PathPart)}`;
+    paths.set(id, path);
+    return path;
+  };
+  for (const id of parts.keys()) pathOf(id);
+  return paths;
+}
+
+function methodPath(b: Built, method: Json): string {
+  const resourceId = method.ResourceId as { Ref?: string; 'Fn::GetAtt'?: unknown };
+  if (resourceId.Ref === undefined) return '/';
+  const path = resourcePaths(b).get(resourceId.Ref);
+  assert.ok(path, `path of ${resourceId.Ref}`);
+  return path;
+}
+
+/** The function a Lambda proxy integration calls (logical id), from its invocation URI. */
+function integrationTarget(method: Json): string {
+  const integration = method.Integration as { Type: string; Uri: { 'Fn::Join': [string, unknown[]] } };
+  assert.equal(integration.Type, 'AWS_PROXY');
+  const target = integration.Uri['Fn::Join'][1].find(
+    (part): part is { 'Fn::GetAtt': [string, string] } =>
+      typeof part === 'object' && part !== null && 'Fn::GetAtt' in part,
+  );
+  assert.ok(target, 'integration URI names a function');
+  return target['Fn::GetAtt'][0];
+}
+
+function methodsAt(b: Built, path: string, httpMethod: string): Json[] {
+  return ofType(b, 'AWS::ApiGateway::Method')
+    .map(([, method]) => method)
+    .filter((method) => method.HttpMethod === httpMethod && methodPath(b, method) === path);
+}
+
+function functionOf(b: Built, route: RouteDef): Json {
+  const id = b.functionIds.get(route.id);
+  assert.ok(id, `function of ${route.id}`);
+  const resource = b.resources[id];
+  assert.ok(resource, id);
+  return resource.Properties;
+}
+
+function envOf(fn: Json): Json {
+  return (fn.Environment as { Variables: Json }).Variables;
+}
+
+/** Statements of the policies attached to a function's role. */
+function statementsOf(b: Built, functionId: string): Array<{ Action: string | string[]; Resource: unknown }> {
+  const fn = b.resources[functionId];
+  assert.ok(fn);
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return ofType(b, 'AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+    .flatMap(([, policy]) => (policy.PolicyDocument as { Statement: [] }).Statement);
+}
+
+function actionsOf(statements: ReadonlyArray<{ Action: string | string[] }>): string[] {
+  return statements.flatMap((statement) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+  );
+}
+
+function exportedLogicalIdOf(b: Built, construct: unknown): string {
+  return b.built.stateful.getLogicalId(construct as CfnElement);
+}
+
+for (const stage of ['local', 'prod'] as const) {
+  describe(`ApiStack (${stage}): routes`, () => {
+    it('puts each route on its path with its method, integrated with its own function', () => {
+      const b = stageBuild(stage);
+      const targets = new Set<string>();
+      for (const route of routes) {
+        const methods = methodsAt(b, route.path, route.method);
+        assert.equal(methods.length, 1, `${route.method} ${route.path}`);
+        const [method] = methods;
+        assert.ok(method);
+        assert.equal(method.OperationName, route.id);
+        const target = integrationTarget(method);
+        assert.equal(target, b.functionIds.get(route.id), route.id);
+        assert.notEqual(target, b.fallbackId);
+        targets.add(target);
+      }
+      assert.equal(targets.size, routes.length, 'no two routes share a function');
+    });
+
+    it('lets API Gateway invoke each route function only for its own method and path', () => {
+      const b = stageBuild(stage);
+      for (const route of routes) {
+        const functionId = b.functionIds.get(route.id);
+        const permissions = ofType(b, 'AWS::Lambda::Permission')
+          .map(([, permission]) => permission)
+          .filter((permission) => JSON.stringify(permission.FunctionName).includes(`"${functionId}"`));
+        assert.ok(permissions.length > 0, route.id);
+        for (const permission of permissions) {
+          assert.equal(permission.Principal, 'apigateway.amazonaws.com');
+          assert.equal(permission.Action, 'lambda:InvokeFunction');
+          const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+          assert.ok(String(parts.at(-1)).endsWith(`/${route.method}${route.path}`), JSON.stringify(parts));
+        }
+      }
+    });
+
+    it('sends undeclared methods on every route path, unknown paths and the root to the fallback', () => {
+      const b = stageBuild(stage);
+      const paths = new Set(routes.map((route) => route.path));
+      for (const path of [...paths, '/{proxy+}', '/']) {
+        const any = methodsAt(b, path, 'ANY');
+        assert.equal(any.length, 1, `ANY ${path}`);
+        assert.equal(integrationTarget(any[0] ?? {}), b.fallbackId, path);
+      }
+    });
+
+    it('answers CORS preflight on the route paths for the configured origins', () => {
+      const b = stageBuild(stage);
+      for (const path of new Set(routes.map((route) => route.path))) {
+        const [options] = methodsAt(b, path, 'OPTIONS');
+        assert.ok(options, `OPTIONS ${path}`);
+        const integration = options.Integration as {
+          IntegrationResponses: Array<{ ResponseParameters: Json }>;
+        };
+        const allowOrigin =
+          integration.IntegrationResponses[0]?.ResponseParameters[
+            'method.response.header.Access-Control-Allow-Origin'
+          ];
+        assert.equal(allowOrigin, `'${b.config.api.corsOrigins[0]}'`, path);
+      }
+    });
+  });
+
+  describe(`ApiStack (${stage}): functions`, () => {
+    it('runs every route function on Node.js 22, arm64, with the stage memory and timeout', () => {
+      const b = stageBuild(stage);
+      for (const route of routes) {
+        const fn = functionOf(b, route);
+        assert.equal(fn.Runtime, 'nodejs22.x', route.id);
+        assert.deepEqual(fn.Architectures, ['arm64'], route.id);
+        assert.equal(fn.MemorySize, b.config.functions.memoryMb, route.id);
+        assert.equal(fn.Timeout, b.config.functions.timeoutSeconds, route.id);
+      }
+    });
+
+    it('gives every route function its own log group with the stage retention', () => {
+      const b = stageBuild(stage);
+      const groups = new Set<string>();
+      for (const route of routes) {
+        const logGroupId = ((functionOf(b, route).LoggingConfig as Json).LogGroup as { Ref: string }).Ref;
+        const logGroup = b.resources[logGroupId];
+        assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup', route.id);
+        assert.equal(logGroup?.Properties.RetentionInDays, b.config.logRetentionDays, route.id);
+        groups.add(logGroupId);
+      }
+      assert.equal(groups.size, routes.length);
+    });
+
+    it('sets the Powertools and Nimbus environment from the stage config', () => {
+      const b = stageBuild(stage);
+      for (const route of routes) {
+        const env = envOf(functionOf(b, route));
+        assert.equal(env.POWERTOOLS_SERVICE_NAME, `nimbus-${route.id.split('.')[0]}`, route.id);
+        assert.equal(env.POWERTOOLS_LOG_LEVEL, b.config.logLevel);
+        assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, 'Nimbus');
+        assert.equal(env.POWERTOOLS_TRACE_ENABLED, String(b.config.features.xray));
+        assert.equal(env.NIMBUS_STAGE, stage);
+        assert.equal(env.NIMBUS_CORS_ORIGINS, b.config.api.corsOrigins.join(','));
+        assert.equal(env.NIMBUS_MAX_BODY_BYTES, String(b.config.api.maxBodyBytes));
+      }
+    });
+
+    it(`${stage === 'prod' ? 'enables' : 'does not enable'} active X-Ray tracing on the functions`, () => {
+      const b = stageBuild(stage);
+      for (const [, fn] of ofType(b, 'AWS::Lambda::Function')) {
+        const mode = (fn.TracingConfig as { Mode?: string } | undefined)?.Mode;
+        if (stage === 'prod') assert.equal(mode, 'Active');
+        else assert.notEqual(mode, 'Active');
+      }
+    });
+  });
+
+  describe(`ApiStack (${stage}): least privilege`, () => {
+    it('lets health-ready read the app table, and nothing more of it', () => {
+      const b = stageBuild(stage);
+      const statements = statementsOf(b, b.functionIds.get('platform.healthReady') ?? '');
+      const appTableId = exportedLogicalIdOf(b, b.built.stateful.appTable.node.defaultChild);
+      const onAppTable = statements.filter((statement) =>
+        JSON.stringify(statement.Resource).includes(appTableId),
+      );
+      const actions = actionsOf(onAppTable);
+
+      assert.ok(actions.includes('dynamodb:GetItem'), actions.join());
+      assert.ok(actions.includes('dynamodb:Query'), actions.join());
+      for (const write of [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:*',
+      ]) {
+        assert.ok(!actionsOf(statements).includes(write), `no ${write}`);
+      }
+    });
+
+    it('lets health-ready read the Upstash secret, and not change it', () => {
+      const b = stageBuild(stage);
+      const statements = statementsOf(b, b.functionIds.get('platform.healthReady') ?? '');
+      const secretId = exportedLogicalIdOf(b, b.built.stateful.upstashSecret.node.defaultChild);
+      const onSecret = statements.filter((statement) =>
+        JSON.stringify(statement.Resource).includes(secretId),
+      );
+
+      assert.ok(actionsOf(onSecret).includes('secretsmanager:GetSecretValue'));
+      assert.ok(
+        !actionsOf(statements).some((action) => /^secretsmanager:(Put|Update|Delete|Rotate)/.test(action)),
+      );
+    });
+
+    it('gives health-ready no access to the events table', () => {
+      const b = stageBuild(stage);
+      const statements = statementsOf(b, b.functionIds.get('platform.healthReady') ?? '');
+      const eventsTableId = exportedLogicalIdOf(b, b.built.stateful.eventsTable.node.defaultChild);
+
+      assert.ok(!JSON.stringify(statements).includes(eventsTableId));
+    });
+
+    it('gives functions without needs no data access at all', () => {
+      const b = stageBuild(stage);
+      const withoutNeeds = routes.filter((route) => (route.needs ?? []).length === 0);
+      assert.ok(withoutNeeds.length > 0);
+      for (const functionId of [
+        ...withoutNeeds.map((route) => b.functionIds.get(route.id) ?? ''),
+        b.fallbackId,
+      ]) {
+        const actions = actionsOf(statementsOf(b, functionId));
+        assert.deepEqual(
+          actions.filter((action) => !action.startsWith('xray:')),
+          [],
+          functionId,
+        );
+      }
+    });
+
+    it('points health-ready at the app table, the Upstash secret and the stage Redis', () => {
+      const b = stageBuild(stage);
+      const ready = routes.find((route) => route.id === 'platform.healthReady');
+      assert.ok(ready);
+      const env = envOf(functionOf(b, ready));
+
+      assert.match(JSON.stringify(env.APP_TABLE_NAME), /AppTable/);
+      assert.match(JSON.stringify(env.UPSTASH_TOKEN_SECRET_ARN), /UpstashSecret/);
+      assert.equal(env.UPSTASH_REDIS_REST_URL, b.config.redis.restUrl);
+      assert.equal(env.NIMBUS_HEALTH_TIMEOUT_MS, String(b.config.redis.healthTimeoutMs));
+      assert.equal(env.UPSTASH_REDIS_REST_TOKEN, undefined, 'the token never sits in the configuration');
+    });
+  });
+
+  describe(`ApiStack (${stage}): stage`, () => {
+    it('writes JSON access logs to a log group with the stage retention', () => {
+      const b = stageBuild(stage);
+      const [[, apiStage] = ['', {}]] = ofType(b, 'AWS::ApiGateway::Stage');
+      const accessLogs = apiStage.AccessLogSetting as {
+        DestinationArn: { 'Fn::GetAtt': [string, string] };
+        Format: string;
+      };
+      const logGroup = b.resources[accessLogs.DestinationArn['Fn::GetAtt'][0]];
+
+      assert.equal(apiStage.StageName, stage);
+      assert.equal(logGroup?.Type, 'AWS::Logs::LogGroup');
+      assert.equal(logGroup?.Properties.RetentionInDays, b.config.logRetentionDays);
+      assert.match(accessLogs.Format, /\$context\.requestId/);
+      assert.doesNotThrow(() => JSON.parse(accessLogs.Format));
+    });
+
+    it('throttles the stage as configured', () => {
+      const b = stageBuild(stage);
+      b.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: b.config.api.throttleRateLimit,
+            ThrottlingBurstLimit: b.config.api.throttleBurstLimit,
+            MetricsEnabled: true,
+          }),
+        ]),
+      });
+    });
+
+    if (stage === 'prod') {
+      it('traces the stage and logs method errors to CloudWatch', () => {
+        const b = stageBuild(stage);
+        b.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+          TracingEnabled: true,
+          MethodSettings: Match.arrayWith([
+            Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+          ]),
+        });
+      });
+    } else {
+      it('leaves the stage untraced, as the emulator has no X-Ray', () => {
+        const b = stageBuild(stage);
+        b.template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
+      });
+    }
+  });
+
+  describe(`ApiStack (${stage}): alarms`, () => {
+    it('alarms on API 5xx at the configured threshold', () => {
+      const b = stageBuild(stage);
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: b.config.alarms.api5xxPerMinute,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Dimensions: [{ Name: 'ApiName', Value: `nimbus-${stage}` }],
+      });
+    });
+
+    it('alarms on API p99 latency at the configured budget', () => {
+      const b = stageBuild(stage);
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'Latency',
+        ExtendedStatistic: 'p99',
+        Threshold: b.config.alarms.p99LatencyMs,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [{ Name: 'ApiName', Value: `nimbus-${stage}` }],
+      });
+    });
+  });
+
+  describe(`ApiStack (${stage}): gateway responses`, () => {
+    it('turns an unknown path (MISSING_AUTHENTICATION_TOKEN) into a 404 problem+json', () => {
+      const b = stageBuild(stage);
+      b.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+        StatusCode: '404',
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.Content-Type': "'application/problem+json'",
+          'gatewayresponse.header.Access-Control-Allow-Origin': `'${b.config.api.corsOrigins[0]}'`,
+        }),
+      });
+    });
+
+    it('renders every gateway response template to a problem document', () => {
+      const b = stageBuild(stage);
+      const responses = ofType(b, 'AWS::ApiGateway::GatewayResponse');
+      assert.ok(responses.length > 0);
+      for (const [, response] of responses) {
+        const template = (response.ResponseTemplates as Json)['application/json'];
+        // What API Gateway substitutes at runtime ($context.error.messageString is already quoted).
+        const rendered = String(template)
+          .replaceAll('$context.error.messageString', '"Missing Authentication Token"')
+          .replaceAll('$context.path', '/v1/nope')
+          .replaceAll('$context.requestId', 'c0ffee00-0000-4000-8000-000000000000');
+        const problem = JSON.parse(rendered) as Json;
+
+        assert.match(
+          String(problem.type),
+          /^https:\/\/nimbus\.dev\/problems\/[a-z-]+$/,
+          String(response.ResponseType),
+        );
+        assert.equal(typeof problem.title, 'string');
+        assert.equal(problem.detail, 'Missing Authentication Token');
+        assert.equal(problem.instance, '/v1/nope');
+        assert.equal(problem.correlationId, 'c0ffee00-0000-4000-8000-000000000000');
+        if (response.StatusCode !== undefined) assert.equal(String(problem.status), response.StatusCode);
+        assert.equal(
+          (response.ResponseParameters as Json)['gatewayresponse.header.Content-Type'],
+          "'application/problem+json'",
+        );
+      }
+    });
+  });
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveStage, STAGE_CONFIGS, STAGES } from '#lib/config/stages.ts';
+
+describe('resolveStage', () => {
+  it('defaults to local when no stage is given', () => {
+    assert.equal(resolveStage(undefined).stage, 'local');
+    assert.equal(resolveStage(null).stage, 'local');
+  });
+
+  for (const stage of STAGES) {
+    it(`resolves ${stage} to its own config`, () => {
+      const config = resolveStage(stage);
+
+      assert.equal(config.stage, stage);
+      assert.equal(config, STAGE_CONFIGS[stage]);
+    });
+  }
+
+  for (const raw of ['production', 'PROD', ' prod', '', 42, true, { stage: 'prod' }]) {
+    it(`refuses ${JSON.stringify(raw)}, listing the valid stages`, () => {
+      assert.throws(
+        () => resolveStage(raw),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.match(error.message, /Invalid stage/);
+          for (const stage of STAGES) assert.ok(error.message.includes(stage), stage);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('stage configs', () => {
+  it('never allow CORS origin * in prod or staging', () => {
+    for (const stage of ['staging', 'prod'] as const) {
+      assert.ok(!STAGE_CONFIGS[stage].api.corsOrigins.includes('*'), stage);
+      assert.ok(STAGE_CONFIGS[stage].api.corsOrigins.length > 0, stage);
+    }
+  });
+
+  it('keep data, point-in-time recovery and X-Ray on in prod', () => {
+    const prod = STAGE_CONFIGS.prod;
+
+    assert.equal(prod.retainData, true);
+    assert.equal(prod.pointInTimeRecovery, true);
+    assert.equal(prod.features.xray, true);
+  });
+
+  it('alarm earlier in prod than the base stages', () => {
+    assert.ok(STAGE_CONFIGS.prod.alarms.api5xxPerMinute < STAGE_CONFIGS.dev.alarms.api5xxPerMinute);
+    assert.ok(STAGE_CONFIGS.prod.alarms.p99LatencyMs < STAGE_CONFIGS.dev.alarms.p99LatencyMs);
+  });
+
+  it('keep throttling burst at or above the steady rate', () => {
+    for (const stage of STAGES) {
+      const { throttleRateLimit, throttleBurstLimit } = STAGE_CONFIGS[stage].api;
+      assert.ok(throttleBurstLimit >= throttleRateLimit, stage);
+    }
+  });
+});
