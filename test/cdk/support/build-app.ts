@@ -26,9 +26,15 @@ export interface BuiltApp {
  * Builds the app exactly as bin/nimbus.ts does (which cannot be imported: it synthesises at module
  * scope). Functions are bundled by esbuild on the host, so build once per test file.
  */
-export function buildApp(stage: Stage, props: Omit<AppProps, 'context'> = {}): BuiltApp {
-  const app = new App({ ...props, context: cdkContext(stage) });
-  const config = resolveStage(app.node.tryGetContext('stage'));
+export function buildApp(
+  stage: Stage,
+  props: Omit<AppProps, 'context'> = {},
+  context: Readonly<Record<string, unknown>> = {},
+): BuiltApp {
+  const app = new App({ ...props, context: { ...cdkContext(stage), ...context } });
+  const config = resolveStage(app.node.tryGetContext('stage'), {
+    redisRestUrl: app.node.tryGetContext('redisRestUrl'),
+  });
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
   const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });

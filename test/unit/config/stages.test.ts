@@ -32,6 +32,32 @@ describe('resolveStage', () => {
   }
 });
 
+describe('resolveStage with a redisRestUrl override', () => {
+  it('points the stage at the given Upstash URL and changes nothing else', () => {
+    const config = resolveStage('local', { redisRestUrl: 'http://host.docker.internal:8079' });
+
+    assert.equal(config.redis.restUrl, 'http://host.docker.internal:8079');
+    assert.equal(config.redis.healthTimeoutMs, STAGE_CONFIGS.local.redis.healthTimeoutMs);
+    assert.deepEqual({ ...config, redis: STAGE_CONFIGS.local.redis }, STAGE_CONFIGS.local);
+  });
+
+  it('leaves the shared stage config untouched', () => {
+    resolveStage('dev', { redisRestUrl: 'https://other.upstash.io' });
+
+    assert.equal(STAGE_CONFIGS.dev.redis.restUrl, 'https://nimbus-dev.upstash.io');
+  });
+
+  it('keeps the stage URL when no override is given', () => {
+    assert.equal(resolveStage('prod', { redisRestUrl: undefined }), STAGE_CONFIGS.prod);
+  });
+
+  for (const raw of ['not a url', 'redis://127.0.0.1:6379', 'ftp://upstash.io', 42]) {
+    it(`refuses ${JSON.stringify(raw)} as a Redis REST URL`, () => {
+      assert.throws(() => resolveStage('local', { redisRestUrl: raw }), /Invalid redisRestUrl/);
+    });
+  }
+});
+
 describe('stage configs', () => {
   it('never allow CORS origin * in prod or staging', () => {
     for (const stage of ['staging', 'prod'] as const) {
