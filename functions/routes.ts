@@ -1,3 +1,6 @@
+import { listAudit } from './audit/routes.ts';
+import { authRoutes } from './auth/routes.ts';
+import { keyRoutes } from './keys/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
 import type { RouteDef } from './shared/http/route.ts';
 
@@ -6,7 +9,7 @@ import type { RouteDef } from './shared/http/route.ts';
  * method-not-allowed fallback and the RBAC tests all read this list; nothing about a route is
  * written twice.
  */
-export const routes: readonly RouteDef[] = [...platformRoutes];
+export const routes: readonly RouteDef[] = [...platformRoutes, ...authRoutes, ...keyRoutes, listAudit];
 
 const ids = new Set<string>();
 const keys = new Set<string>();

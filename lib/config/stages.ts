@@ -39,8 +39,29 @@ export interface StageConfig {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
   };
+  readonly auth: {
+    /** Who may call POST /v1/auth/register: anyone, or only admins (invitation flows go through admins). */
+    readonly registration: 'open' | 'admin';
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtlSeconds: number;
+    /** A refresh token unused this long dies. */
+    readonly refreshIdleSeconds: number;
+    /** A login's session (refresh family) dies this long after login whatever happens. */
+    readonly refreshAbsoluteSeconds: number;
+    /** A just-rotated refresh token is still accepted this long (concurrent refreshes). */
+    readonly refreshReuseGraceSeconds: number;
+    /** How long the authorizer trusts its cached view of a session or API key (revocation delay). */
+    readonly authorizerCacheSeconds: number;
+    /** API keys are `nmb_live_...` on production-like stages, `nmb_test_...` elsewhere. */
+    readonly apiKeyEnvironment: 'live' | 'test';
+  };
   readonly redis: {
-    /** Upstash REST endpoint the functions call. */
+    /**
+     * Upstash REST endpoint the functions call. Outside `local` the defaults below are
+     * placeholders: operators point a stage at their own database with
+     * `-c redisRestUrl=https://<db>.upstash.io` (https required outside `local`).
+     */
     readonly restUrl: string;
     /** Timeout for health checks against Redis and DynamoDB. */
     readonly healthTimeoutMs: number;
@@ -63,6 +84,17 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
     ...base,
     stage: 'local',
+    auth: {
+      registration: 'open',
+      issuer: 'https://nimbus.dev/local',
+      audience: 'nimbus-api',
+      accessTokenTtlSeconds: 900,
+      refreshIdleSeconds: 7 * 24 * 3600,
+      refreshAbsoluteSeconds: 30 * 24 * 3600,
+      refreshReuseGraceSeconds: 10,
+      authorizerCacheSeconds: 30,
+      apiKeyEnvironment: 'test',
+    },
     logLevel: 'DEBUG',
     logRetentionDays: 1,
     tracingSampleRate: 0,
@@ -75,6 +107,17 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   dev: {
     ...base,
     stage: 'dev',
+    auth: {
+      registration: 'open',
+      issuer: 'https://nimbus.dev/dev',
+      audience: 'nimbus-api',
+      accessTokenTtlSeconds: 900,
+      refreshIdleSeconds: 7 * 24 * 3600,
+      refreshAbsoluteSeconds: 30 * 24 * 3600,
+      refreshReuseGraceSeconds: 10,
+      authorizerCacheSeconds: 30,
+      apiKeyEnvironment: 'test',
+    },
     logLevel: 'DEBUG',
     logRetentionDays: 7,
     tracingSampleRate: 1,
@@ -87,6 +130,17 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   staging: {
     ...base,
     stage: 'staging',
+    auth: {
+      registration: 'admin',
+      issuer: 'https://nimbus.dev/staging',
+      audience: 'nimbus-api',
+      accessTokenTtlSeconds: 900,
+      refreshIdleSeconds: 7 * 24 * 3600,
+      refreshAbsoluteSeconds: 30 * 24 * 3600,
+      refreshReuseGraceSeconds: 10,
+      authorizerCacheSeconds: 30,
+      apiKeyEnvironment: 'test',
+    },
     logLevel: 'INFO',
     logRetentionDays: 30,
     tracingSampleRate: 0.5,
@@ -104,6 +158,17 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   prod: {
     ...base,
     stage: 'prod',
+    auth: {
+      registration: 'admin',
+      issuer: 'https://nimbus.dev/prod',
+      audience: 'nimbus-api',
+      accessTokenTtlSeconds: 900,
+      refreshIdleSeconds: 7 * 24 * 3600,
+      refreshAbsoluteSeconds: 30 * 24 * 3600,
+      refreshReuseGraceSeconds: 10,
+      authorizerCacheSeconds: 30,
+      apiKeyEnvironment: 'live',
+    },
     logLevel: 'INFO',
     logRetentionDays: 365,
     tracingSampleRate: 0.1,
@@ -136,9 +201,14 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   }
   let config = STAGE_CONFIGS[parsed.data];
   if (overrides.redisRestUrl !== undefined) {
-    const url = z.url({ protocol: /^https?$/ }).safeParse(overrides.redisRestUrl);
+    // The Upstash token rides in a header of every call: plain http only on the local emulator.
+    const local = config.stage === 'local';
+    const url = z.url({ protocol: local ? /^https?$/ : /^https$/ }).safeParse(overrides.redisRestUrl);
     if (!url.success) {
-      throw new Error(`Invalid redisRestUrl ${JSON.stringify(overrides.redisRestUrl)}: expected an http(s) URL`);
+      const expected = local ? 'an http(s) URL' : 'an https URL (plain http is allowed on local only)';
+      throw new Error(
+        `Invalid redisRestUrl ${JSON.stringify(overrides.redisRestUrl)} for stage ${config.stage}: expected ${expected}`,
+      );
     }
     config = { ...config, redis: { ...config.redis, restUrl: url.data } };
   }

@@ -1,8 +1,9 @@
 import { execSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -33,6 +34,15 @@ export const BUILD_INFO = {
   commit: git('rev-parse --short=12 HEAD', 'unknown'),
   buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
 } as const;
+
+export type TableAccess = 'read' | 'readWrite' | 'append';
+
+const READ = ['GetItem', 'BatchGetItem', 'Query', 'ConditionCheckItem'];
+const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: READ,
+  readWrite: [...READ, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  append: [...READ, 'PutItem'],
+};
 
 export interface FeatureFunctionProps {
   /** Entry file relative to the repository root, exporting `handler`. */
@@ -109,13 +119,31 @@ export class FeatureFunction extends NodejsFunction {
         ...props.environment,
       },
     });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the pinned Lambda runtime: the local emulator and CI run the same major.',
+    });
+    if (config.features.xray) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level scoping.',
+      });
+    }
   }
 
-  /** Sets `envName` to the table name and grants exactly the access asked for. */
-  bindTable(table: ITable, envName: string, access: 'read' | 'readWrite'): this {
+  /**
+   * Sets `envName` to the table name and grants exactly the actions of `access` on the table and
+   * the named indexes (no `index/*` wildcard). `append` is for append-only stores: put and read,
+   * never update or delete.
+   */
+  bindTable(table: ITable, envName: string, access: TableAccess, indexes: readonly string[] = []): this {
     this.addEnvironment(envName, table.tableName);
-    if (access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: TABLE_ACTIONS[access].map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+      }),
+    );
     return this;
   }
 

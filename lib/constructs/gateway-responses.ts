@@ -4,7 +4,8 @@ const PROBLEM = 'https://nimbus.dev/problems/';
 
 /**
  * Responses API Gateway produces itself (no Lambda ran), rewritten to problem+json with the
- * request id as correlation id, so that a client sees one error format whoever answered.
+ * request id as the body's correlation id and marked not cacheable, so that a client sees one
+ * error format whoever answered.
  */
 const RESPONSES: ReadonlyArray<{ type: ResponseType; status: number; slug: string; title: string }> = [
   // An unknown path on a REST API surfaces as "missing authentication token": it is a 404.
@@ -44,10 +45,12 @@ export function addProblemGatewayResponses(api: RestApi, corsOrigin: string): vo
     api.addGatewayResponse(`Problem${response.type.responseType}`, {
       type: response.type,
       ...(keepStatus ? {} : { statusCode: String(response.status) }),
+      // The correlation id travels in the body only: `context.requestId` is not a documented
+      // source for gateway response header values, so the mapping cannot be relied on.
       responseHeaders: {
         'Content-Type': "'application/problem+json'",
+        'Cache-Control': "'no-store'",
         'Access-Control-Allow-Origin': `'${corsOrigin}'`,
-        'x-correlation-id': 'context.requestId',
       },
       templates: {
         'application/json': JSON.stringify({

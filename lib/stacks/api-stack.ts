@@ -1,10 +1,13 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { authEnvironment } from '../../functions/auth/config.ts';
 import { routes } from '../../functions/routes.ts';
 import type { ResourceNeed, RouteDef } from '../../functions/shared/http/route.ts';
 import type { StageConfig } from '../config/stages.ts';
-import type { FeatureFunction } from '../constructs/feature-function.ts';
+import { ApiAlarms } from '../constructs/api-alarms.ts';
+import { FeatureFunction } from '../constructs/feature-function.ts';
 import { RouteApi } from '../constructs/route-api.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -13,58 +16,87 @@ export interface ApiStackProps extends StackProps {
   readonly stateful: StatefulStack;
 }
 
-/** The stateless API: REST API, one function per route, alarms. */
+/** The stateless API: REST API, one function per route, the authorizer, alarms. */
 export class ApiStack extends Stack {
   public readonly routeApi: RouteApi;
+  public readonly authorizerFunction: FeatureFunction;
+  public readonly alarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
+    const { appTable, eventsTable, appTableIndexes } = stateful;
 
+    // Each `needs` entry of the route table becomes exactly one binding: env var + narrowest grant.
     const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
-      'app:read': (fn) => fn.bindTable(stateful.appTable, 'APP_TABLE_NAME', 'read'),
-      'app:readWrite': (fn) => fn.bindTable(stateful.appTable, 'APP_TABLE_NAME', 'readWrite'),
-      'events:append': (fn) => fn.bindTable(stateful.eventsTable, 'EVENTS_TABLE_NAME', 'readWrite'),
+      'app:read': (fn) => fn.bindTable(appTable, 'APP_TABLE_NAME', 'read', appTableIndexes),
+      'app:readWrite': (fn) => fn.bindTable(appTable, 'APP_TABLE_NAME', 'readWrite', appTableIndexes),
+      'events:append': (fn) => fn.bindTable(eventsTable, 'EVENTS_TABLE_NAME', 'append'),
+      'events:read': (fn) => fn.bindTable(eventsTable, 'EVENTS_TABLE_NAME', 'read'),
       redis: (fn) => {
         fn.addEnvironment('UPSTASH_REDIS_REST_URL', config.redis.restUrl);
         fn.addEnvironment('NIMBUS_HEALTH_TIMEOUT_MS', String(config.redis.healthTimeoutMs));
         fn.bindSecret(stateful.upstashSecret, 'UPSTASH_TOKEN_SECRET_ARN');
       },
-      'signingKeys:read': () => {
-        throw new Error('signing keys are not provisioned yet');
+      'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, 'SIGNING_KEYS_SECRET_ARN'),
+      'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, 'DATA_KEY_SECRET_ARN'),
+      auth: (fn) => {
+        for (const [name, value] of Object.entries(authEnvironment(config.auth))) fn.addEnvironment(name, value);
       },
     };
+    const bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => {
+      for (const need of new Set(needs)) bindings[need](fn);
+    };
+
+    // The first deploy puts a real ES256 key set in the signing-key secret (placeholder before).
+    const keySetInit = new FeatureFunction(this, 'SigningKeysInit', {
+      entry: 'functions/auth/handlers/signing-keys-init.ts',
+      feature: 'auth',
+      config,
+      description: 'Custom resource: ensures the JWT signing key set exists',
+      timeout: Duration.seconds(30),
+    });
+    keySetInit.bindSecret(stateful.signingKeysSecret, 'SIGNING_KEYS_SECRET_ARN', 'readWrite');
+    const keySet = new CustomResource(this, 'SigningKeySet', {
+      serviceToken: keySetInit.functionArn,
+      resourceType: 'Custom::NimbusSigningKeySet',
+    });
+
+    this.authorizerFunction = new FeatureFunction(this, 'Authorizer', {
+      entry: 'functions/auth/handlers/authorizer.ts',
+      feature: 'auth',
+      config,
+      description: 'REQUEST authorizer: Bearer JWT or x-api-key',
+    });
+    bind(this.authorizerFunction, ['app:readWrite', 'signingKeys:read', 'auth']);
+    // No identity sources: either header may carry the credential, and API Gateway would refuse
+    // a request missing any listed source before calling us. So gateway-side caching is off and
+    // the authorizer caches verified tokens, sessions and keys itself (see the auth config).
+    const authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
+      handler: this.authorizerFunction,
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+      authorizerName: `nimbus-${config.stage}-authorizer`,
+    });
 
     this.routeApi = new RouteApi(this, 'Routes', {
       config,
       routes,
+      authorizer,
       fallbackEntry: 'functions/platform/handlers/fallback.ts',
-      bind: (fn: FeatureFunction, route: RouteDef) => {
-        for (const need of route.needs ?? []) bindings[need](fn);
-      },
+      bind: (fn: FeatureFunction, route: RouteDef) => bind(fn, route.needs ?? []),
     });
+    for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
     const { api } = this.routeApi;
 
-    new Alarm(this, 'Api5xx', {
-      alarmDescription: 'The API answers 5xx',
-      metric: api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: config.alarms.api5xxPerMinute,
-      evaluationPeriods: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    new Alarm(this, 'ApiLatencyP99', {
-      alarmDescription: 'API p99 latency above the stage budget',
-      metric: api.metricLatency({ period: Duration.minutes(5), statistic: 'p99' }),
-      threshold: config.alarms.p99LatencyMs,
-      evaluationPeriods: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    const monitored = new Map<string, IFunction>(this.routeApi.functions);
+    monitored.set('auth.authorizer', this.authorizerFunction);
+    this.alarms = new ApiAlarms(this, 'Alarms', { config, api, functions: monitored });
 
     new CfnOutput(this, 'ApiId', { value: api.restApiId });
     new CfnOutput(this, 'ApiStageName', { value: api.deploymentStage.stageName });
     new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
 
     const acknowledged: ReadonlyArray<{ id: string; reason: string }> = [
       {
@@ -72,20 +104,25 @@ export class ApiStack extends Stack {
         reason: 'AWSLambdaBasicExecutionRole is the narrow AWS-managed policy for writing function logs.',
       },
       {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Public routes (health, version, openapi, login) are public by design; the others use the authorizer.',
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The AWS-managed policy API Gateway needs to write execution logs.',
       },
       {
-        id: 'AwsSolutions-COG4',
-        reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.',
+        id: 'AwsSolutions-APIG4',
+        reason: 'Public routes (health, version, openapi, jwks, login) are public by design; the others use the authorizer.',
       },
+      { id: 'AwsSolutions-COG4', reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.' },
       {
         id: 'AwsSolutions-APIG2',
-        reason:
-          'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
+        reason: 'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
+    if (!config.features.xray) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-APIG6',
+        reason: 'The local emulator has no API Gateway execution logs; access logs stay on. Cloud stages log ERROR.',
+      });
+    }
   }
 }

@@ -19,6 +19,12 @@ export class StatefulStack extends Stack {
   public readonly eventsTable: ITable;
   /** Upstash REST credentials: `{ "token": "..." }`. */
   public readonly upstashSecret: ISecret;
+  /** JWT signing key set (`{ keys: [...] }`, ES256 JWKs with `kid`); filled by the key-set initialiser. */
+  public readonly signingKeysSecret: ISecret;
+  /** Key material for sealing second-factor secrets at rest (AES-256-GCM via HKDF). */
+  public readonly dataKeySecret: ISecret;
+  /** Global secondary indexes of the app table, for grants that name them. */
+  public readonly appTableIndexes: readonly string[] = ['gsi1'];
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -54,9 +60,29 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
 
+    this.signingKeysSecret = new Secret(this, 'SigningKeys', {
+      description: `Nimbus ${config.stage}: JWT signing key set (ES256, by kid)`,
+      // A placeholder the initialiser replaces with a real key set on first deploy; never a key.
+      generateSecretString: { secretStringTemplate: JSON.stringify({ keys: [] }), generateStringKey: 'placeholder' },
+      removalPolicy,
+    });
+    this.dataKeySecret = new Secret(this, 'DataKey', {
+      description: `Nimbus ${config.stage}: key material for secrets sealed at rest`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    for (const secret of [this.signingKeysSecret, this.dataKeySecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotation of signing keys runs through the key-rotation job (stage-gated); the data key is versioned, not rotated in place.',
+      });
+    }
+
     new CfnOutput(this, 'AppTableName', { value: appTable.tableName });
     new CfnOutput(this, 'EventsTableName', { value: this.eventsTable.tableName });
     new CfnOutput(this, 'UpstashSecretArn', { value: this.upstashSecret.secretArn });
+    new CfnOutput(this, 'SigningKeysSecretArn', { value: this.signingKeysSecret.secretArn });
+    new CfnOutput(this, 'DataKeySecretArn', { value: this.dataKeySecret.secretArn });
 
     Validations.of(this.upstashSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

@@ -27,6 +27,8 @@ import {
 } from './local-env.ts';
 
 const VENV = join(LOCAL_DIR, 'venv');
+const LOCAL_ADMIN_EMAIL = 'admin@nimbus.local';
+export const ADMIN_FILE = join(LOCAL_DIR, 'admin.json');
 const MINISTACK_BIN = join(VENV, 'bin', 'ministack');
 const NODE_BIN_DIR = join(ROOT, 'node_modules', '.bin');
 
@@ -197,6 +199,12 @@ export async function up(): Promise<UpResult> {
   const outputs = collectOutputs();
   const redisToken = await ensureBridge(outputs, started);
   writeFileSync(OUTPUTS_FILE, `${JSON.stringify(outputs, null, 2)}\n`);
+  // The local stage's first admin (never on other stages: there an operator runs admin:create).
+  run(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bin/admin-create.ts'), '--stage', STAGE, '--email', LOCAL_ADMIN_EMAIL, '--output', ADMIN_FILE],
+    { ...AWS_ENV },
+  );
   await waitFor('the API', () => httpOk(`${outputs.ApiUrl}/health`), 60_000);
   return { outputs, started, redisToken };
 }

@@ -174,7 +174,9 @@ for (const stage of ['local', 'prod'] as const) {
           assert.equal(permission.Principal, 'apigateway.amazonaws.com');
           assert.equal(permission.Action, 'lambda:InvokeFunction');
           const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-          assert.ok(String(parts.at(-1)).endsWith(`/${route.method}${route.path}`), JSON.stringify(parts));
+          // CDK writes each `{param}` of the path as `*` in the source ARN.
+          const arnPath = route.path.replace(/\{[^}]*\}/g, '*');
+          assert.ok(String(parts.at(-1)).endsWith(`/${route.method}${arnPath}`), JSON.stringify(parts));
         }
       }
     });
@@ -419,6 +421,26 @@ for (const stage of ['local', 'prod'] as const) {
           'gatewayresponse.header.Access-Control-Allow-Origin': `'${b.config.api.corsOrigins[0]}'`,
         }),
       });
+    });
+
+    it('marks every gateway response not cacheable and maps no header from context.requestId', () => {
+      const b = stageBuild(stage);
+      const responses = ofType(b, 'AWS::ApiGateway::GatewayResponse');
+      assert.ok(responses.length > 0);
+      for (const [, response] of responses) {
+        const parameters = response.ResponseParameters as Json;
+        assert.equal(
+          parameters['gatewayresponse.header.Cache-Control'],
+          "'no-store'",
+          String(response.ResponseType),
+        );
+        // Not a documented header source; the body's correlationId carries the request id.
+        assert.ok(
+          !Object.values(parameters).includes('context.requestId'),
+          `${String(response.ResponseType)}: ${JSON.stringify(parameters)}`,
+        );
+        assert.equal(parameters['gatewayresponse.header.x-correlation-id'], undefined);
+      }
     });
 
     it('renders every gateway response template to a problem document', () => {

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import type { RouteDef } from '#shared/http/route.ts';
+import { assertPathParams, type RouteDef } from '#shared/http/route.ts';
 
 type JsonObject = Record<string, unknown>;
 
 const problemSchema: JsonObject = {
   type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'instance', 'correlationId'],
+  // No `status`: the DEFAULT_4XX/5XX gateway responses cover several statuses and leave it out
+  // (the status line carries it). RFC 9457 makes every member optional anyway.
+  required: ['type', 'title', 'detail', 'instance', 'correlationId'],
   properties: {
     type: { type: 'string', format: 'uri' },
     title: { type: 'string' },
@@ -86,6 +88,8 @@ export function buildOpenApi(
 ): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const route of routes) {
+    // defineRoute checks this already; a RouteDef built without it must not yield an invalid document.
+    assertPathParams(route);
     paths[route.path] ??= {};
     (paths[route.path] as JsonObject)[route.method.toLowerCase()] = operation(route);
   }

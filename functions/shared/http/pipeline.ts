@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { intEnv, optionalEnv } from '../env.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import { logger, metrics, tracer } from '../observability.ts';
+import { ForbiddenError, HttpError, UnauthorizedError } from '../errors.ts';
+import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
 import { corsHeaders, SECURITY_HEADERS } from './headers.ts';
-import { hasPermission, type Principal, principalFrom } from './principal.ts';
+import { commaList, hasPermission, type Principal, principalFrom } from './principal.ts';
 import { problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
 import { validatePart } from './validate.ts';
 
-const CORS_ORIGINS = optionalEnv('NIMBUS_CORS_ORIGINS', '*').split(',');
+const CORS_ORIGINS = commaList(optionalEnv('NIMBUS_CORS_ORIGINS', '*'));
 const MAX_BODY_BYTES = intEnv('NIMBUS_MAX_BODY_BYTES', 1_048_576);
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -58,9 +57,10 @@ function lowerCaseHeaders(raw: APIGatewayProxyEvent['headers'] | null): Record<s
 }
 
 /**
- * Correlation id, error mapping, security headers and CORS in one middleware: it must see the
- * final response whichever way the request ended, which middy's reverse onError order would not
- * give two separate middlewares.
+ * Correlation id, headers, the per-request metric and the mapping of *unexpected* errors in one
+ * middleware: it must see the final response whichever way the request ended, which middy's
+ * reverse onError order would not give two separate middlewares. Expected errors (HttpError) never
+ * get here as errors: `core` answers them, so they leave through `after` like any response.
  */
 function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
   const decorate = (response: APIGatewayProxyResult, state: RequestState): void => {
@@ -81,8 +81,10 @@ function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
       tracer.putAnnotation('correlationId', correlationId);
     },
     after: (request) => {
+      if (request.response) countResponse(request.response.statusCode);
       if (request.response && request.context.nimbus) decorate(request.response, request.context.nimbus);
     },
+    // Whatever reaches here also reaches the Tracer's onError, which marks the trace as a fault.
     onError: (request) => {
       const state = request.context.nimbus ?? { correlationId: randomUUID(), headers: {} };
       const response = problemResponse(request.error, {
@@ -91,10 +93,10 @@ function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
       });
       if (response.statusCode >= 500) {
         logger.error('request failed', { error: request.error, path: request.event.path });
-        metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
       } else {
         logger.debug('request rejected', { status: response.statusCode, reason: request.error?.message });
       }
+      countResponse(response.statusCode);
       decorate(response, state);
       request.response = response;
     },
@@ -125,36 +127,44 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
     context: NimbusContext,
   ): Promise<APIGatewayProxyResult> => {
     const state = context.nimbus as RequestState;
-    const principal = principalFrom(event);
-    if (route.auth === 'principal') {
-      if (principal === null) throw new UnauthorizedError();
-      if (route.permission !== null && !hasPermission(principal, route.permission))
-        throw new ForbiddenError();
+    // An HttpError is an answer, not a failure: turn it into its problem response here, so that
+    // it never sets middy's `request.error` and the Tracer does not record every 4xx as a fault.
+    try {
+      const principal = principalFrom(event);
+      if (route.auth === 'principal') {
+        if (principal === null) throw new UnauthorizedError();
+        if (route.permission !== null && !hasPermission(principal, route.permission))
+          throw new ForbiddenError();
+      }
+      const spec = route.request ?? {};
+      // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
+      const body = spec.body
+        ? validatePart(
+            spec.body,
+            parseJsonBody(event.body, event.isBase64Encoded, state.headers['content-type'], MAX_BODY_BYTES),
+            'body',
+          )
+        : undefined;
+      const request: HttpRequest<R> = {
+        route,
+        body: body as RouteBody<R>,
+        query: (spec.query
+          ? validatePart(spec.query, event.queryStringParameters ?? {}, 'query')
+          : undefined) as RouteQuery<R>,
+        params: (spec.params
+          ? validatePart(spec.params, event.pathParameters ?? {}, 'params')
+          : undefined) as RouteParams<R>,
+        headers: state.headers,
+        principal,
+        correlationId: state.correlationId,
+        event,
+      };
+      return toResult(await impl(request));
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      logger.debug('request rejected', { status: error.status, reason: error.message });
+      return problemResponse(error, { instance: event.path ?? '/', correlationId: state.correlationId });
     }
-    const spec = route.request ?? {};
-    // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
-    const body = spec.body
-      ? validatePart(
-          spec.body,
-          parseJsonBody(event.body, event.isBase64Encoded, state.headers['content-type'], MAX_BODY_BYTES),
-          'body',
-        )
-      : undefined;
-    const request: HttpRequest<R> = {
-      route,
-      body: body as RouteBody<R>,
-      query: (spec.query
-        ? validatePart(spec.query, event.queryStringParameters ?? {}, 'query')
-        : undefined) as RouteQuery<R>,
-      params: (spec.params
-        ? validatePart(spec.params, event.pathParameters ?? {}, 'params')
-        : undefined) as RouteParams<R>,
-      headers: state.headers,
-      principal,
-      correlationId: state.correlationId,
-      event,
-    };
-    return toResult(await impl(request));
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>()

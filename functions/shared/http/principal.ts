@@ -10,9 +10,16 @@ export interface Principal {
   readonly orgId: string | null;
 }
 
-function list(value: unknown): string[] {
-  if (typeof value !== 'string' || value === '') return [];
-  return value.split(',').filter((item) => item !== '');
+/**
+ * Splits a comma-separated list (authorizer context values, list-valued env vars), trimming each
+ * entry and dropping empty ones: `"a, b,,"` is `["a", "b"]`. Anything but a string is empty.
+ */
+export function commaList(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /**
@@ -26,8 +33,8 @@ export function principalFrom(event: APIGatewayProxyEvent): Principal | null {
   return {
     id,
     kind: ctx.kind === 'api-key' ? 'api-key' : 'user',
-    roles: list(ctx.roles),
-    permissions: list(ctx.permissions),
+    roles: commaList(ctx.roles),
+    permissions: commaList(ctx.permissions),
     sessionId: typeof ctx.sessionId === 'string' && ctx.sessionId !== '' ? ctx.sessionId : null,
     orgId: typeof ctx.orgId === 'string' && ctx.orgId !== '' ? ctx.orgId : null,
   };

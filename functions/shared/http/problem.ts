@@ -48,7 +48,8 @@ export function problemResponse(error: unknown, ctx: ProblemContext): APIGateway
   const problem = problemOf(error, ctx);
   return {
     statusCode: problem.status,
-    headers: { ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE },
+    // An error describes one request at one moment: no cache may store it.
+    headers: { 'Cache-Control': 'no-store', ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE },
     body: JSON.stringify(problem.body),
   };
 }

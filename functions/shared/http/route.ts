@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -6,7 +6,15 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * What a route's function needs from the stateful stack. The API stack turns each into one
  * `bind*` call (env var + narrowest grant), so a handler's permissions follow from its row.
  */
-export type ResourceNeed = 'app:read' | 'app:readWrite' | 'events:append' | 'redis' | 'signingKeys:read';
+export type ResourceNeed =
+  | 'app:read'
+  | 'app:readWrite'
+  | 'events:append'
+  | 'events:read'
+  | 'redis'
+  | 'signingKeys:read'
+  | 'dataKey:read'
+  | 'auth';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';
@@ -58,7 +66,47 @@ export function defineRoute<const R extends RouteDef>(route: R): R {
     throw new Error(`Route ${route.id}: an authenticated route must name its permission`);
   }
   if (!route.path.startsWith('/')) throw new Error(`Route ${route.id}: path must start with /`);
+  assertPathParams(route);
   return route;
+}
+
+/** The names of a path's `{name}` placeholders; greedy `{name+}` ones apart. */
+function placeholders(path: string): { plain: string[]; greedy: string[] } {
+  const plain: string[] = [];
+  const greedy: string[] = [];
+  for (const [, name, plus] of path.matchAll(/\{([^{}+]+)(\+?)\}/g)) {
+    if (name !== undefined) (plus === '+' ? greedy : plain).push(name);
+  }
+  return { plain, greedy };
+}
+
+/** Top-level property names of a params schema, as the OpenAPI document will list them. */
+function schemaKeys(schema: z.ZodType): string[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, unknown>;
+  };
+  return Object.keys(json.properties ?? {});
+}
+
+/**
+ * Throws unless every `{name}` placeholder of the path is a key of `request.params` and every key
+ * is a placeholder: OpenAPI requires each templated segment to be described as a path parameter
+ * and no path parameter without a segment. A greedy `{proxy+}` may go undescribed.
+ */
+export function assertPathParams(route: Pick<RouteDef, 'id' | 'path' | 'request'>): void {
+  const { plain, greedy } = placeholders(route.path);
+  const schema = route.request?.params;
+  const keys = schema === undefined ? [] : schemaKeys(schema);
+  const missing = plain.filter((name) => !keys.includes(name));
+  const extra = keys.filter((key) => !plain.includes(key) && !greedy.includes(key));
+  if (missing.length === 0 && extra.length === 0) return;
+  const problems = [
+    ...(missing.length > 0
+      ? [`placeholder(s) ${missing.map((name) => `{${name}}`).join(', ')} missing from request.params`]
+      : []),
+    ...(extra.length > 0 ? [`request.params key(s) ${extra.join(', ')} not in the path`] : []),
+  ];
+  throw new Error(`Route ${route.id} (${route.path}): ${problems.join('; ')}`);
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;

@@ -51,6 +51,21 @@ describe('resolveStage with a redisRestUrl override', () => {
     assert.equal(resolveStage('prod', { redisRestUrl: undefined }), STAGE_CONFIGS.prod);
   });
 
+  for (const stage of ['dev', 'staging', 'prod'] as const) {
+    it(`refuses a plain http URL on ${stage}, where the Upstash token would travel unencrypted`, () => {
+      assert.throws(
+        () => resolveStage(stage, { redisRestUrl: 'http://nimbus.upstash.io' }),
+        new RegExp(`Invalid redisRestUrl .* for stage ${stage}: expected an https URL`),
+      );
+    });
+
+    it(`accepts an https URL on ${stage}`, () => {
+      const config = resolveStage(stage, { redisRestUrl: 'https://operator-db.upstash.io' });
+
+      assert.equal(config.redis.restUrl, 'https://operator-db.upstash.io');
+    });
+  }
+
   for (const raw of ['not a url', 'redis://127.0.0.1:6379', 'ftp://upstash.io', 42]) {
     it(`refuses ${JSON.stringify(raw)} as a Redis REST URL`, () => {
       assert.throws(() => resolveStage('local', { redisRestUrl: raw }), /Invalid redisRestUrl/);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { buildOpenApi } from '#functions/platform/domain/openapi.ts';
 import { routes } from '#functions/routes.ts';
-import { defineRoute } from '#shared/http/route.ts';
+import { defineRoute, type RouteDef } from '#shared/http/route.ts';
 
 type Json = Record<string, unknown>;
 
@@ -93,14 +93,15 @@ describe('buildOpenApi over the route table', () => {
   it('defines the Problem schema with the RFC 9457 members and refers errors to it', () => {
     const schemas = obj(obj(document.components, 'components').schemas, 'schemas');
     const problem = obj(schemas.Problem, 'Problem');
+    // `status` is described but optional: the DEFAULT_4XX/5XX gateway responses leave it out.
     assert.deepEqual([...(problem.required as string[])].sort(), [
       'correlationId',
       'detail',
       'instance',
-      'status',
       'title',
       'type',
     ]);
+    assert.deepEqual(obj(problem.properties, 'properties').status, { type: 'integer' });
     for (const route of routes) {
       const responses = obj(operationOf(document, route.path, route.method).responses, 'responses');
       const fallback = obj(responses.default, 'default response');
@@ -186,5 +187,16 @@ describe('buildOpenApi over routes with request schemas', () => {
     assert.deepEqual(conflict['application/problem+json'], {
       schema: { $ref: '#/components/schemas/Problem' },
     });
+  });
+});
+
+describe('buildOpenApi over a route not checked by defineRoute', () => {
+  it('refuses a path placeholder the params schema does not describe', () => {
+    const unchecked: RouteDef = { ...listWidgets, id: 'widgets.raw', request: {} };
+
+    assert.throws(
+      () => buildOpenApi([unchecked], { version: '0.0.1' }),
+      /Route widgets\.raw .*\{orgId\} missing from request\.params/,
+    );
   });
 });

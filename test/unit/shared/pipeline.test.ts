@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import { afterEach, before, describe, it, mock } from 'node:test';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { TooManyRequestsError } from '#shared/errors.ts';
+import { NotFoundError, TooManyRequestsError } from '#shared/errors.ts';
 import { SECURITY_HEADERS } from '#shared/http/headers.ts';
 import type { HttpRequest } from '#shared/http/pipeline.ts';
 import { defineRoute } from '#shared/http/route.ts';
@@ -101,6 +102,7 @@ const deleteWidget = defineRoute({
   permission: null,
   rateLimit: [],
   cache: null,
+  request: { params: z.object({ widgetId: z.string() }) },
   responses: { 204: { description: 'Deleted' } },
 });
 
@@ -120,12 +122,16 @@ interface Handlers {
   readonly rateLimited: Invoke;
 }
 let handlers: Handlers;
+let pipeline: typeof import('#shared/http/pipeline.ts');
+let observability: typeof import('#shared/observability.ts');
 
 before(async () => {
   quietPowertools();
   process.env.NIMBUS_MAX_BODY_BYTES = String(MAX_BODY_BYTES);
   delete process.env.NIMBUS_CORS_ORIGINS;
-  const { httpHandler } = await import('#shared/http/pipeline.ts');
+  pipeline = await import('#shared/http/pipeline.ts');
+  observability = await import('#shared/observability.ts');
+  const { httpHandler } = pipeline;
   handlers = {
     create: invoker(
       httpHandler(createWidget, async (request) => {
@@ -577,4 +583,133 @@ describe('httpHandler: principal routes', () => {
 
     assertProblem(response, 401, 'unauthorized');
   });
+});
+
+describe('httpHandler: expected errors stay out of the onError chain', () => {
+  interface Probe {
+    readonly middleware: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+    readonly errorsSeen: unknown[];
+    readonly after: Array<{ status: number | undefined; error: unknown }>;
+  }
+
+  // The Tracer's onError records whatever reaches middy's onError chain as a fault on the trace.
+  // A probe with the same hooks stands in for it: whatever it sees, the Tracer would see.
+  function probe(): Probe {
+    const errorsSeen: unknown[] = [];
+    const after: Probe['after'] = [];
+    return {
+      errorsSeen,
+      after,
+      middleware: {
+        after: (request) => {
+          after.push({ status: request.response?.statusCode, error: request.error });
+        },
+        onError: (request) => {
+          errorsSeen.push(request.error);
+        },
+      },
+    };
+  }
+
+  it('answers an HttpError thrown by the route as a successful invocation, leaving request.error unset', async () => {
+    const spy = probe();
+    const invoke = invoker(
+      pipeline
+        .httpHandler(getWidget, async () => {
+          throw new NotFoundError();
+        })
+        .use(spy.middleware),
+    );
+
+    const response = await invoke(getEvent('w_1'));
+
+    assertProblem(response, 404, 'not-found');
+    assert.deepEqual(spy.errorsSeen, []);
+    assert.deepEqual(spy.after, [{ status: 404, error: undefined }]);
+  });
+
+  it('answers HttpErrors of the pipeline itself (auth, parsing, validation) the same way', async () => {
+    const spy = probe();
+    const invoke = invoker(
+      pipeline.httpHandler(createWidget, async () => ({ body: {} })).use(spy.middleware),
+    );
+
+    const responses = [
+      await invoke(widgetEvent({ body: '{', headers: { 'Content-Type': 'application/json' } })),
+      await invoke(widgetEvent({ json: { name: '' } })),
+      await invoke(widgetEvent({ body: 'x', headers: { 'Content-Type': 'text/plain' } })),
+    ];
+
+    assert.deepEqual(
+      responses.map((response) => response.statusCode),
+      [400, 400, 415],
+    );
+    assert.deepEqual(spy.errorsSeen, []);
+  });
+
+  it('still raises an unexpected error through onError, where it becomes the 500', async () => {
+    const spy = probe();
+    const invoke = invoker(
+      pipeline
+        .httpHandler(getWidget, async () => {
+          throw new Error(`connection to ${SECRET} refused`);
+        })
+        .use(spy.middleware),
+    );
+
+    const response = await invoke(getEvent('w_1'));
+
+    assertProblem(response, 500, 'internal');
+    assert.equal(spy.errorsSeen.length, 1);
+    assert.match(String((spy.errorsSeen[0] as Error).message), /refused/);
+  });
+});
+
+describe('httpHandler: problem responses', () => {
+  for (const [name, run] of [
+    ['400', () => handlers.create(widgetEvent({ json: { name: '' } }))],
+    ['401', () => handlers.listKeys(keysEvent())],
+    ['429', () => handlers.rateLimited(getEvent('w_1'))],
+    ['500', () => handlers.crash(getEvent('w_1'))],
+  ] as const) {
+    it(`marks a ${name} problem response as not cacheable`, async () => {
+      const response = await run();
+
+      assert.equal(String(response.statusCode), name);
+      assert.equal(headersOf(response)['cache-control'], 'no-store');
+    });
+  }
+});
+
+describe('httpHandler: metrics', () => {
+  afterEach(() => mock.restoreAll());
+
+  const cases: ReadonlyArray<[string, () => Promise<APIGatewayProxyResult>]> = [
+    ['Responses2xx', () => handlers.get(getEvent('w_1'))],
+    ['Responses2xx', () => handlers.remove(getEvent('w_1'))],
+    ['Responses4xx', () => handlers.rateLimited(getEvent('w_1'))],
+    ['Responses4xx', () => handlers.listKeys(keysEvent())],
+    ['Responses5xx', () => handlers.crash(getEvent('w_1'))],
+  ];
+  for (const [metric, run] of cases) {
+    it(`counts the response as ${metric}, so there is always a metric to publish`, async () => {
+      const { metrics } = observability;
+      const added = mock.method(metrics, 'addMetric');
+      // Powertools warns "No application metrics to publish" when this is false at publish time.
+      const storedAtPublish: boolean[] = [];
+      const publish = metrics.publishStoredMetrics.bind(metrics);
+      mock.method(metrics, 'publishStoredMetrics', () => {
+        storedAtPublish.push(metrics.hasStoredMetrics());
+        return publish();
+      });
+
+      await run();
+
+      assert.deepEqual(
+        added.mock.calls.map((call) => call.arguments.slice(0, 3)),
+        [[metric, 'Count', 1]],
+      );
+      assert.deepEqual(storedAtPublish, [true]);
+    });
+  }
 });

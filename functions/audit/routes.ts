@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defineRoute } from '#shared/http/route.ts';
+
+export const listAudit = defineRoute({
+  id: 'audit.list',
+  method: 'GET',
+  path: '/v1/audit',
+  handler: 'functions/audit/handlers/list.ts',
+  summary: 'Audit trail of one subject (e.g. user:<id>), newest first',
+  tags: ['admin'],
+  auth: 'principal',
+  permission: 'audit:read',
+  rateLimit: [],
+  cache: null,
+  needs: ['events:read'],
+  request: {
+    query: z.object({
+      subject: z.string().regex(/^[a-z]+:[A-Za-z0-9_-]{1,128}$/, 'kind:id, e.g. user:<id>'),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      before: z.coerce.number().int().min(1).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Events',
+      schema: z.object({ items: z.array(z.record(z.string(), z.unknown())), next: z.number().nullable() }),
+    },
+  },
+});

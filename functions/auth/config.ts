@@ -1,0 +1,47 @@
+import { intEnv, requireEnv } from '#shared/env.ts';
+
+/** Identity settings, set by the CDK from the stage config (`lib/config/stages.ts`, `auth`). */
+export interface AuthConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshIdleSeconds: number;
+  readonly refreshAbsoluteSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly authorizerCacheSeconds: number;
+  readonly registration: 'open' | 'admin';
+  readonly apiKeyEnvironment: 'live' | 'test';
+}
+
+export function authConfigFromEnv(): AuthConfig {
+  const registration = requireEnv('NIMBUS_REGISTRATION');
+  const keyEnv = requireEnv('NIMBUS_API_KEY_ENV');
+  if (registration !== 'open' && registration !== 'admin') throw new Error('NIMBUS_REGISTRATION must be open|admin');
+  if (keyEnv !== 'live' && keyEnv !== 'test') throw new Error('NIMBUS_API_KEY_ENV must be live|test');
+  return {
+    issuer: requireEnv('NIMBUS_JWT_ISSUER'),
+    audience: requireEnv('NIMBUS_JWT_AUDIENCE'),
+    accessTokenTtlSeconds: intEnv('NIMBUS_ACCESS_TTL_SECONDS', 900),
+    refreshIdleSeconds: intEnv('NIMBUS_REFRESH_IDLE_SECONDS', 604_800),
+    refreshAbsoluteSeconds: intEnv('NIMBUS_REFRESH_ABSOLUTE_SECONDS', 2_592_000),
+    refreshReuseGraceSeconds: intEnv('NIMBUS_REFRESH_GRACE_SECONDS', 10),
+    authorizerCacheSeconds: intEnv('NIMBUS_AUTHORIZER_CACHE_SECONDS', 30),
+    registration,
+    apiKeyEnvironment: keyEnv,
+  };
+}
+
+/** The environment variables above, from a stage's `auth` block (used by the CDK). */
+export function authEnvironment(auth: Omit<AuthConfig, never>): Record<string, string> {
+  return {
+    NIMBUS_JWT_ISSUER: auth.issuer,
+    NIMBUS_JWT_AUDIENCE: auth.audience,
+    NIMBUS_ACCESS_TTL_SECONDS: String(auth.accessTokenTtlSeconds),
+    NIMBUS_REFRESH_IDLE_SECONDS: String(auth.refreshIdleSeconds),
+    NIMBUS_REFRESH_ABSOLUTE_SECONDS: String(auth.refreshAbsoluteSeconds),
+    NIMBUS_REFRESH_GRACE_SECONDS: String(auth.refreshReuseGraceSeconds),
+    NIMBUS_AUTHORIZER_CACHE_SECONDS: String(auth.authorizerCacheSeconds),
+    NIMBUS_REGISTRATION: auth.registration,
+    NIMBUS_API_KEY_ENV: auth.apiKeyEnvironment,
+  };
+}

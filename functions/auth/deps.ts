@@ -1,0 +1,54 @@
+import { type EventStore, dynamoEventStore } from '#shared/audit/event-store.ts';
+import { readSecretString } from '#shared/clients/secrets.ts';
+import { requireEnv } from '#shared/env.ts';
+import { type AuthConfig, authConfigFromEnv } from './config.ts';
+import { deriveKey } from './domain/crypto-box.ts';
+import { type Keyring, keyring } from './keyring.ts';
+import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
+import { dynamoUserStore, type UserStore } from './store/users.ts';
+
+/** What identity use cases need; handlers pass the real one, tests may pass their own. */
+export interface AuthDeps {
+  readonly config: AuthConfig;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly events: EventStore;
+  readonly keyring: () => Promise<Keyring>;
+  /** Key sealing second-factor secrets at rest. */
+  readonly dataKey: () => Promise<Buffer>;
+  readonly now: () => Date;
+}
+
+let dataKey: Promise<Buffer> | undefined;
+
+/** What the authorizer needs: no event store, no data key. */
+export type AuthenticatorDeps = Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'>;
+
+export function authenticatorDeps(): AuthenticatorDeps {
+  const config = authConfigFromEnv();
+  const table = requireEnv('APP_TABLE_NAME');
+  return {
+    config,
+    users: dynamoUserStore(table),
+    sessions: dynamoSessionStore(table),
+    keyring: () => keyring(config),
+    now: () => new Date(),
+  };
+}
+
+/** Built once per container from the environment the CDK sets. */
+export function authDeps(): AuthDeps {
+  return {
+    ...authenticatorDeps(),
+    events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
+    dataKey: () => {
+      dataKey ??= readSecretString(requireEnv('DATA_KEY_SECRET_ARN'))
+        .then((material) => deriveKey(material, 'nimbus/totp/v1'))
+        .catch((error: unknown) => {
+          dataKey = undefined;
+          throw error;
+        });
+      return dataKey;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { requireEnv } from '#shared/env.ts';
+import { logger } from '#shared/observability.ts';
+import { dynamoApiKeyStore } from '../../keys/store/api-keys.ts';
+import { authenticatorDeps } from '../deps.ts';
+import { AuthenticationError, createAuthenticator } from '../use-cases/authenticate.ts';
+
+const authenticator = createAuthenticator(authenticatorDeps(), dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')));
+
+/** arn:aws:execute-api:region:account:apiId/stage/METHOD/path → every method and path of the stage. */
+function stageWildcard(methodArn: string): string {
+  const [prefix, apiId, stage] = methodArn.split('/');
+  return `${prefix}/${apiId}/${stage}/*`;
+}
+
+/**
+ * REQUEST authorizer for JWTs and API keys. It authenticates only; the permission check happens
+ * in the function's pipeline from the route table. API Gateway turns the thrown `Unauthorized`
+ * into a 401 (rewritten to problem+json by the gateway responses).
+ */
+export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .handler(async (event) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) {
+      if (value !== undefined) headers[name.toLowerCase()] = value;
+    }
+    try {
+      const principal = await authenticator.authenticate(headers);
+      return {
+        principalId: principal.id,
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }],
+        },
+        context: {
+          principalId: principal.id,
+          kind: principal.kind,
+          roles: principal.roles.join(','),
+          permissions: principal.permissions.join(','),
+          sessionId: principal.sessionId ?? '',
+          orgId: principal.orgId ?? '',
+          keyId: principal.keyId ?? '',
+        },
+      };
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        logger.info('authentication refused', { reason: error.reason, path: event.path });
+        throw new Error('Unauthorized');
+      }
+      logger.error('authorizer failed', { error });
+      throw error;
+    }
+  });

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { defineRoute } from '#shared/http/route.ts';
+import { ROLES } from '#shared/rbac.ts';
+
+const email = z.email().max(254);
+const password = z.string().min(12, 'at least 12 characters').max(128);
+const tokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+  tokenType: z.literal('Bearer'),
+  sessionId: z.string(),
+});
+const profile = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(z.string()),
+  orgId: z.string(),
+  createdAt: z.string(),
+  totpEnabled: z.boolean(),
+});
+const session = z.object({
+  sessionId: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  current: z.boolean(),
+  revokedAt: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+});
+const code = z.string().trim().min(6).max(32);
+
+const common = { tags: ['identity'], cache: null } as const;
+const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth'] as const;
+
+export const register = defineRoute({
+  ...common,
+  id: 'auth.register',
+  method: 'POST',
+  path: '/v1/auth/register',
+  handler: 'functions/auth/handlers/register.ts',
+  summary: 'Create an account (open, or admins only, by stage)',
+  auth: 'public',
+  permission: null,
+  rateLimit: ['auth_register'],
+  needs: [...needs, 'redis'],
+  request: { body: z.strictObject({ email, password, name: z.string().trim().min(1).max(100) }) },
+  responses: { 201: { description: 'Created', schema: profile }, 409: { description: 'Email already registered' } },
+});
+
+export const login = defineRoute({
+  ...common,
+  id: 'auth.login',
+  method: 'POST',
+  path: '/v1/auth/login',
+  handler: 'functions/auth/handlers/login.ts',
+  summary: 'Password login, with a TOTP or backup code when two-factor is on',
+  auth: 'public',
+  permission: null,
+  rateLimit: ['auth_login'],
+  needs: [...needs, 'redis'],
+  request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
+  responses: {
+    200: { description: 'Token pair', schema: tokenPair },
+    401: { description: 'Wrong credentials, or `second-factor-required`' },
+    429: { description: 'Too many attempts' },
+  },
+});
+
+export const refresh = defineRoute({
+  ...common,
+  id: 'auth.refresh',
+  method: 'POST',
+  path: '/v1/auth/refresh',
+  handler: 'functions/auth/handlers/refresh.ts',
+  summary: 'Rotate a refresh token; reuse of a rotated token revokes the session',
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  needs,
+  request: { body: z.strictObject({ refreshToken: z.string().min(1).max(128) }) },
+  responses: { 200: { description: 'New token pair', schema: tokenPair }, 401: { description: 'Invalid or reused' } },
+});
+
+export const logout = defineRoute({
+  ...common,
+  id: 'auth.logout',
+  method: 'POST',
+  path: '/v1/auth/logout',
+  handler: 'functions/auth/handlers/logout.ts',
+  summary: 'Revoke the current session',
+  auth: 'principal',
+  permission: 'sessions:own',
+  rateLimit: [],
+  needs,
+  responses: { 204: { description: 'Session revoked' } },
+});
+
+export const listSessions = defineRoute({
+  ...common,
+  id: 'auth.listSessions',
+  method: 'GET',
+  path: '/v1/auth/sessions',
+  handler: 'functions/auth/handlers/list-sessions.ts',
+  summary: 'My sessions',
+  auth: 'principal',
+  permission: 'sessions:own',
+  rateLimit: [],
+  needs,
+  responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(session) }) } },
+});
+
+export const revokeSession = defineRoute({
+  ...common,
+  id: 'auth.revokeSession',
+  method: 'DELETE',
+  path: '/v1/auth/sessions/{sessionId}',
+  handler: 'functions/auth/handlers/revoke-session.ts',
+  summary: 'Revoke one of my sessions',
+  auth: 'principal',
+  permission: 'sessions:own',
+  rateLimit: [],
+  needs,
+  request: { params: z.object({ sessionId: z.uuid() }) },
+  responses: { 204: { description: 'Revoked' }, 404: { description: 'No such session of yours' } },
+});
+
+export const me = defineRoute({
+  ...common,
+  id: 'auth.me',
+  method: 'GET',
+  path: '/v1/me',
+  handler: 'functions/auth/handlers/me.ts',
+  summary: 'My profile',
+  auth: 'principal',
+  permission: 'profile:read',
+  rateLimit: [],
+  needs,
+  responses: { 200: { description: 'Profile', schema: profile } },
+});
+
+export const totpEnroll = defineRoute({
+  ...common,
+  id: 'auth.totpEnroll',
+  method: 'POST',
+  path: '/v1/auth/totp/enroll',
+  handler: 'functions/auth/handlers/totp-enroll.ts',
+  summary: 'Start two-factor enrolment: secret, otpauth URI and QR code',
+  auth: 'principal',
+  permission: 'totp:own',
+  rateLimit: [],
+  needs: [...needs, 'dataKey:read'],
+  responses: {
+    200: {
+      description: 'Enrolment',
+      schema: z.object({ secret: z.string(), otpauthUri: z.string(), qrSvg: z.string() }),
+    },
+  },
+});
+
+export const totpActivate = defineRoute({
+  ...common,
+  id: 'auth.totpActivate',
+  method: 'POST',
+  path: '/v1/auth/totp/activate',
+  handler: 'functions/auth/handlers/totp-activate.ts',
+  summary: 'Confirm enrolment with a code; returns 10 one-time backup codes, shown once',
+  auth: 'principal',
+  permission: 'totp:own',
+  rateLimit: [],
+  needs: [...needs, 'dataKey:read'],
+  request: { body: z.strictObject({ code }) },
+  responses: { 200: { description: 'Backup codes', schema: z.object({ backupCodes: z.array(z.string()) }) } },
+});
+
+export const totpDisable = defineRoute({
+  ...common,
+  id: 'auth.totpDisable',
+  method: 'POST',
+  path: '/v1/auth/totp/disable',
+  handler: 'functions/auth/handlers/totp-disable.ts',
+  summary: 'Turn two-factor off with a current code or a backup code',
+  auth: 'principal',
+  permission: 'totp:own',
+  rateLimit: [],
+  needs: [...needs, 'dataKey:read'],
+  request: {
+    body: z.union([z.strictObject({ code }), z.strictObject({ backupCode: code })]),
+  },
+  responses: { 204: { description: 'Disabled' } },
+});
+
+export const jwks = defineRoute({
+  ...common,
+  id: 'auth.jwks',
+  method: 'GET',
+  path: '/.well-known/jwks.json',
+  handler: 'functions/auth/handlers/jwks.ts',
+  summary: 'Public keys that verify access tokens, by kid',
+  auth: 'public',
+  permission: null,
+  rateLimit: [],
+  needs: ['signingKeys:read', 'auth'],
+  responses: { 200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } },
+});
+
+export const setRoles = defineRoute({
+  ...common,
+  id: 'auth.setRoles',
+  method: 'POST',
+  path: '/v1/admin/users/{userId}/roles',
+  handler: 'functions/auth/handlers/set-roles.ts',
+  summary: "Replace a user's roles",
+  tags: ['admin'],
+  auth: 'principal',
+  permission: 'users:admin',
+  rateLimit: [],
+  needs,
+  request: {
+    params: z.object({ userId: z.uuid() }),
+    body: z.strictObject({ roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length) }),
+  },
+  responses: { 200: { description: 'Updated profile', schema: profile }, 404: { description: 'No such user' } },
+});
+
+export const authRoutes = [
+  register,
+  login,
+  refresh,
+  logout,
+  listSessions,
+  revokeSession,
+  me,
+  totpEnroll,
+  totpActivate,
+  totpDisable,
+  jwks,
+  setRoles,
+] as const;

@@ -1,0 +1,142 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '#shared/clients/dynamodb.ts';
+
+export interface TotpState {
+  /** Sealed (AES-GCM) base32 secret of an activated second factor. */
+  readonly secretSealed: string | null;
+  /** Sealed secret of an enrolment not yet activated. */
+  readonly pendingSealed: string | null;
+  readonly enabled: boolean;
+  /** Last accepted time step: a code is single-use within its window. */
+  readonly lastStep: number | null;
+  /** sha256 of the unused backup codes. */
+  readonly backupHashes: readonly string[];
+}
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly roles: readonly string[];
+  readonly orgId: string;
+  readonly createdAt: string;
+  readonly totp: TotpState;
+}
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super('email already registered');
+    this.name = 'EmailTakenError';
+  }
+}
+
+export class StaleWriteError extends Error {
+  constructor(what: string) {
+    super(`${what} changed concurrently`);
+    this.name = 'StaleWriteError';
+  }
+}
+
+export const NO_TOTP: TotpState = { secretSealed: null, pendingSealed: null, enabled: false, lastStep: null, backupHashes: [] };
+
+export interface UserStore {
+  create(user: User): Promise<void>;
+  get(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  setRoles(id: string, roles: readonly string[]): Promise<User | undefined>;
+  /** Replaces the TOTP state if it still equals `expected` (optimistic concurrency on lastStep/codes). */
+  updateTotp(id: string, expected: TotpState, next: TotpState): Promise<void>;
+}
+
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
+const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+function fromItem(item: Record<string, unknown> | undefined): User | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...user } = item;
+  return user as unknown as User;
+}
+
+export function dynamoUserStore(tableName: string): UserStore {
+  return {
+    async create(user) {
+      try {
+        // The email claim and the profile are written together or not at all.
+        await dynamo.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...emailKey(user.email), userId: user.id },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...userKey(user.id), ...user, gsi1pk: `ORG#${user.orgId}`, gsi1sk: `USER#${user.id}` },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) throw new EmailTakenError();
+        throw error;
+      }
+    },
+
+    async get(id) {
+      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: userKey(id), ConsistentRead: true }));
+      return fromItem(out.Item);
+    },
+
+    async findByEmail(email) {
+      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: emailKey(normaliseEmail(email)) }));
+      const userId = out.Item?.userId;
+      return typeof userId === 'string' ? this.get(userId) : undefined;
+    },
+
+    async setRoles(id, roles) {
+      try {
+        const out = await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: userKey(id),
+            UpdateExpression: 'SET #roles = :roles',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#roles': 'roles' },
+            ExpressionAttributeValues: { ':roles': roles },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(out.Attributes);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
+    },
+
+    async updateTotp(id, expected, next) {
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: userKey(id),
+            UpdateExpression: 'SET totp = :next',
+            ConditionExpression: 'totp = :expected',
+            ExpressionAttributeValues: { ':next': next, ':expected': expected },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new StaleWriteError('second factor');
+        throw error;
+      }
+    },
+  };
+}

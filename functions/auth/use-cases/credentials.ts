@@ -1,0 +1,142 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, ForbiddenError, UnauthorizedError } from '#shared/errors.ts';
+import type { Principal } from '#shared/http/principal.ts';
+import type { AuthDeps } from '../deps.ts';
+import { hashPassword, verifyPassword } from '../domain/password.ts';
+import { EmailTakenError, NO_TOTP, normaliseEmail, type User } from '../store/users.ts';
+import { verifySecondFactor } from './second-factor.ts';
+import { type ClientMeta, startSession, type TokenPair } from './session-tokens.ts';
+
+export const SECOND_FACTOR_REQUIRED = 'second-factor-required';
+export const INVALID_CREDENTIALS = 'invalid-credentials';
+
+export interface Registration {
+  readonly email: string;
+  readonly password: string;
+  readonly name: string;
+}
+
+/** Public view of a user: never the password hash or second-factor secrets. */
+export function profileOf(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    orgId: user.orgId,
+    createdAt: user.createdAt,
+    totpEnabled: user.totp.enabled,
+  };
+}
+
+/**
+ * Creates a user in an organisation of their own with the `developer` role. On stages where
+ * registration is restricted, only a principal holding `users:admin` may register someone.
+ */
+export async function register(
+  deps: AuthDeps,
+  input: Registration,
+  caller: Principal | null,
+  meta: ClientMeta,
+  options: { roles?: readonly string[]; orgId?: string } = {},
+): Promise<User> {
+  if (deps.config.registration === 'admin' && !caller?.permissions.some((p) => p === '*' || p === 'users:admin')) {
+    throw new ForbiddenError('Registration on this deployment is by administrators only.');
+  }
+  const user: User = {
+    id: randomUUID(),
+    email: normaliseEmail(input.email),
+    name: input.name.trim(),
+    passwordHash: await hashPassword(input.password),
+    roles: [...(options.roles ?? ['developer'])],
+    orgId: options.orgId ?? `org_${randomUUID()}`,
+    createdAt: deps.now().toISOString(),
+    totp: NO_TOTP,
+  };
+  try {
+    await deps.users.create(user);
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw new ConflictError('An account with this email already exists.');
+    throw error;
+  }
+  await deps.events.append({
+    subject: `user:${user.id}`,
+    type: 'user.registered',
+    actor: caller?.id ?? user.id,
+    correlationId: meta.correlationId,
+    data: { email: user.email, roles: user.roles, orgId: user.orgId },
+  });
+  return user;
+}
+
+/**
+ * Password (+ second factor) login. Unknown email and wrong password give the same answer after
+ * the same work (a dummy scrypt), so the response says nothing about which emails exist.
+ */
+export async function login(
+  deps: AuthDeps,
+  input: { email: string; password: string; totp?: string | undefined },
+  meta: ClientMeta,
+): Promise<TokenPair> {
+  const user = await deps.users.findByEmail(input.email);
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? null);
+  if (!user || !passwordOk) {
+    await deps.events.append({
+      // Failures against unknown emails are kept under a hash of the email, not the email itself.
+      subject: user ? `user:${user.id}` : `email:${createHash('sha256').update(normaliseEmail(input.email)).digest('hex').slice(0, 32)}`,
+      type: 'security.login-failed',
+      actor: 'anonymous',
+      correlationId: meta.correlationId,
+      data: { ip: meta.ip, reason: 'credentials' },
+    });
+    throw new UnauthorizedError('The email or password is incorrect.', INVALID_CREDENTIALS);
+  }
+  if (user.totp.enabled) {
+    if (input.totp === undefined || input.totp === '') {
+      throw new UnauthorizedError('A second factor is required: send `totp` with a code or a backup code.', SECOND_FACTOR_REQUIRED);
+    }
+    const ok = await verifySecondFactor(deps, user, input.totp);
+    if (!ok) {
+      await deps.events.append({
+        subject: `user:${user.id}`,
+        type: 'security.login-failed',
+        actor: 'anonymous',
+        correlationId: meta.correlationId,
+        data: { ip: meta.ip, reason: 'second-factor' },
+      });
+      throw new UnauthorizedError('The second factor is incorrect or was already used.', 'invalid-second-factor');
+    }
+  }
+  const pair = await startSession(deps, user, meta);
+  await deps.events.append({
+    subject: `user:${user.id}`,
+    type: 'security.login-succeeded',
+    actor: user.id,
+    correlationId: meta.correlationId,
+    data: { ip: meta.ip, sessionId: pair.sessionId, secondFactor: user.totp.enabled },
+  });
+  return pair;
+}
+
+/**
+ * Creates an administrator outside the HTTP API (operator bootstrap: `npm run admin:create`,
+ * and the local admin `npm start` seeds). Idempotent on the email: an existing account is returned.
+ */
+export async function ensureAdmin(
+  deps: AuthDeps,
+  input: Registration,
+): Promise<{ user: User; created: boolean }> {
+  const existing = await deps.users.findByEmail(input.email);
+  if (existing) return { user: existing, created: false };
+  const system: Principal = {
+    id: 'system',
+    kind: 'user',
+    roles: ['admin'],
+    permissions: ['*'],
+    sessionId: null,
+    orgId: null,
+  };
+  const meta = { ip: null, userAgent: 'admin-create', correlationId: randomUUID() };
+  const user = await register(deps, input, system, meta, { roles: ['admin'], orgId: 'org_default' });
+  return { user, created: true };
+}

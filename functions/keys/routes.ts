@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { defineRoute } from '#shared/http/route.ts';
+
+const apiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  permissions: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+const common = {
+  tags: ['api-keys'],
+  cache: null,
+  auth: 'principal',
+  permission: 'keys:own',
+  rateLimit: [],
+  needs: ['app:readWrite', 'events:append', 'auth'],
+} as const;
+
+export const createKey = defineRoute({
+  ...common,
+  id: 'keys.create',
+  method: 'POST',
+  path: '/v1/keys',
+  handler: 'functions/keys/handlers/create.ts',
+  summary: 'Create a service API key; the key is shown once',
+  request: {
+    body: z.strictObject({
+      name: z.string().trim().min(1).max(100),
+      permissions: z.array(z.string().regex(/^[a-z]+:[a-z*]+$/, 'feature:action')).min(1).max(50),
+      expiresAt: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
+  responses: {
+    201: { description: 'Created; `key` is never shown again', schema: apiKey.extend({ key: z.string() }) },
+    403: { description: 'A requested permission is not yours to delegate' },
+  },
+});
+
+export const listKeys = defineRoute({
+  ...common,
+  id: 'keys.list',
+  method: 'GET',
+  path: '/v1/keys',
+  handler: 'functions/keys/handlers/list.ts',
+  summary: 'My API keys (without the secrets)',
+  responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(apiKey) }) } },
+});
+
+export const revokeKey = defineRoute({
+  ...common,
+  id: 'keys.revoke',
+  method: 'DELETE',
+  path: '/v1/keys/{keyId}',
+  handler: 'functions/keys/handlers/revoke.ts',
+  summary: 'Revoke one of my API keys, immediately',
+  request: { params: z.object({ keyId: z.uuid() }) },
+  responses: { 204: { description: 'Revoked' }, 404: { description: 'No such key of yours' } },
+});
+
+export const keyRoutes = [createKey, listKeys, revokeKey] as const;

@@ -1,0 +1,59 @@
+/**
+ * Roles and the permissions they grant. Permissions are `<feature>:<action>` strings carried in the
+ * access token, so routes check a permission and never a role: a role can change its grants here
+ * without touching a handler. `*` grants everything (see `hasPermission` in `http/principal.ts`).
+ */
+export const ROLES = ['admin', 'operator', 'developer', 'viewer', 'service'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'profile:read',
+  'sessions:own',
+  'totp:own',
+  'keys:own',
+  'users:admin',
+  'audit:read',
+  'ratelimit:admin',
+  'cache:admin',
+  'monitoring:read',
+  'deployments:read',
+  'deployments:write',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+// What every person who signs in can do to their own account.
+const SELF_SERVICE = ['profile:read', 'sessions:own', 'totp:own'] as const satisfies readonly Permission[];
+
+const byRole = {
+  admin: ['*'],
+  operator: [
+    ...SELF_SERVICE,
+    'keys:own',
+    'audit:read',
+    'deployments:read',
+    'deployments:write',
+    'ratelimit:admin',
+    'cache:admin',
+    'monitoring:read',
+  ],
+  developer: [...SELF_SERVICE, 'keys:own', 'deployments:read', 'deployments:write', 'monitoring:read'],
+  viewer: [...SELF_SERVICE, 'deployments:read', 'monitoring:read'],
+  // Machine callers (API keys) have no profile, sessions or second factor.
+  service: ['deployments:read', 'deployments:write', 'monitoring:read'],
+} as const satisfies Record<Role, readonly (Permission | '*')[]>;
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly string[]>> = Object.freeze(byRole);
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Union of the roles' permissions, sorted; roles this build does not know grant nothing. */
+export function permissionsFor(roles: readonly string[]): string[] {
+  const granted = new Set<string>();
+  for (const role of roles) {
+    if (!isRole(role)) continue;
+    for (const permission of ROLE_PERMISSIONS[role]) granted.add(permission);
+  }
+  return [...granted].sort();
+}

@@ -1,0 +1,569 @@
+/**
+ * Per-function bundles against a shared-dependencies layer: deploy size and module import time
+ * (the cold-start cost a bundle's code adds) of every real handler, each measured in fresh Node
+ * processes. Also probes each shared dependency alone and a few bundling variants, to say what
+ * the bytes and milliseconds are spent on. See docs/decisions/0002-layers-vs-bundling.md.
+ *
+ *   node --import tsx layers/measure.ts [--deep] [--json out.json] [--runs 15] [--node path] [--only text] [--keep]
+ *   node --import tsx layers/measure.ts --build-layer <dir>   # only build the layer
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { type BuildOptions, build, version as esbuildVersion, type Metafile, type Plugin } from 'esbuild';
+import {
+  type BundleResult,
+  bundleEntry,
+  bytesByPackage,
+  FEATURE_FUNCTION_ESBUILD_OPTIONS,
+  findHandlers,
+  REPO_ROOT,
+  SHARED_DEP_PATTERNS,
+} from './bundling.ts';
+import {
+  type ChildOptions,
+  DEPLOYED_NODE_OPTIONS,
+  defaultNode,
+  handlerEnv,
+  invokeOnce,
+  type Stats,
+  stats,
+  timeImport,
+  tryImport,
+} from './import-time.ts';
+import { buildSharedDepsLayer, type SharedDepsLayer } from './shared-deps-layer.ts';
+
+export { FEATURE_FUNCTION_ESBUILD_OPTIONS, SHARED_DEP_PATTERNS } from './bundling.ts';
+export { buildSharedDepsLayer } from './shared-deps-layer.ts';
+
+/** Handlers the bundling variants are measured on: the lightest and the heaviest. */
+const SAMPLE_HANDLERS = [
+  'functions/platform/handlers/version.ts',
+  'functions/platform/handlers/health-ready.ts',
+];
+
+/** Each shared dependency alone, used the way functions/shared uses it. */
+const PROBES: Readonly<Record<string, string>> = {
+  '@aws-lambda-powertools/logger': `import { Logger } from '@aws-lambda-powertools/logger'; export const x = new Logger();`,
+  '@aws-lambda-powertools/metrics': `import { Metrics } from '@aws-lambda-powertools/metrics'; export const x = new Metrics();`,
+  '@aws-lambda-powertools/tracer': `import { Tracer } from '@aws-lambda-powertools/tracer'; export const x = new Tracer();`,
+  '@middy/core': `import middy from '@middy/core'; export const x = middy().handler(async () => ({}));`,
+  'zod (import { z })': `import { z } from 'zod'; export const x = z.object({ a: z.string() });`,
+  'zod (import * as z)': `import * as z from 'zod'; export const x = z.object({ a: z.string() });`,
+  '@aws-sdk/client-dynamodb + lib-dynamodb': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+    import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+    export const x = DynamoDBDocumentClient.from(new DynamoDBClient({})); export { GetCommand };`,
+  '@aws-sdk/client-secrets-manager': `import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+    export const x = new SecretsManagerClient({}); export { GetSecretValueCommand };`,
+  '@upstash/redis': `import { Redis } from '@upstash/redis'; export { Redis };`,
+  '@upstash/ratelimit': `import { Ratelimit } from '@upstash/ratelimit'; export { Ratelimit };`,
+  jose: `import { exportJWK, generateKeyPair, SignJWT, jwtVerify } from 'jose';
+    export { exportJWK, generateKeyPair, SignJWT, jwtVerify };`,
+};
+
+const BASELINE = 'export const handler = async () => ({ statusCode: 200, body: "" });';
+
+/** `import { z } from 'zod'` → `import * as z from 'zod'` in our sources (what zod 4 recommends). */
+const zodNamespaceImport: Plugin = {
+  name: 'zod-namespace-import',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll(
+        "import { z } from 'zod';",
+        "import * as z from 'zod';",
+      ),
+      loader: 'ts',
+    }));
+  },
+};
+
+/** A no-op Tracer: what the handlers would cost without Powertools Tracer and the X-Ray SDK. */
+const noTracer: Plugin = {
+  name: 'no-tracer',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({
+      path: 'tracer',
+      namespace: 'no-tracer',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'no-tracer' }, () => ({
+      contents: `export class Tracer { captureAWSv3Client(c) { return c; } putAnnotation() {} putMetadata() {} }
+        export const captureLambdaHandler = () => ({ before() {} });`,
+      loader: 'js',
+    }));
+  },
+};
+
+interface Variant {
+  readonly id: string;
+  readonly description: string;
+  readonly handlers: readonly string[];
+  readonly nodeOptions: string;
+  /** Layer the handler resolves its shared dependencies from, if any. */
+  readonly layer?: SharedDepsLayer;
+  readonly overrides?: BuildOptions;
+}
+
+interface Size {
+  readonly bytes: number;
+  readonly gzip: number;
+}
+
+interface OutputsSize extends Size {
+  readonly files: number;
+  readonly mapBytes: number;
+  readonly mapGzip: number;
+}
+
+interface Built {
+  readonly variant: string;
+  readonly handler: string;
+  readonly file: string;
+  /** What the function's own asset holds: every .mjs and .map esbuild wrote for it. */
+  readonly deployed: OutputsSize;
+  /** Function code loaded at import: the static import closure of index.mjs. */
+  readonly loaded: Size;
+  /** Layer code loaded at import: the static import closure of the layer entries it imports. */
+  readonly layerLoaded: Size;
+  readonly metafile: Metafile;
+}
+
+const sizeOf = (file: string): Size => {
+  const content = readFileSync(file);
+  return { bytes: content.length, gzip: gzipSync(content).length };
+};
+
+const sumSizes = (files: readonly string[]): Size =>
+  files
+    .map(sizeOf)
+    .reduce((a, b) => ({ bytes: a.bytes + b.bytes, gzip: a.gzip + b.gzip }), { bytes: 0, gzip: 0 });
+
+function outputsSize(metafile: Metafile): OutputsSize {
+  const files = Object.keys(metafile.outputs).map((key) => resolve(REPO_ROOT, key));
+  const code = sumSizes(files.filter((f) => !f.endsWith('.map')));
+  const maps = sumSizes(files.filter((f) => f.endsWith('.map')));
+  return {
+    files: files.length - files.filter((f) => f.endsWith('.map')).length,
+    ...code,
+    mapBytes: maps.bytes,
+    mapGzip: maps.gzip,
+  };
+}
+
+/** Output files loaded when `starts` are imported: their static (not dynamic) import closure. */
+function staticClosure(metafile: Metafile, starts: readonly string[]): string[] {
+  const outputs = new Map(
+    Object.entries(metafile.outputs).map(([key, output]) => [resolve(REPO_ROOT, key), output]),
+  );
+  const seen = new Set<string>();
+  const queue = [...starts];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (seen.has(file) || !outputs.has(file)) continue;
+    seen.add(file);
+    for (const { path, kind, external } of outputs.get(file)?.imports ?? []) {
+      if (kind === 'import-statement' && !external && !path.startsWith('node:'))
+        queue.push(resolve(REPO_ROOT, path));
+    }
+  }
+  return [...seen];
+}
+
+/** Lays the layer out as ministack does for ESM: each package symlinked into the function's node_modules. */
+function linkLayer(taskDir: string, layer: SharedDepsLayer): void {
+  const nodeModules = join(taskDir, 'node_modules');
+  mkdirSync(nodeModules, { recursive: true });
+  for (const entry of readdirSync(layer.nodeModules)) {
+    symlinkSync(join(layer.nodeModules, entry), join(nodeModules, entry));
+  }
+}
+
+/** esbuild options that split a function into index.mjs + lazily imported chunks. */
+const SPLITTING: BuildOptions = { splitting: true, entryNames: 'index', outExtension: { '.js': '.mjs' } };
+
+async function buildVariant(variant: Variant, handler: string, root: string): Promise<Built> {
+  const taskDir = join(root, variant.id, handler.replace(/^functions\//, '').replace(/\.ts$/, ''));
+  const file = join(taskDir, 'index.mjs');
+  const overrides: BuildOptions = {
+    ...variant.overrides,
+    ...(variant.overrides?.splitting ? { outfile: undefined, outdir: taskDir } : {}),
+    ...(variant.layer ? { external: [...SHARED_DEP_PATTERNS] } : {}),
+  };
+  const { metafile }: BundleResult = await bundleEntry(handler, file, overrides);
+  let layerLoaded: Size = { bytes: 0, gzip: 0 };
+  if (variant.layer) {
+    const { layer } = variant;
+    linkLayer(taskDir, layer);
+    const imports = Object.entries(metafile.outputs).find(([key]) => resolve(REPO_ROOT, key) === file)?.[1]
+      .imports;
+    const entries = (imports ?? []).flatMap((i) => (i.external ? [layer.entryFiles.get(i.path) ?? ''] : []));
+    layerLoaded = sumSizes(staticClosure(layer.metafile, entries));
+  }
+  return {
+    variant: variant.id,
+    handler,
+    file,
+    deployed: outputsSize(metafile),
+    loaded: sumSizes(staticClosure(metafile, [file])),
+    layerLoaded,
+    metafile,
+  };
+}
+
+async function bundleSource(source: string, file: string): Promise<Metafile> {
+  const result = await build({
+    ...FEATURE_FUNCTION_ESBUILD_OPTIONS,
+    stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'probe.ts' },
+    absWorkingDir: REPO_ROOT,
+    outfile: file,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+export interface MeasureOptions {
+  /** Fresh processes per measured module. @default 15 */
+  readonly runs?: number;
+  /** Node binary the functions run on. @default the repository's pinned Node 22, else this one */
+  readonly node?: string;
+  /** Also measure the bundling variants and each shared dependency alone (about +1 min). @default false */
+  readonly deep?: boolean;
+  /** Only handlers whose path contains this. */
+  readonly only?: string;
+  /** Keep the temp dir with every build. @default false */
+  readonly keep?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/** Handlers invoked both ways to show that the layer build answers exactly like the bundle. */
+const SMOKE_HANDLERS = ['fallback', 'health-live', 'openapi', 'version'].map(
+  (name) => `functions/platform/handlers/${name}.ts`,
+);
+
+function deepVariants(handlers: readonly string[], fullLayer: SharedDepsLayer): Variant[] {
+  const deployed = { handlers, nodeOptions: DEPLOYED_NODE_OPTIONS };
+  return [
+    { id: 'layer-full', description: 'handler + layer of whole packages', ...deployed, layer: fullLayer },
+    {
+      id: 'bundle-no-sourcemaps',
+      description: 'bundle, NODE_OPTIONS without --enable-source-maps',
+      handlers,
+      nodeOptions: '',
+    },
+    {
+      id: 'bundle-zod-namespace',
+      description: "bundle, `import * as z from 'zod'`",
+      ...deployed,
+      overrides: { plugins: [zodNamespaceImport] },
+    },
+    {
+      id: 'bundle-no-tracer',
+      description: 'bundle, Tracer replaced by a no-op (cost of Tracer + X-Ray SDK)',
+      ...deployed,
+      overrides: { plugins: [noTracer] },
+    },
+    {
+      id: 'bundle-split',
+      description: 'bundle with code splitting (dynamic imports become lazy chunks)',
+      ...deployed,
+      overrides: SPLITTING,
+    },
+    {
+      id: 'bundle-zod-namespace-split',
+      description: 'bundle, zod namespace import + code splitting',
+      ...deployed,
+      overrides: { ...SPLITTING, plugins: [zodNamespaceImport] },
+    },
+  ];
+}
+
+/** Builds everything into a temp dir, checks it runs, times it, and returns the report. */
+export async function measure(options: MeasureOptions = {}) {
+  const runs = options.runs ?? 15;
+  const node = options.node ?? defaultNode();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const started = performance.now();
+  const root = mkdtempSync(join(tmpdir(), 'nimbus-layers-'));
+  const env = handlerEnv();
+  const child = (nodeOptions = DEPLOYED_NODE_OPTIONS, extra: Record<string, string> = {}): ChildOptions => ({
+    node,
+    cwd: root,
+    nodeOptions,
+    env: { ...env, ...extra },
+  });
+  try {
+    const handlers = findHandlers().filter((h) => options.only === undefined || h.includes(options.only));
+    if (handlers.length === 0) throw new Error(`No handler matches ${JSON.stringify(options.only)}`);
+    const samples = SAMPLE_HANDLERS.filter((h) => handlers.includes(h));
+    log(`building ${handlers.length} handlers in ${root}`);
+    const layer = await buildSharedDepsLayer(join(root, 'layer'), { handlers });
+    const fullLayer = options.deep
+      ? await buildSharedDepsLayer(join(root, 'layer-full'), { handlers, trim: false })
+      : undefined;
+    const variants: Variant[] = [
+      {
+        id: 'bundle',
+        description: 'per-function bundle (FeatureFunction today)',
+        handlers,
+        nodeOptions: DEPLOYED_NODE_OPTIONS,
+      },
+      {
+        id: 'layer',
+        description: 'handler + trimmed shared-deps layer',
+        handlers,
+        nodeOptions: DEPLOYED_NODE_OPTIONS,
+        layer,
+      },
+      ...(fullLayer ? deepVariants(samples, fullLayer) : []),
+    ];
+    const built: Built[] = [];
+    for (const variant of variants) {
+      for (const handler of variant.handlers) built.push(await buildVariant(variant, handler, root));
+    }
+    const baselineFile = join(root, 'baseline', 'index.mjs');
+    await bundleSource(BASELINE, baselineFile);
+    const probes = [];
+    for (const [name, source] of Object.entries(options.deep ? PROBES : {})) {
+      const file = join(root, 'probe', `${name.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
+      const metafile = await bundleSource(source, file);
+      probes.push({ name, file, ...sizeOf(file), packages: bytesByPackage(metafile, file) });
+    }
+
+    // What resolves: plain Node ignores NODE_PATH for ESM; node_modules found walking up works.
+    const resolution: Record<string, string> = {};
+    const probe = built.find((b) => b.variant === 'layer');
+    if (probe) {
+      const bare = join(root, 'node-path-only', 'index.mjs');
+      mkdirSync(dirname(bare), { recursive: true });
+      writeFileSync(bare, readFileSync(probe.file));
+      resolution[`${basename(probe.handler)}: bare specifiers, NODE_PATH=<layer>/nodejs/node_modules`] =
+        tryImport(bare, child('', { NODE_PATH: layer.nodeModules }));
+      resolution[`${basename(probe.handler)}: bare specifiers, <task>/node_modules/<pkg> → layer symlinks`] =
+        tryImport(probe.file, child());
+    }
+    const smoke: Record<string, string> = {};
+    for (const handler of SMOKE_HANDLERS.filter((h) => handlers.includes(h))) {
+      const [a, b] = ['bundle', 'layer'].map((variant) => {
+        const target = built.find((x) => x.handler === handler && x.variant === variant);
+        return target
+          ? invokeOnce(target.file, child(DEPLOYED_NODE_OPTIONS, { POWERTOOLS_TRACE_ENABLED: 'false' }))
+          : '';
+      });
+      smoke[handler] = a === b ? `same response (${a})` : `DIFFERENT: bundle ${a}, layer ${b}`;
+    }
+
+    const targets = [
+      { id: 'baseline', file: baselineFile, nodeOptions: DEPLOYED_NODE_OPTIONS },
+      ...probes.map((p) => ({ id: `probe:${p.name}`, file: p.file, nodeOptions: DEPLOYED_NODE_OPTIONS })),
+      ...built.map((b) => ({
+        id: `${b.variant}:${b.handler}`,
+        file: b.file,
+        nodeOptions: variants.find((v) => v.id === b.variant)?.nodeOptions ?? '',
+      })),
+    ];
+    // One warm-up import each (fills the page cache; a module whose init fails is reported, not timed).
+    const failed = new Map<string, string>();
+    for (const target of targets) {
+      const outcome = tryImport(target.file, child(target.nodeOptions));
+      if (outcome !== 'ok') failed.set(target.id, outcome);
+    }
+    const timed = targets.filter((t) => !failed.has(t.id));
+    log(
+      `built and checked in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+        `timing ${timed.length} modules × ${runs} fresh processes`,
+    );
+    // Round-robin, so that drift in machine load spreads evenly over what is compared.
+    const samplesById = new Map<string, number[]>(timed.map((t) => [t.id, []]));
+    for (let run = 0; run < runs; run++) {
+      for (const target of timed) {
+        samplesById.get(target.id)?.push(timeImport(target.file, child(target.nodeOptions)));
+      }
+    }
+    const timing = (id: string): Stats => stats(samplesById.get(id) ?? []);
+
+    const baseline = timing('baseline');
+    return {
+      machine: {
+        node: runNodeVersion(node),
+        nodeBinary: node,
+        hostNode: process.version,
+        nproc: cpus().length,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        esbuild: esbuildVersion,
+      },
+      runs,
+      totalSeconds: Math.round((performance.now() - started) / 100) / 10,
+      baseline: { ...sizeOf(baselineFile), importMs: baseline },
+      variants: variants.map(({ id, description, nodeOptions }) => ({ id, description, nodeOptions })),
+      layers: {
+        trimmed: outputsSize(layer.metafile),
+        full: fullLayer ? outputsSize(fullLayer.metafile) : undefined,
+        specifiers: layer.specifiers,
+      },
+      results: built.map(({ metafile, file, ...rest }) => ({
+        ...rest,
+        importMs: timing(`${rest.variant}:${rest.handler}`),
+        importError: failed.get(`${rest.variant}:${rest.handler}`),
+        packages: rest.variant === 'bundle' ? bytesByPackage(metafile, file) : undefined,
+      })),
+      probes: probes.map(({ file, ...rest }) => ({
+        ...rest,
+        importMs: timing(`probe:${rest.name}`),
+        overBaselineMs: Math.round((timing(`probe:${rest.name}`).median - baseline.median) * 10) / 10,
+      })),
+      resolution,
+      smoke,
+    };
+  } finally {
+    if (options.keep) log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+    log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+export type Report = Awaited<ReturnType<typeof measure>>;
+
+function runNodeVersion(node: string): string {
+  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
+
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+/** Markdown tables of a report (what the decision record quotes). */
+export function formatReport(report: Report): string {
+  const { machine, baseline, layers } = report;
+  const of = (variant: string, handler: string) =>
+    report.results.find((r) => r.variant === variant && r.handler === handler);
+  const handlers = [...new Set(report.results.map((r) => r.handler))];
+  const name = (handler: string) =>
+    handler
+      .replace(/^functions\//, '')
+      .replace('/handlers/', '/')
+      .replace(/\.ts$/, '');
+  const ms = (r: { importMs: Stats; importError?: string | undefined }) =>
+    r.importError ? `fails: ${r.importError}` : String(r.importMs.median);
+  const lines = [
+    `Node ${machine.node} (${machine.nodeBinary}), ${machine.nproc} × ${machine.cpu}, esbuild ${machine.esbuild}; ` +
+      `import time = median of ${report.runs} fresh processes with NODE_OPTIONS=${DEPLOYED_NODE_OPTIONS}; ` +
+      `empty handler ${baseline.importMs.median} ms; run took ${report.totalSeconds} s.`,
+    '',
+    '| handler | bundle KB (gz) | bundle import ms | layer mode: handler KB (gz) | + layer code loaded KB (gz) | layer import ms |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  const deployGz = { bundle: 0, layer: 0 };
+  const sums = { bundle: 0, layer: 0, n: 0 };
+  for (const handler of handlers) {
+    const a = of('bundle', handler);
+    const b = of('layer', handler);
+    if (!a || !b) continue;
+    deployGz.bundle += a.deployed.gzip + a.deployed.mapGzip;
+    deployGz.layer += b.deployed.gzip + b.deployed.mapGzip;
+    if (!a.importError && !b.importError) {
+      sums.bundle += a.importMs.median;
+      sums.layer += b.importMs.median;
+      sums.n += 1;
+    }
+    lines.push(
+      `| ${name(handler)} | ${kb(a.loaded.bytes)} (${kb(a.loaded.gzip)}) | ${ms(a)} | ` +
+        `${kb(b.loaded.bytes)} (${kb(b.loaded.gzip)}) | ${kb(b.layerLoaded.bytes)} (${kb(b.layerLoaded.gzip)}) | ${ms(b)} |`,
+    );
+  }
+  const mean = (sum: number) => (sums.n === 0 ? 'n/a' : (sum / sums.n).toFixed(1));
+  lines.push(`| **mean of medians** | | ${mean(sums.bundle)} | | | ${mean(sums.layer)} |`);
+  const layerGz = layers.trimmed.gzip + layers.trimmed.mapGzip;
+  lines.push(
+    '',
+    `Deployed (gzip, code + source maps) for all ${handlers.length} functions: per-function bundles ` +
+      `${kb(deployGz.bundle)} KB; layer mode ${kb(deployGz.layer)} KB of handlers + ${kb(layerGz)} KB layer = ` +
+      `${kb(deployGz.layer + layerGz)} KB. Layer: ${layers.trimmed.files} files, ${kb(layers.trimmed.bytes)} KB ` +
+      `minified${layers.full ? ` (whole-package layer ${kb(layers.full.bytes)} KB)` : ''}.`,
+  );
+  const variantRows = report.variants.flatMap((variant) => {
+    const v = of(variant.id, SAMPLE_HANDLERS[0] ?? '');
+    const h = of(variant.id, SAMPLE_HANDLERS[1] ?? '');
+    if (!v || !h) return [];
+    const size = (r: typeof v) => kb(r.loaded.bytes + r.layerLoaded.bytes);
+    return [`| ${variant.description} | ${size(v)} | ${ms(v)} | ${size(h)} | ${ms(h)} |`];
+  });
+  if (report.variants.length > 2 && variantRows.length > 0) {
+    lines.push(
+      '',
+      '| variant | version: KB loaded | import ms | health-ready: KB loaded | import ms |',
+      '| --- | --- | --- | --- | --- |',
+      ...variantRows,
+    );
+  }
+  if (report.probes.length > 0) {
+    lines.push('', '| dependency alone | KB (gz) | import ms over empty handler |', '| --- | --- | --- |');
+    for (const probe of report.probes) {
+      lines.push(`| ${probe.name} | ${kb(probe.bytes)} (${kb(probe.gzip)}) | ${probe.overBaselineMs} |`);
+    }
+  }
+  const tracerProbe = report.probes.find((p) => p.name === '@aws-lambda-powertools/tracer');
+  const tracerChain = new Set(
+    (tracerProbe?.packages ?? [])
+      .map(([pkg]) => pkg)
+      .filter((pkg) => pkg !== '(app)' && !pkg.endsWith('/commons')),
+  );
+  lines.push('', 'Top packages in the per-function bundles (KB of minified output):', '');
+  for (const result of report.results.filter((r) => r.variant === 'bundle')) {
+    const top = (result.packages ?? []).slice(0, 6).map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`);
+    const chain = (result.packages ?? []).reduce(
+      (sum, [pkg, bytes]) => sum + (tracerChain.has(pkg) ? bytes : 0),
+      0,
+    );
+    lines.push(
+      `- ${name(result.handler)}: ${top.join(', ')}${chain ? `; Tracer + X-Ray SDK chain ${kb(chain)}` : ''}`,
+    );
+  }
+  lines.push('', 'Checks:', '');
+  for (const [check, outcome] of Object.entries(report.resolution)) lines.push(`- ${check}: ${outcome}`);
+  for (const [handler, outcome] of Object.entries(report.smoke)) {
+    lines.push(`- invoke ${name(handler)}: bundle vs layer ${outcome}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'string' },
+      runs: { type: 'string', default: '15' },
+      node: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      deep: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'build-layer': { type: 'string' },
+    },
+  });
+  if (values['build-layer']) {
+    const layer = await buildSharedDepsLayer(resolve(values['build-layer']));
+    process.stdout.write(`layer in ${layer.dir}: ${layer.specifiers.join(', ')}\n`);
+    return;
+  }
+  const report = await measure({
+    runs: Number(values.runs),
+    keep: values.keep,
+    deep: values.deep,
+    ...(values.only ? { only: values.only } : {}),
+    ...(values.node ? { node: resolve(values.node) } : {}),
+  });
+  process.stdout.write(`${formatReport(report)}\n`);
+  if (values.json) writeFileSync(resolve(values.json), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main();
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { commaList, principalFrom } from '#shared/http/principal.ts';
+import { restEvent } from '../../fixtures/apigw.ts';
+
+describe('commaList', () => {
+  it('trims entries and drops empty ones', () => {
+    assert.deepEqual(commaList(' admin, ops ,,viewer, '), ['admin', 'ops', 'viewer']);
+  });
+
+  it('is empty for an empty, blank or non-string value', () => {
+    for (const value of ['', ' ', ' , ,', undefined, null, 42]) {
+      assert.deepEqual(commaList(value), [], JSON.stringify(value));
+    }
+  });
+});
+
+describe('principalFrom', () => {
+  it('reads roles and permissions trimmed of whitespace and empty entries', () => {
+    const event = restEvent({
+      authorizer: { principalId: 'u-1', kind: 'user', roles: 'admin, ops,', permissions: ' keys:read ,, *' },
+    });
+
+    const principal = principalFrom(event);
+
+    assert.deepEqual(principal?.roles, ['admin', 'ops']);
+    assert.deepEqual(principal?.permissions, ['keys:read', '*']);
+  });
+
+  it('is null when the authorizer gave no principal id', () => {
+    assert.equal(principalFrom(restEvent({ authorizer: { principalId: '' } })), null);
+    assert.equal(principalFrom(restEvent()), null);
+  });
+});
