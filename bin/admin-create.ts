@@ -24,7 +24,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.stage || !values.email) {
-  process.stderr.write('usage: admin-create --stage <stage> --email <email> [--name N] [--password P] [--output FILE]\n');
+  process.stderr.write(
+    'usage: admin-create --stage <stage> --email <email> [--name N] [--password P] [--output FILE]\n',
+  );
   process.exit(2);
 }
 const config = resolveStage(values.stage);
@@ -64,10 +66,16 @@ const { user, created } = await ensureAdmin(authDeps(), { email: values.email, p
 if (!created && !values.password) {
   process.stdout.write(`admin ${user.email} already exists (${user.id}); password unchanged\n`);
 } else if (values.output) {
-  writeFileSync(values.output, `${JSON.stringify({ email: user.email, password, userId: user.id }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  process.stdout.write(`admin ${user.email} ${created ? 'created' : 'exists'}; credentials in ${values.output}\n`);
+  writeFileSync(
+    values.output,
+    `${JSON.stringify({ email: user.email, password, userId: user.id }, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  process.stdout.write(
+    `admin ${user.email} ${created ? 'created' : 'exists'}; credentials in ${values.output}\n`,
+  );
 } else {
   process.stdout.write(`admin ${user.email} created (${user.id})\npassword (shown once): ${password}\n`);
 }

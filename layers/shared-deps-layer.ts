@@ -119,21 +119,21 @@ export async function buildSharedDepsLayer(
   const trim = options.trim ?? true;
   const resolved = new Map<string, string>();
   const usage = new Map<string, Usage>();
-  for (const entry of handlers) {
-    const analysis = await build({
-      ...FEATURE_FUNCTION_ESBUILD_OPTIONS,
-      entryPoints: [join(REPO_ROOT, entry)],
-      absWorkingDir: REPO_ROOT,
-      outfile: join(REPO_ROOT, 'analysis.mjs'),
-      write: false,
-      minify: false,
-      sourcemap: false,
-      banner: {},
-      logLevel: 'warning',
-      plugins: [externalizeSharedDeps(resolved)],
-    });
-    for (const file of analysis.outputFiles) collectUsage(file.text, usage);
-  }
+  // One build of every handler with the shared dependencies external: its import statements say
+  // which names each handler takes from which specifier.
+  const analysis = await build({
+    ...FEATURE_FUNCTION_ESBUILD_OPTIONS,
+    entryPoints: handlers.map((entry) => join(REPO_ROOT, entry)),
+    absWorkingDir: REPO_ROOT,
+    outdir: join(REPO_ROOT, '.analysis'),
+    write: false,
+    minify: false,
+    sourcemap: false,
+    banner: {},
+    logLevel: 'warning',
+    plugins: [externalizeSharedDeps(resolved)],
+  });
+  for (const file of analysis.outputFiles) collectUsage(file.text, usage);
 
   const stubDir = mkdtempSync(join(tmpdir(), 'nimbus-layer-stubs-'));
   try {

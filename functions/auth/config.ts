@@ -16,7 +16,8 @@ export interface AuthConfig {
 export function authConfigFromEnv(): AuthConfig {
   const registration = requireEnv('NIMBUS_REGISTRATION');
   const keyEnv = requireEnv('NIMBUS_API_KEY_ENV');
-  if (registration !== 'open' && registration !== 'admin') throw new Error('NIMBUS_REGISTRATION must be open|admin');
+  if (registration !== 'open' && registration !== 'admin')
+    throw new Error('NIMBUS_REGISTRATION must be open|admin');
   if (keyEnv !== 'live' && keyEnv !== 'test') throw new Error('NIMBUS_API_KEY_ENV must be live|test');
   return {
     issuer: requireEnv('NIMBUS_JWT_ISSUER'),

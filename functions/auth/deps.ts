@@ -1,4 +1,4 @@
-import { type EventStore, dynamoEventStore } from '#shared/audit/event-store.ts';
+import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { requireEnv } from '#shared/env.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';

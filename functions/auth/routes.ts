@@ -46,7 +46,10 @@ export const register = defineRoute({
   rateLimit: ['auth_register'],
   needs: [...needs, 'redis'],
   request: { body: z.strictObject({ email, password, name: z.string().trim().min(1).max(100) }) },
-  responses: { 201: { description: 'Created', schema: profile }, 409: { description: 'Email already registered' } },
+  responses: {
+    201: { description: 'Created', schema: profile },
+    409: { description: 'Email already registered' },
+  },
 });
 
 export const login = defineRoute({
@@ -59,7 +62,7 @@ export const login = defineRoute({
   auth: 'public',
   permission: null,
   rateLimit: ['auth_login'],
-  needs: [...needs, 'redis'],
+  needs: [...needs, 'redis', 'dataKey:read'],
   request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
   responses: {
     200: { description: 'Token pair', schema: tokenPair },
@@ -80,7 +83,10 @@ export const refresh = defineRoute({
   rateLimit: [],
   needs,
   request: { body: z.strictObject({ refreshToken: z.string().min(1).max(128) }) },
-  responses: { 200: { description: 'New token pair', schema: tokenPair }, 401: { description: 'Invalid or reused' } },
+  responses: {
+    200: { description: 'New token pair', schema: tokenPair },
+    401: { description: 'Invalid or reused' },
+  },
 });
 
 export const logout = defineRoute({
@@ -202,7 +208,9 @@ export const jwks = defineRoute({
   permission: null,
   rateLimit: [],
   needs: ['signingKeys:read', 'auth'],
-  responses: { 200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } },
+  responses: {
+    200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
+  },
 });
 
 export const setRoles = defineRoute({
@@ -221,7 +229,10 @@ export const setRoles = defineRoute({
     params: z.object({ userId: z.uuid() }),
     body: z.strictObject({ roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length) }),
   },
-  responses: { 200: { description: 'Updated profile', schema: profile }, 404: { description: 'No such user' } },
+  responses: {
+    200: { description: 'Updated profile', schema: profile },
+    404: { description: 'No such user' },
+  },
 });
 
 export const authRoutes = [

@@ -1,4 +1,4 @@
-import { type EventStore, dynamoEventStore } from '#shared/audit/event-store.ts';
+import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { requireEnv } from '#shared/env.ts';
 import { type ApiKeyStore, dynamoApiKeyStore } from './store/api-keys.ts';
 
@@ -11,7 +11,8 @@ export interface KeyDeps {
 
 export function keyDeps(): KeyDeps {
   const environment = requireEnv('NIMBUS_API_KEY_ENV');
-  if (environment !== 'live' && environment !== 'test') throw new Error('NIMBUS_API_KEY_ENV must be live|test');
+  if (environment !== 'live' && environment !== 'test')
+    throw new Error('NIMBUS_API_KEY_ENV must be live|test');
   return {
     keys: dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')),
     events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),

@@ -30,7 +30,10 @@ export const createKey = defineRoute({
   request: {
     body: z.strictObject({
       name: z.string().trim().min(1).max(100),
-      permissions: z.array(z.string().regex(/^[a-z]+:[a-z*]+$/, 'feature:action')).min(1).max(50),
+      permissions: z
+        .array(z.string().regex(/^[a-z]+:[a-z*]+$/, 'feature:action'))
+        .min(1)
+        .max(50),
       expiresAt: z.iso.datetime({ offset: true }).optional(),
     }),
   },

@@ -17,12 +17,16 @@ export async function createKey(
   input: { name: string; permissions: readonly string[]; expiresAt?: string | undefined },
   correlationId: string,
 ) {
-  if (caller.kind === 'api-key') throw new ForbiddenError('API keys cannot create API keys; log in as a user.');
+  if (caller.kind === 'api-key')
+    throw new ForbiddenError('API keys cannot create API keys; log in as a user.');
   const notHeld = input.permissions.filter((permission) => !hasPermission(caller, permission));
-  if (notHeld.length > 0) throw new ForbiddenError(`You cannot delegate permissions you do not hold: ${notHeld.join(', ')}.`);
+  if (notHeld.length > 0)
+    throw new ForbiddenError(`You cannot delegate permissions you do not hold: ${notHeld.join(', ')}.`);
   const now = deps.now();
   if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime()) {
-    throw new BadRequestError('expiresAt must be in the future.', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
+    throw new BadRequestError('expiresAt must be in the future.', [
+      { path: 'body.expiresAt', message: 'must be in the future' },
+    ]);
   }
   const generated = generateApiKey(deps.environment);
   const record: ApiKeyRecord = {
@@ -44,12 +48,22 @@ export async function createKey(
     type: 'security.apikey-created',
     actor: caller.id,
     correlationId,
-    data: { name: record.name, permissions: record.permissions, expiresAt: record.expiresAt, prefix: record.prefix },
+    data: {
+      name: record.name,
+      permissions: record.permissions,
+      expiresAt: record.expiresAt,
+      prefix: record.prefix,
+    },
   });
   return { ...publicKey(record), key: generated.key };
 }
 
-export async function revokeKey(deps: KeyDeps, caller: Principal, keyId: string, correlationId: string): Promise<void> {
+export async function revokeKey(
+  deps: KeyDeps,
+  caller: Principal,
+  keyId: string,
+  correlationId: string,
+): Promise<void> {
   const record = await deps.keys.getById(caller.id, keyId);
   if (!record) throw new NotFoundError('No such API key.');
   await deps.keys.revoke(record.hash, deps.now().toISOString());

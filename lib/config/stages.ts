@@ -39,6 +39,8 @@ export interface StageConfig {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
   };
+  /** Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/limiter.ts`). */
+  readonly rateLimits: Readonly<Record<string, { readonly limit?: number; readonly window?: string }>>;
   readonly auth: {
     /** Who may call POST /v1/auth/register: anyone, or only admins (invitation flows go through admins). */
     readonly registration: 'open' | 'admin';
@@ -74,6 +76,7 @@ export interface StageConfig {
 }
 
 const base = {
+  rateLimits: {},
   functions: { memoryMb: 512, timeoutSeconds: 10 },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
 } as const;
@@ -84,6 +87,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
     ...base,
     stage: 'local',
+    // e2e suites register many accounts from one IP.
+    rateLimits: { auth_register: { limit: 10_000 } },
     auth: {
       registration: 'open',
       issuer: 'https://nimbus.dev/local',
@@ -92,7 +97,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       refreshIdleSeconds: 7 * 24 * 3600,
       refreshAbsoluteSeconds: 30 * 24 * 3600,
       refreshReuseGraceSeconds: 10,
-      authorizerCacheSeconds: 30,
+      // Short locally so tests see revocations at once; 30 s elsewhere (documented delay).
+      authorizerCacheSeconds: 1,
       apiKeyEnvironment: 'test',
     },
     logLevel: 'DEBUG',

@@ -37,11 +37,13 @@ export class ApiStack extends Stack {
         fn.addEnvironment('UPSTASH_REDIS_REST_URL', config.redis.restUrl);
         fn.addEnvironment('NIMBUS_HEALTH_TIMEOUT_MS', String(config.redis.healthTimeoutMs));
         fn.bindSecret(stateful.upstashSecret, 'UPSTASH_TOKEN_SECRET_ARN');
+        fn.addEnvironment('NIMBUS_RATE_LIMITS', JSON.stringify(config.rateLimits));
       },
       'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, 'SIGNING_KEYS_SECRET_ARN'),
       'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, 'DATA_KEY_SECRET_ARN'),
       auth: (fn) => {
-        for (const [name, value] of Object.entries(authEnvironment(config.auth))) fn.addEnvironment(name, value);
+        for (const [name, value] of Object.entries(authEnvironment(config.auth)))
+          fn.addEnvironment(name, value);
       },
     };
     const bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => {
@@ -109,19 +111,25 @@ export class ApiStack extends Stack {
       },
       {
         id: 'AwsSolutions-APIG4',
-        reason: 'Public routes (health, version, openapi, jwks, login) are public by design; the others use the authorizer.',
+        reason:
+          'Public routes (health, version, openapi, jwks, login) are public by design; the others use the authorizer.',
       },
-      { id: 'AwsSolutions-COG4', reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.' },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Identity is Nimbus own (JWT + API keys via a Lambda authorizer), not Cognito.',
+      },
       {
         id: 'AwsSolutions-APIG2',
-        reason: 'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
+        reason:
+          'Bodies and parameters are validated in the function by the zod schemas that also generate the OpenAPI.',
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
     if (!config.features.xray) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-APIG6',
-        reason: 'The local emulator has no API Gateway execution logs; access logs stay on. Cloud stages log ERROR.',
+        reason:
+          'The local emulator has no API Gateway execution logs; access logs stay on. Cloud stages log ERROR.',
       });
     }
   }

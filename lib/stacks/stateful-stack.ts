@@ -63,7 +63,10 @@ export class StatefulStack extends Stack {
     this.signingKeysSecret = new Secret(this, 'SigningKeys', {
       description: `Nimbus ${config.stage}: JWT signing key set (ES256, by kid)`,
       // A placeholder the initialiser replaces with a real key set on first deploy; never a key.
-      generateSecretString: { secretStringTemplate: JSON.stringify({ keys: [] }), generateStringKey: 'placeholder' },
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ keys: [] }),
+        generateStringKey: 'placeholder',
+      },
       removalPolicy,
     });
     this.dataKeySecret = new Secret(this, 'DataKey', {
@@ -74,7 +77,8 @@ export class StatefulStack extends Stack {
     for (const secret of [this.signingKeysSecret, this.dataKeySecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Rotation of signing keys runs through the key-rotation job (stage-gated); the data key is versioned, not rotated in place.',
+        reason:
+          'Rotation of signing keys runs through the key-rotation job (stage-gated); the data key is versioned, not rotated in place.',
       });
     }
 

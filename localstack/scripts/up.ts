@@ -98,9 +98,13 @@ async function ensureRedis(started: string[]): Promise<void> {
 function deploy(): void {
   const cdk = join(NODE_BIN_DIR, 'cdk');
   log('bootstrapping the emulator account (idempotent)');
-  run(cdk, ['bootstrap', `aws://${AWS_ENV.CDK_DEFAULT_ACCOUNT}/${AWS_ENV.AWS_REGION}`, '--quiet', '--no-notices'], {
-    ...AWS_ENV,
-  });
+  run(
+    cdk,
+    ['bootstrap', `aws://${AWS_ENV.CDK_DEFAULT_ACCOUNT}/${AWS_ENV.AWS_REGION}`, '--quiet', '--no-notices'],
+    {
+      ...AWS_ENV,
+    },
+  );
   log(`deploying all stacks with -c stage=${STAGE}`);
   run(
     cdk,
@@ -117,7 +121,9 @@ function deploy(): void {
       '--outputs-file',
       join(LOCAL_DIR, 'cdk-outputs.json'),
       // An emulator that runs functions in containers reaches the host's bridge by another name.
-      ...(process.env.NIMBUS_FUNCTIONS_REDIS_URL ? ['-c', `redisRestUrl=${process.env.NIMBUS_FUNCTIONS_REDIS_URL}`] : []),
+      ...(process.env.NIMBUS_FUNCTIONS_REDIS_URL
+        ? ['-c', `redisRestUrl=${process.env.NIMBUS_FUNCTIONS_REDIS_URL}`]
+        : []),
     ],
     { ...AWS_ENV },
   );
@@ -202,7 +208,17 @@ export async function up(): Promise<UpResult> {
   // The local stage's first admin (never on other stages: there an operator runs admin:create).
   run(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bin/admin-create.ts'), '--stage', STAGE, '--email', LOCAL_ADMIN_EMAIL, '--output', ADMIN_FILE],
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bin/admin-create.ts'),
+      '--stage',
+      STAGE,
+      '--email',
+      LOCAL_ADMIN_EMAIL,
+      '--output',
+      ADMIN_FILE,
+    ],
     { ...AWS_ENV },
   );
   await waitFor('the API', () => httpOk(`${outputs.ApiUrl}/health`), 60_000);

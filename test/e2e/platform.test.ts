@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { call } from '../support/stack.ts';
 
 // Over HTTP, through API Gateway → Lambda on the local emulator.
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 function assertProblem(body: Record<string, unknown> | undefined, status: number): void {
   assert.ok(body, 'a JSON problem body');

@@ -8,5 +8,7 @@ const events = dynamoEventStore(requireEnv('EVENTS_TABLE_NAME'));
 export const handler = httpHandler(route, async ({ query }) => {
   const items = await events.list(query.subject, { limit: query.limit, before: query.before });
   const last = items.at(-1);
-  return { body: { items, next: items.length === query.limit && last && last.version > 1 ? last.version : null } };
+  return {
+    body: { items, next: items.length === query.limit && last && last.version > 1 ? last.version : null },
+  };
 });

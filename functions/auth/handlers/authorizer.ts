@@ -7,7 +7,10 @@ import { dynamoApiKeyStore } from '../../keys/store/api-keys.ts';
 import { authenticatorDeps } from '../deps.ts';
 import { AuthenticationError, createAuthenticator } from '../use-cases/authenticate.ts';
 
-const authenticator = createAuthenticator(authenticatorDeps(), dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')));
+const authenticator = createAuthenticator(
+  authenticatorDeps(),
+  dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')),
+);
 
 /** arn:aws:execute-api:region:account:apiId/stage/METHOD/path → every method and path of the stage. */
 function stageWildcard(methodArn: string): string {
@@ -33,7 +36,9 @@ export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthori
         principalId: principal.id,
         policyDocument: {
           Version: '2012-10-17',
-          Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }],
+          Statement: [
+            { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) },
+          ],
         },
         context: {
           principalId: principal.id,

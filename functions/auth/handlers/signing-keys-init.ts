@@ -20,7 +20,9 @@ export async function ensureKeySet(): Promise<string> {
     return existing.keys.find((key) => key.status === 'current')?.kid ?? 'unknown';
   } catch {
     const key = await generateSigningKey(new Date(), 'current');
-    await secretsManager.send(new PutSecretValueCommand({ SecretId: SECRET_ARN, SecretString: JSON.stringify({ keys: [key] }) }));
+    await secretsManager.send(
+      new PutSecretValueCommand({ SecretId: SECRET_ARN, SecretString: JSON.stringify({ keys: [key] }) }),
+    );
     logger.info('signing key set initialised', { kid: key.kid });
     return key.kid;
   }

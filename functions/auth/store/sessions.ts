@@ -45,7 +45,10 @@ export interface SessionStore {
   rotate(old: RefreshRecord, next: RefreshRecord, at: string): Promise<void>;
 }
 
-const sessionKey = (userId: string, sessionId: string) => ({ pk: `USER#${userId}`, sk: `SESSION#${sessionId}` });
+const sessionKey = (userId: string, sessionId: string) => ({
+  pk: `USER#${userId}`,
+  sk: `SESSION#${sessionId}`,
+});
 const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' });
 // Items linger one day past their end for forensics, then DynamoDB TTL sweeps them.
 const ttl = (epochSeconds: number) => epochSeconds + 86_400;
@@ -65,14 +68,22 @@ export function dynamoSessionStore(tableName: string): SessionStore {
             {
               Put: {
                 TableName: tableName,
-                Item: { ...sessionKey(session.userId, session.sessionId), ...session, expiresAt: ttl(session.absoluteExpiresAt) },
+                Item: {
+                  ...sessionKey(session.userId, session.sessionId),
+                  ...session,
+                  expiresAt: ttl(session.absoluteExpiresAt),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Put: {
                 TableName: tableName,
-                Item: { ...refreshKey(firstRefresh.tokenHash), ...firstRefresh, expiresAt: ttl(session.absoluteExpiresAt) },
+                Item: {
+                  ...refreshKey(firstRefresh.tokenHash),
+                  ...firstRefresh,
+                  expiresAt: ttl(session.absoluteExpiresAt),
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -105,20 +116,26 @@ export function dynamoSessionStore(tableName: string): SessionStore {
           new UpdateCommand({
             TableName: tableName,
             Key: sessionKey(userId, sessionId),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedReason = if_not_exists(revokedReason, :reason)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':at': at, ':reason': reason },
+            // revokedAt is stored as null while live: "not revoked" is null or absent.
+            UpdateExpression: 'SET revokedAt = :at, revokedReason = :reason',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt = :null)',
+            ExpressionAttributeValues: { ':at': at, ':reason': reason, ':null': null },
           }),
         );
         return true;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
+        // Already revoked (the first reason stays) or no such session.
+        if (error instanceof ConditionalCheckFailedException)
+          return (await this.get(userId, sessionId)) !== undefined;
         throw error;
       }
     },
 
     async getRefresh(tokenHash) {
-      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: refreshKey(tokenHash), ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: refreshKey(tokenHash), ConsistentRead: true }),
+      );
       const record = strip<RefreshRecord & { tokenHash?: string }>(out.Item);
       return record ? { ...record, tokenHash } : undefined;
     },
@@ -138,7 +155,11 @@ export function dynamoSessionStore(tableName: string): SessionStore {
                       UpdateExpression: 'SET #status = :rotated, rotatedAt = :now',
                       ConditionExpression: '#status = :active',
                       ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':rotated': 'rotated', ':active': 'active', ':now': next.issuedAt },
+                      ExpressionAttributeValues: {
+                        ':rotated': 'rotated',
+                        ':active': 'active',
+                        ':now': next.issuedAt,
+                      },
                     },
                   }
                 : {
@@ -162,8 +183,9 @@ export function dynamoSessionStore(tableName: string): SessionStore {
                   TableName: tableName,
                   Key: sessionKey(old.userId, old.sessionId),
                   UpdateExpression: 'SET lastUsedAt = :at',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-                  ExpressionAttributeValues: { ':at': at },
+                  ConditionExpression:
+                    'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt = :null)',
+                  ExpressionAttributeValues: { ':at': at, ':null': null },
                 },
               },
             ],
@@ -176,4 +198,3 @@ export function dynamoSessionStore(tableName: string): SessionStore {
     },
   };
 }
-

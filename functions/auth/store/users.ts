@@ -39,7 +39,13 @@ export class StaleWriteError extends Error {
   }
 }
 
-export const NO_TOTP: TotpState = { secretSealed: null, pendingSealed: null, enabled: false, lastStep: null, backupHashes: [] };
+export const NO_TOTP: TotpState = {
+  secretSealed: null,
+  pendingSealed: null,
+  enabled: false,
+  lastStep: null,
+  backupHashes: [],
+};
 
 export interface UserStore {
   create(user: User): Promise<void>;
@@ -78,7 +84,12 @@ export function dynamoUserStore(tableName: string): UserStore {
               {
                 Put: {
                   TableName: tableName,
-                  Item: { ...userKey(user.id), ...user, gsi1pk: `ORG#${user.orgId}`, gsi1sk: `USER#${user.id}` },
+                  Item: {
+                    ...userKey(user.id),
+                    ...user,
+                    gsi1pk: `ORG#${user.orgId}`,
+                    gsi1sk: `USER#${user.id}`,
+                  },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -92,12 +103,16 @@ export function dynamoUserStore(tableName: string): UserStore {
     },
 
     async get(id) {
-      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: userKey(id), ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: userKey(id), ConsistentRead: true }),
+      );
       return fromItem(out.Item);
     },
 
     async findByEmail(email) {
-      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: emailKey(normaliseEmail(email)) }));
+      const out = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: emailKey(normaliseEmail(email)) }),
+      );
       const userId = out.Item?.userId;
       return typeof userId === 'string' ? this.get(userId) : undefined;
     },

@@ -79,7 +79,10 @@ export function createAuthenticator(deps: AuthenticatorDeps, keys: ApiKeyStore) 
         // takes the key down with them).
         const ownerPermissions = permissionsFor(owner.roles);
         const permissions = record.permissions.filter(
-          (p) => ownerPermissions.includes('*') || ownerPermissions.includes(p) || ownerPermissions.includes(`${p.split(':')[0]}:*`),
+          (p) =>
+            ownerPermissions.includes('*') ||
+            ownerPermissions.includes(p) ||
+            ownerPermissions.includes(`${p.split(':')[0]}:*`),
         );
         principal = {
           id: owner.id,
@@ -101,7 +104,9 @@ export function createAuthenticator(deps: AuthenticatorDeps, keys: ApiKeyStore) 
   }
 
   return {
-    async authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<AuthenticatedPrincipal> {
+    async authenticate(
+      headers: Readonly<Record<string, string | undefined>>,
+    ): Promise<AuthenticatedPrincipal> {
       const authorization = headers.authorization;
       if (authorization !== undefined) {
         const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());

@@ -40,7 +40,10 @@ export async function register(
   meta: ClientMeta,
   options: { roles?: readonly string[]; orgId?: string } = {},
 ): Promise<User> {
-  if (deps.config.registration === 'admin' && !caller?.permissions.some((p) => p === '*' || p === 'users:admin')) {
+  if (
+    deps.config.registration === 'admin' &&
+    !caller?.permissions.some((p) => p === '*' || p === 'users:admin')
+  ) {
     throw new ForbiddenError('Registration on this deployment is by administrators only.');
   }
   const user: User = {
@@ -56,7 +59,8 @@ export async function register(
   try {
     await deps.users.create(user);
   } catch (error) {
-    if (error instanceof EmailTakenError) throw new ConflictError('An account with this email already exists.');
+    if (error instanceof EmailTakenError)
+      throw new ConflictError('An account with this email already exists.');
     throw error;
   }
   await deps.events.append({
@@ -83,7 +87,9 @@ export async function login(
   if (!user || !passwordOk) {
     await deps.events.append({
       // Failures against unknown emails are kept under a hash of the email, not the email itself.
-      subject: user ? `user:${user.id}` : `email:${createHash('sha256').update(normaliseEmail(input.email)).digest('hex').slice(0, 32)}`,
+      subject: user
+        ? `user:${user.id}`
+        : `email:${createHash('sha256').update(normaliseEmail(input.email)).digest('hex').slice(0, 32)}`,
       type: 'security.login-failed',
       actor: 'anonymous',
       correlationId: meta.correlationId,
@@ -93,7 +99,10 @@ export async function login(
   }
   if (user.totp.enabled) {
     if (input.totp === undefined || input.totp === '') {
-      throw new UnauthorizedError('A second factor is required: send `totp` with a code or a backup code.', SECOND_FACTOR_REQUIRED);
+      throw new UnauthorizedError(
+        'A second factor is required: send `totp` with a code or a backup code.',
+        SECOND_FACTOR_REQUIRED,
+      );
     }
     const ok = await verifySecondFactor(deps, user, input.totp);
     if (!ok) {
@@ -104,7 +113,10 @@ export async function login(
         correlationId: meta.correlationId,
         data: { ip: meta.ip, reason: 'second-factor' },
       });
-      throw new UnauthorizedError('The second factor is incorrect or was already used.', 'invalid-second-factor');
+      throw new UnauthorizedError(
+        'The second factor is incorrect or was already used.',
+        'invalid-second-factor',
+      );
     }
   }
   const pair = await startSession(deps, user, meta);

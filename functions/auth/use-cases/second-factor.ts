@@ -38,16 +38,21 @@ export async function verifySecondFactor(deps: AuthDeps, user: User, code: strin
 }
 
 export async function enrollTotp(deps: AuthDeps, user: User) {
-  if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already active; disable it first.');
+  if (user.totp.enabled)
+    throw new ConflictError('Two-factor authentication is already active; disable it first.');
   const secret = generateTotpSecret();
-  await deps.users.updateTotp(user.id, user.totp, { ...user.totp, pendingSealed: seal(secret, await deps.dataKey(), aad(user)) });
+  await deps.users.updateTotp(user.id, user.totp, {
+    ...user.totp,
+    pendingSealed: seal(secret, await deps.dataKey(), aad(user)),
+  });
   const uri = otpauthUri({ secret, account: user.email, issuer: ISSUER });
   return { secret, otpauthUri: uri, qrSvg: await qrSvg(uri) };
 }
 
 export async function activateTotp(deps: AuthDeps, user: User, code: string, correlationId: string) {
   if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already active.');
-  if (user.totp.pendingSealed === null) throw new ConflictError('No enrolment in progress: call /v1/auth/totp/enroll first.');
+  if (user.totp.pendingSealed === null)
+    throw new ConflictError('No enrolment in progress: call /v1/auth/totp/enroll first.');
   const secret = open(user.totp.pendingSealed, await deps.dataKey(), aad(user));
   const result = verifyTotp(secret, code.trim(), deps.now().getTime(), null);
   if (!result.ok) return undefined;
@@ -59,17 +64,32 @@ export async function activateTotp(deps: AuthDeps, user: User, code: string, cor
     lastStep: result.step,
     backupHashes: backupCodes.map(hashBackupCode),
   });
-  await deps.events.append({ subject: `user:${user.id}`, type: 'security.totp-enabled', actor: user.id, correlationId });
+  await deps.events.append({
+    subject: `user:${user.id}`,
+    type: 'security.totp-enabled',
+    actor: user.id,
+    correlationId,
+  });
   return backupCodes;
 }
 
-export async function disableTotp(deps: AuthDeps, user: User, code: string, correlationId: string): Promise<boolean> {
+export async function disableTotp(
+  deps: AuthDeps,
+  user: User,
+  code: string,
+  correlationId: string,
+): Promise<boolean> {
   if (!user.totp.enabled) throw new ConflictError('Two-factor authentication is not active.');
   if (!(await verifySecondFactor(deps, user, code))) return false;
   // Re-read: verifySecondFactor consumed the code, so the stored state moved on.
   const current = await deps.users.get(user.id);
   if (!current) return false;
   await deps.users.updateTotp(user.id, current.totp, NO_TOTP);
-  await deps.events.append({ subject: `user:${user.id}`, type: 'security.totp-disabled', actor: user.id, correlationId });
+  await deps.events.append({
+    subject: `user:${user.id}`,
+    type: 'security.totp-disabled',
+    actor: user.id,
+    correlationId,
+  });
   return true;
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { UnauthorizedError } from '#shared/errors.ts';
 import { permissionsFor } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
-import { type RefreshRecord, RefreshRaceError } from '../store/sessions.ts';
+import { RefreshRaceError, type RefreshRecord } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';
 
 export interface TokenPair {
@@ -69,7 +69,13 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
     },
   );
   const access = await accessTokenFor(deps, user, sessionId);
-  return { accessToken: access.token, refreshToken: refresh.token, expiresIn: access.expiresIn, tokenType: 'Bearer', sessionId };
+  return {
+    accessToken: access.token,
+    refreshToken: refresh.token,
+    expiresIn: access.expiresIn,
+    tokenType: 'Bearer',
+    sessionId,
+  };
 }
 
 /**
@@ -78,7 +84,8 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
  * written. Within the grace window a concurrent refresh gets its own new pair.
  */
 export async function refreshSession(deps: AuthDeps, token: string, meta: ClientMeta): Promise<TokenPair> {
-  const invalid = () => new UnauthorizedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
+  const invalid = () =>
+    new UnauthorizedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
   if (!/^nmr_[A-Za-z0-9_-]{43}$/.test(token)) throw invalid();
   const hash = hashRefreshToken(token);
 
@@ -91,7 +98,8 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
     if (!session || session.revokedAt !== null || session.absoluteExpiresAt <= nowSeconds) throw invalid();
 
     if (record.status === 'rotated') {
-      const withinGrace = record.rotatedAt !== null && nowSeconds - record.rotatedAt <= deps.config.refreshReuseGraceSeconds;
+      const withinGrace =
+        record.rotatedAt !== null && nowSeconds - record.rotatedAt <= deps.config.refreshReuseGraceSeconds;
       if (!withinGrace) {
         await deps.sessions.revoke(record.userId, record.sessionId, 'refresh-token-reuse', now.toISOString());
         await deps.events.append({
@@ -101,7 +109,10 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
           correlationId: meta.correlationId,
           data: { sessionId: record.sessionId, ip: meta.ip },
         });
-        throw new UnauthorizedError('The refresh token was already used; the session is revoked.', REFRESH_REUSED);
+        throw new UnauthorizedError(
+          'The refresh token was already used; the session is revoked.',
+          REFRESH_REUSED,
+        );
       }
     } else if (record.idleExpiresAt <= nowSeconds) {
       throw invalid();

@@ -42,7 +42,12 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
       await dynamo.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...key(record.hash), ...record, gsi1pk: `OWNER#${record.ownerId}`, gsi1sk: `APIKEY#${record.id}` },
+          Item: {
+            ...key(record.hash),
+            ...record,
+            gsi1pk: `OWNER#${record.ownerId}`,
+            gsi1sk: `APIKEY#${record.id}`,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -83,14 +88,17 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
           new UpdateCommand({
             TableName: tableName,
             Key: key(hash),
-            UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':at': at },
+            UpdateExpression: 'SET revokedAt = :at',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt = :null)',
+            ExpressionAttributeValues: { ':at': at, ':null': null },
           }),
         );
         return true;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
+        // Already revoked (the first time stays) or no such key.
+        if (error instanceof ConditionalCheckFailedException)
+          return (await this.getByHash(hash)) !== undefined;
         throw error;
       }
     },
@@ -102,7 +110,8 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
             TableName: tableName,
             Key: key(hash),
             UpdateExpression: 'SET lastUsedAt = :at',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt = :null OR lastUsedAt < :stale)',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt = :null OR lastUsedAt < :stale)',
             ExpressionAttributeValues: { ':at': at, ':stale': staleBefore, ':null': null },
           }),
         );

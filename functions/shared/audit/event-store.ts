@@ -85,8 +85,7 @@ export function dynamoEventStore(tableName: string, now: () => Date = () => new 
       const out = await dynamo.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression:
-            options.before !== undefined ? 'pk = :pk AND sk < :before' : 'pk = :pk',
+          KeyConditionExpression: options.before !== undefined ? 'pk = :pk AND sk < :before' : 'pk = :pk',
           ExpressionAttributeValues: {
             ':pk': subject,
             ...(options.before !== undefined ? { ':before': pad(options.before) } : {}),

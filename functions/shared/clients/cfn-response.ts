@@ -3,7 +3,12 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 /** Sends a custom resource's outcome to the pre-signed ResponseURL CloudFormation waits on. */
 export async function sendCfnResponse(
   event: CloudFormationCustomResourceEvent,
-  outcome: { status: 'SUCCESS' | 'FAILED'; physicalResourceId: string; reason?: string; data?: Record<string, string> },
+  outcome: {
+    status: 'SUCCESS' | 'FAILED';
+    physicalResourceId: string;
+    reason?: string;
+    data?: Record<string, string>;
+  },
 ): Promise<void> {
   const body = JSON.stringify({
     Status: outcome.status,

@@ -159,7 +159,21 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
         correlationId: state.correlationId,
         event,
       };
-      return toResult(await impl(request));
+      // Scopes keyed by account read the validated body, so limiting comes after validation.
+      const limits =
+        route.rateLimit.length > 0
+          ? await (await import('../ratelimit/route-limits.ts')).enforceRouteLimits(route, {
+              sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
+              principal,
+              body,
+            })
+          : undefined;
+      const result = toResult(await impl(request));
+      if (limits) {
+        await limits.onSuccess();
+        result.headers = { ...limits.headers, ...result.headers };
+      }
+      return result;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       logger.debug('request rejected', { status: error.status, reason: error.message });

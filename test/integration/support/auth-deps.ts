@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { dynamoEventStore } from '#shared/audit/event-store.ts';
+import { UnauthorizedError } from '#shared/errors.ts';
+import type { AuthConfig } from '#functions/auth/config.ts';
+import type { AuthDeps } from '#functions/auth/deps.ts';
+import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
+import { createTokenIssuer, createTokenVerifier, generateSigningKey, jwksOf } from '#functions/auth/domain/jwt.ts';
+import type { Keyring } from '#functions/auth/keyring.ts';
+import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
+import { dynamoUserStore } from '#functions/auth/store/users.ts';
+import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
+import { APP_TABLE, EVENTS_TABLE } from './tables.ts';
+
+/** A clock the test moves by hand; starts at the real time so DynamoDB TTLs stay in the future. */
+export interface TestClock {
+  now(): Date;
+  advance(seconds: number): void;
+}
+
+export function testClock(start = new Date()): TestClock {
+  let ms = start.getTime();
+  return {
+    now: () => new Date(ms),
+    advance: (seconds) => {
+      ms += seconds * 1000;
+    },
+  };
+}
+
+/** The local stage's identity settings, exactly as the CDK hands them to the functions. */
+export const LOCAL_AUTH: AuthConfig = STAGE_CONFIGS.local.auth;
+
+/**
+ * Real identity dependencies on the emulator's tables: Dynamo stores, the event store, and an
+ * in-memory keyring (the Secrets Manager one is the only thing swapped), all on one movable clock.
+ */
+export async function testAuthDeps(
+  clock: TestClock = testClock(),
+): Promise<{ deps: AuthDeps; clock: TestClock; keyring: Keyring }> {
+  const keySet = { keys: [await generateSigningKey(clock.now())] };
+  const nowMs = () => clock.now().getTime();
+  const keyring: Keyring = {
+    keySet,
+    issuer: createTokenIssuer({
+      keySet,
+      issuer: LOCAL_AUTH.issuer,
+      audience: LOCAL_AUTH.audience,
+      ttlSeconds: LOCAL_AUTH.accessTokenTtlSeconds,
+      now: nowMs,
+    }),
+    verifier: createTokenVerifier({ keySet, issuer: LOCAL_AUTH.issuer, audience: LOCAL_AUTH.audience, now: nowMs }),
+    jwks: jwksOf(keySet),
+  };
+  const dataKey = deriveKey(`integration-${randomUUID()}`, 'nimbus/totp/v1');
+  const deps: AuthDeps = {
+    config: LOCAL_AUTH,
+    users: dynamoUserStore(APP_TABLE),
+    sessions: dynamoSessionStore(APP_TABLE),
+    events: dynamoEventStore(EVENTS_TABLE, clock.now),
+    keyring: async () => keyring,
+    dataKey: async () => dataKey,
+    now: clock.now,
+  };
+  return { deps, clock, keyring };
+}
+
+export const META: ClientMeta = { ip: '203.0.113.7', userAgent: 'integration-test', correlationId: 'it-identity' };
+
+/** Asserts a 401 of the given problem type and hands the error back for further checks. */
+export async function rejectsUnauthorized(promise: Promise<unknown>, type: string): Promise<UnauthorizedError> {
+  let caught: unknown;
+  await assert.rejects(promise, (error: unknown) => {
+    caught = error;
+    return true;
+  });
+  assert.ok(caught instanceof UnauthorizedError, `expected an UnauthorizedError, got ${String(caught)}`);
+  assert.equal(caught.status, 401);
+  assert.equal(caught.type, type);
+  return caught;
+}

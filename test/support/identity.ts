@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call } from './stack.ts';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${randomUUID().slice(0, 8)}@e2e.nimbus.test`;
+}
+
+export function json(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export interface Tokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly sessionId: string;
+}
+
+export async function registerUser(tag: string): Promise<{ email: string; id: string }> {
+  const email = uniqueEmail(tag);
+  const res = await call('/v1/auth/register', json({ email, password: PASSWORD, name: tag }));
+  if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
+  return { email, id: String(res.json?.id) };
+}
+
+export async function loginAs(email: string, password = PASSWORD, totp?: string): Promise<Tokens> {
+  const res = await call('/v1/auth/login', json({ email, password, ...(totp ? { totp } : {}) }));
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${res.text}`);
+  return res.json as unknown as Tokens;
+}
+
+/** The local admin `npm start` seeded. */
+export function localAdmin(): { email: string; password: string } {
+  const file = join(import.meta.dirname, '..', '..', '.local', 'admin.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as { email: string; password: string };
+}
+
+/** Waits past the authorizer's cache of session/key state (1 s on the local stage). */
+export const pastAuthorizerCache = () => new Promise((resolve) => setTimeout(resolve, 1500));
