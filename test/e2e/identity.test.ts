@@ -196,7 +196,7 @@ describe('identity journey on the deployed API', () => {
       json({ email: 'not-an-email', password: 'short', name: '' }),
     );
     assert.equal(invalid.status, 400);
-    const paths = (invalid.json?.errors as Array<{ path: string }>).map((e) => e.path).sort();
+    const paths = ((invalid.json?.errors ?? []) as Array<{ path: string }>).map((e) => e.path).sort();
     assert.deepEqual(paths, ['body.email', 'body.name', 'body.password']);
   });
 

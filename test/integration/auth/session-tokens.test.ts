@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { AuthDeps } from '#functions/auth/deps.ts';
+import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
+import {
+  hashRefreshToken,
+  REFRESH_REUSED,
+  refreshSession,
+  startSession,
+} from '#functions/auth/use-cases/session-tokens.ts';
+import { LOCAL_AUTH, META, rejectsUnauthorized, testAuthDeps } from '../support/auth-deps.ts';
+
+const INVALID = 'invalid-refresh-token';
+const GRACE = LOCAL_AUTH.refreshReuseGraceSeconds;
+
+async function storedUser(deps: AuthDeps): Promise<User> {
+  const id = randomUUID();
+  const user: User = {
+    id,
+    email: `tokens-${id}@it.nimbus.test`,
+    name: 'Token Tester',
+    passwordHash: 'scrypt$32768$8$1$unused$unused',
+    roles: ['developer'],
+    orgId: `org_${randomUUID()}`,
+    createdAt: deps.now().toISOString(),
+    totp: NO_TOTP,
+  };
+  await deps.users.create(user);
+  return user;
+}
+
+/** Real stores, a movable clock, and a user who has just logged in. */
+async function loggedIn() {
+  const { deps, clock, keyring } = await testAuthDeps();
+  const user = await storedUser(deps);
+  const login = await startSession(deps, user, META);
+  return { deps, clock, keyring, user, login };
+}
+
+describe('startSession and refreshSession on the real stores', () => {
+  it('startSession stores a live session and issues an access token for it', async () => {
+    const { deps, keyring, user, login } = await loggedIn();
+
+    const claims = await keyring.verifier.verify(login.accessToken);
+
+    assert.equal(claims.sub, user.id);
+    assert.equal(claims.session_id, login.sessionId);
+    assert.equal(claims.iss, LOCAL_AUTH.issuer);
+    assert.equal(login.expiresIn, LOCAL_AUTH.accessTokenTtlSeconds);
+    const session = await deps.sessions.get(user.id, login.sessionId);
+    assert.equal(session?.revokedAt, null);
+    assert.equal(session?.userAgent, META.userAgent);
+    assert.equal((await deps.sessions.getRefresh(hashRefreshToken(login.refreshToken)))?.status, 'active');
+  });
+
+  it('refresh rotates: a new token pair for the same session, the old token marked rotated', async () => {
+    const { deps, clock, keyring, user, login } = await loggedIn();
+    clock.advance(60);
+
+    const refreshed = await refreshSession(deps, login.refreshToken, META);
+
+    assert.equal(refreshed.sessionId, login.sessionId);
+    assert.notEqual(refreshed.refreshToken, login.refreshToken);
+    assert.equal((await keyring.verifier.verify(refreshed.accessToken)).sub, user.id);
+    const old = await deps.sessions.getRefresh(hashRefreshToken(login.refreshToken));
+    assert.equal(old?.status, 'rotated');
+    assert.equal(old?.rotatedAt, Math.floor(clock.now().getTime() / 1000));
+    assert.equal((await deps.sessions.get(user.id, login.sessionId))?.lastUsedAt, clock.now().toISOString());
+  });
+
+  it('reuse of a rotated token after the grace window revokes the session and records a security event', async () => {
+    const { deps, clock, user, login } = await loggedIn();
+    const newest = await refreshSession(deps, login.refreshToken, META);
+    clock.advance(GRACE + 1);
+
+    const error = await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), REFRESH_REUSED);
+
+    assert.equal(error.status, 401);
+    const session = await deps.sessions.get(user.id, login.sessionId);
+    assert.equal(session?.revokedAt, clock.now().toISOString());
+    assert.equal(session?.revokedReason, 'refresh-token-reuse');
+    await rejectsUnauthorized(refreshSession(deps, newest.refreshToken, META), INVALID);
+    const events = await deps.events.list(`user:${user.id}`);
+    const reused = events.find((event) => event.type === 'security.refresh-token-reused');
+    assert.ok(reused, `no security.refresh-token-reused event among ${events.map((e) => e.type).join(', ')}`);
+    assert.equal(reused.data.sessionId, login.sessionId);
+    assert.equal(reused.correlationId, META.correlationId);
+  });
+
+  it('reuse of a rotated token within the grace window gets a new pair and keeps the session', async () => {
+    const { deps, clock, user, login } = await loggedIn();
+    const first = await refreshSession(deps, login.refreshToken, META);
+    clock.advance(GRACE - 1);
+
+    const second = await refreshSession(deps, login.refreshToken, META);
+
+    assert.equal(second.sessionId, login.sessionId);
+    assert.notEqual(second.refreshToken, first.refreshToken);
+    assert.equal((await deps.sessions.get(user.id, login.sessionId))?.revokedAt, null);
+    const events = await deps.events.list(`user:${user.id}`);
+    assert.equal(events.filter((event) => event.type === 'security.refresh-token-reused').length, 0);
+  });
+
+  it('a token unused for the idle lifetime is refused with 401', async () => {
+    const { deps, clock, login } = await loggedIn();
+    clock.advance(LOCAL_AUTH.refreshIdleSeconds + 1);
+
+    await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), INVALID);
+  });
+
+  it('a token used just before its idle lifetime ends still refreshes', async () => {
+    const { deps, clock, login } = await loggedIn();
+    clock.advance(LOCAL_AUTH.refreshIdleSeconds - 1);
+
+    const refreshed = await refreshSession(deps, login.refreshToken, META);
+
+    assert.equal(refreshed.sessionId, login.sessionId);
+  });
+
+  it('two concurrent refreshes of the same token both succeed with different new tokens', async () => {
+    const { deps, user, login } = await loggedIn();
+
+    const [a, b] = await Promise.all([
+      refreshSession(deps, login.refreshToken, META),
+      refreshSession(deps, login.refreshToken, META),
+    ]);
+
+    assert.equal(a.sessionId, login.sessionId);
+    assert.equal(b.sessionId, login.sessionId);
+    assert.notEqual(a.refreshToken, b.refreshToken);
+    assert.equal((await deps.sessions.get(user.id, login.sessionId))?.revokedAt, null);
+  });
+
+  it('a malformed token and a well-formed unknown one are both refused with 401', async () => {
+    const { deps } = await testAuthDeps();
+
+    await rejectsUnauthorized(refreshSession(deps, 'not-a-refresh-token', META), INVALID);
+    await rejectsUnauthorized(refreshSession(deps, `nmr_${'A'.repeat(43)}`, META), INVALID);
+  });
+
+  it('a token of a session revoked by logout is refused with 401', async () => {
+    const { deps, clock, user, login } = await loggedIn();
+    await deps.sessions.revoke(user.id, login.sessionId, 'logout', clock.now().toISOString());
+
+    await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), INVALID);
+  });
+});
