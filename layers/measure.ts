@@ -401,12 +401,16 @@ export async function measure(options: MeasureOptions = {}) {
         nodeOptions: DEPLOYED_NODE_OPTIONS,
         timed: true,
       })),
-      ...built.map((b) => ({
-        id: `${b.variant}:${b.handler}`,
-        file: b.file,
-        nodeOptions: variants.find((v) => v.id === b.variant)?.nodeOptions ?? '',
-        timed: isTimed(b),
-      })),
+      // Every variant of one handler side by side, so that paired differences compare runs taken
+      // moments apart.
+      ...[...built]
+        .sort((a, b) => a.handler.localeCompare(b.handler))
+        .map((b) => ({
+          id: `${b.variant}:${b.handler}`,
+          file: b.file,
+          nodeOptions: variants.find((v) => v.id === b.variant)?.nodeOptions ?? '',
+          timed: isTimed(b),
+        })),
     ];
     // Every build is imported once, timed or not: this proves each handler loads both ways, and
     // warms the page cache. A module whose init fails is reported, not timed.
@@ -420,14 +424,22 @@ export async function measure(options: MeasureOptions = {}) {
       `built and checked in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `timing ${timed.length} modules × ${runs} fresh processes`,
     );
-    // Round-robin, so that drift in machine load spreads evenly over what is compared.
+    // Round-robin, in reverse every other run, so that drift in machine load and position in the
+    // order spread evenly over what is compared.
     const samplesById = new Map<string, number[]>(timed.map((t) => [t.id, []]));
     for (let run = 0; run < runs; run++) {
-      for (const target of timed) {
+      for (const target of run % 2 === 0 ? timed : [...timed].reverse()) {
         samplesById.get(target.id)?.push(timeImport(target.file, child(target.nodeOptions)));
       }
     }
     const timing = (id: string): Stats => stats(samplesById.get(id) ?? []);
+    /** Run-by-run difference to the per-function bundle of the same handler (paired, so less noisy). */
+    const vsBundle = (id: string, handler: string): Stats | undefined => {
+      const these = samplesById.get(id);
+      const bundle = samplesById.get(`bundle:${handler}`);
+      if (!these || !bundle || id === `bundle:${handler}`) return undefined;
+      return stats(these.map((value, run) => value - (bundle[run] ?? Number.NaN)));
+    };
 
     const baseline = timing('baseline');
     return {
@@ -455,6 +467,7 @@ export async function measure(options: MeasureOptions = {}) {
           ...rest,
           timedAs: as,
           importMs: timing(`${b.variant}:${as}`),
+          vsBundleMs: vsBundle(`${b.variant}:${as}`, as),
           importError: failed.get(`${b.variant}:${b.handler}`),
           packages: b.variant === 'bundle' ? bytesByPackage(metafile, file) : undefined,
         };
@@ -493,18 +506,23 @@ export function formatReport(report: Report): string {
       .replace(/^functions\//, '')
       .replace('/handlers/', '/')
       .replace(/\.ts$/, '');
-  const ms = (r: { handler: string; timedAs: string; importMs: Stats; importError?: string | undefined }) =>
+  type Row = NonNullable<ReturnType<typeof of>>;
+  const ms = (r: Row) =>
     r.importError ? `fails: ${r.importError}` : `${r.timedAs === r.handler ? '' : '≈ '}${r.importMs.median}`;
+  const delta = (r: Row) => {
+    const d = r.vsBundleMs?.median;
+    return d === undefined || r.importError ? '' : `${d > 0 ? '+' : ''}${d}`;
+  };
   const lines = [
     `Node ${machine.node} (${machine.nodeBinary}), ${machine.nproc} × ${machine.cpu}, esbuild ${machine.esbuild}; ` +
       `import time = median of ${report.runs} fresh processes with NODE_OPTIONS=${DEPLOYED_NODE_OPTIONS}; ` +
       `empty handler ${baseline.importMs.median} ms; run took ${report.totalSeconds} s.`,
     '',
-    '| handler | bundle KB (gz) | bundle import ms | layer mode: handler KB (gz) | + layer code loaded KB (gz) | layer import ms |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| handler | bundle KB (gz) | bundle import ms | layer mode: handler KB (gz) | + layer code loaded KB (gz) | layer import ms | layer − bundle ms |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const deployGz = { bundle: 0, layer: 0 };
-  const sums = { bundle: 0, layer: 0, n: 0 };
+  const timed = { bundle: [] as number[], layer: [] as number[], delta: [] as number[] };
   for (const handler of handlers) {
     const a = of('bundle', handler);
     const b = of('layer', handler);
@@ -512,42 +530,48 @@ export function formatReport(report: Report): string {
     deployGz.bundle += a.deployed.gzip + a.deployed.mapGzip;
     deployGz.layer += b.deployed.gzip + b.deployed.mapGzip;
     if (!a.importError && !b.importError && a.timedAs === handler) {
-      sums.bundle += a.importMs.median;
-      sums.layer += b.importMs.median;
-      sums.n += 1;
+      timed.bundle.push(a.importMs.median);
+      timed.layer.push(b.importMs.median);
+      if (b.vsBundleMs) timed.delta.push(b.vsBundleMs.median);
     }
     lines.push(
       `| ${name(handler)} | ${kb(a.loaded.bytes)} (${kb(a.loaded.gzip)}) | ${ms(a)} | ` +
-        `${kb(b.loaded.bytes)} (${kb(b.loaded.gzip)}) | ${kb(b.layerLoaded.bytes)} (${kb(b.layerLoaded.gzip)}) | ${ms(b)} |`,
+        `${kb(b.loaded.bytes)} (${kb(b.loaded.gzip)}) | ${kb(b.layerLoaded.bytes)} (${kb(b.layerLoaded.gzip)}) | ` +
+        `${ms(b)} | ${delta(b)} |`,
     );
   }
-  const mean = (sum: number) => (sums.n === 0 ? 'n/a' : (sum / sums.n).toFixed(1));
-  lines.push(
-    `| **mean over the ${sums.n} timed handlers** | | ${mean(sums.bundle)} | | | ${mean(sums.layer)} |`,
-    '',
-    '≈: not timed itself; it bundles the same packages as a timed handler (the largest of its set), whose time is shown.',
-  );
+  const mean = (values: readonly number[]) =>
+    values.length === 0 ? 'n/a' : (values.reduce((x, y) => x + y, 0) / values.length).toFixed(1);
   const layerGz = layers.trimmed.gzip + layers.trimmed.mapGzip;
   lines.push(
+    `| **mean over the ${timed.bundle.length} timed handlers** | | ${mean(timed.bundle)} | | | ` +
+      `${mean(timed.layer)} | ${mean(timed.delta)} |`,
+    '',
+    'layer − bundle: median of the run-by-run differences (paired runs, taken moments apart). ' +
+      '≈: not timed itself; it bundles the same packages as the largest handler of its set, whose time is shown.',
     '',
     `Deployed (gzip, code + source maps) for all ${handlers.length} functions: per-function bundles ` +
       `${kb(deployGz.bundle)} KB; layer mode ${kb(deployGz.layer)} KB of handlers + ${kb(layerGz)} KB layer = ` +
       `${kb(deployGz.layer + layerGz)} KB. Layer: ${layers.trimmed.files} files, ${kb(layers.trimmed.bytes)} KB ` +
       `minified${layers.full ? ` (whole-package layer ${kb(layers.full.bytes)} KB)` : ''}.`,
   );
+  const [first, second] = SAMPLE_HANDLERS.map((h) => name(h));
   const variantRows = report.variants.flatMap((variant) => {
     const v = of(variant.id, SAMPLE_HANDLERS[0] ?? '');
     const h = of(variant.id, SAMPLE_HANDLERS[1] ?? '');
     if (!v || !h) return [];
-    const size = (r: typeof v) => kb(r.loaded.bytes + r.layerLoaded.bytes);
-    return [`| ${variant.description} | ${size(v)} | ${ms(v)} | ${size(h)} | ${ms(h)} |`];
+    const size = (r: Row) => kb(r.loaded.bytes + r.layerLoaded.bytes);
+    const cells = (r: Row) => `${size(r)} | ${ms(r)} | ${delta(r)}`;
+    return [`| ${variant.description} | ${cells(v)} | ${cells(h)} |`];
   });
   if (report.variants.length > 2 && variantRows.length > 0) {
     lines.push(
       '',
-      '| variant | version: KB loaded | import ms | health-ready: KB loaded | import ms |',
-      '| --- | --- | --- | --- | --- |',
+      `| variant | ${first}: KB loaded | ms | Δ ms | ${second}: KB loaded | ms | Δ ms |`,
+      '| --- | --- | --- | --- | --- | --- | --- |',
       ...variantRows,
+      '',
+      'Δ: paired median difference to the per-function bundle of the same handler.',
     );
   }
   if (report.probes.length > 0) {
@@ -562,17 +586,26 @@ export function formatReport(report: Report): string {
       .map(([pkg]) => pkg)
       .filter((pkg) => pkg !== '(app)' && !pkg.endsWith('/commons')),
   );
-  lines.push('', 'Top packages in the per-function bundles (KB of minified output):', '');
+  // Handlers with the same six largest packages share one line (sizes of the first of them).
+  const byTop = new Map<string, { line: string; names: string[] }>();
   for (const result of report.results.filter((r) => r.variant === 'bundle')) {
-    const top = (result.packages ?? []).slice(0, 6).map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`);
-    const chain = (result.packages ?? []).reduce(
-      (sum, [pkg, bytes]) => sum + (tracerChain.has(pkg) ? bytes : 0),
-      0,
-    );
-    lines.push(
-      `- ${name(result.handler)}: ${top.join(', ')}${chain ? `; Tracer + X-Ray SDK chain ${kb(chain)}` : ''}`,
-    );
+    const packages = result.packages ?? [];
+    const key = packages
+      .slice(0, 6)
+      .map(([pkg]) => pkg)
+      .join();
+    const group = byTop.get(key);
+    if (group) {
+      group.names.push(name(result.handler));
+      continue;
+    }
+    const chain = packages.reduce((sum, [pkg, bytes]) => sum + (tracerChain.has(pkg) ? bytes : 0), 0);
+    const top = packages.slice(0, 6).map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`);
+    const line = `${top.join(', ')}${chain ? `; Tracer + X-Ray SDK chain ${kb(chain)}` : ''}`;
+    byTop.set(key, { line, names: [name(result.handler)] });
   }
+  lines.push('', 'Largest packages in the per-function bundles (KB of minified output):', '');
+  for (const { line, names } of byTop.values()) lines.push(`- ${names.join(', ')}: ${line}`);
   lines.push('', 'Checks:', '');
   for (const [check, outcome] of Object.entries(report.resolution)) lines.push(`- ${check}: ${outcome}`);
   for (const [handler, outcome] of Object.entries(report.smoke)) {

@@ -141,12 +141,14 @@ export async function buildSharedDepsLayer(
     const entryPoints = specifiers.map((specifier, index) => {
       const target = resolved.get(specifier);
       if (target === undefined) throw new Error(`Shared dependency ${specifier} did not resolve`);
-      if (!trim) return { in: target, out: entryOut(specifier) };
       const { names, namespace } = usage.get(specifier) ?? { names: new Set<string>(), namespace: true };
       const from = JSON.stringify(target);
-      const lines = namespace ? [`export * from ${from};`] : [];
-      const named = [...names].filter((name) => !namespace || name === 'default').sort();
-      lines.push(named.length > 0 ? `export { ${named.join(', ')} } from ${from};` : `import ${from};`);
+      // `export *` cannot name a CommonJS module's exports; the names the handlers use are always
+      // re-exported explicitly as well (an explicit export wins over the star, no conflict).
+      const lines = !trim || namespace ? [`export * from ${from};`] : [];
+      const named = [...names].sort();
+      if (named.length > 0) lines.push(`export { ${named.join(', ')} } from ${from};`);
+      if (lines.length === 0) lines.push(`import ${from};`);
       const stub = join(stubDir, `entry-${index}.mjs`);
       writeFileSync(stub, `${lines.join('\n')}\n`);
       return { in: stub, out: entryOut(specifier) };

@@ -13,7 +13,12 @@ describe('audit trail on the deployed API', () => {
     const res = await call(`/v1/audit?subject=user:${id}`, { headers: bearer(admin.accessToken) });
 
     assert.equal(res.status, 200, res.text);
-    const items = res.json?.items as Array<{ type: string; version: number; actor: string; correlationId: string }>;
+    const items = res.json?.items as Array<{
+      type: string;
+      version: number;
+      actor: string;
+      correlationId: string;
+    }>;
     assert.deepEqual(
       items.map((e) => e.type),
       ['security.login-succeeded', 'security.login-failed', 'user.registered'],

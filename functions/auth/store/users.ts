@@ -57,8 +57,9 @@ export interface UserStore {
 }
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
-const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+// Uniqueness is case-insensitive whoever calls the store.
+const emailKey = (email: string) => ({ pk: `EMAIL#${normaliseEmail(email)}`, sk: 'EMAIL' });
 
 function fromItem(item: Record<string, unknown> | undefined): User | undefined {
   if (!item) return undefined;
@@ -87,6 +88,7 @@ export function dynamoUserStore(tableName: string): UserStore {
                   Item: {
                     ...userKey(user.id),
                     ...user,
+                    email: normaliseEmail(user.email),
                     gsi1pk: `ORG#${user.orgId}`,
                     gsi1sk: `USER#${user.id}`,
                   },
@@ -97,7 +99,13 @@ export function dynamoUserStore(tableName: string): UserStore {
           }),
         );
       } catch (error) {
-        if (error instanceof TransactionCanceledException) throw new EmailTakenError();
+        // Only the email claim's condition failing means "taken"; a conflict is a real error.
+        if (
+          error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+        ) {
+          throw new EmailTakenError();
+        }
         throw error;
       }
     },

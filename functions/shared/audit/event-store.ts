@@ -30,6 +30,8 @@ export interface EventStore {
   list(subject: string, options?: { limit?: number; before?: number }): Promise<AuditEvent[]>;
 }
 
+const MAX_ATTEMPTS = 12;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pad = (version: number) => String(version).padStart(12, '0');
 
 /**
@@ -54,7 +56,9 @@ export function dynamoEventStore(tableName: string, now: () => Date = () => new 
 
   return {
     async append(input) {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        // Each round of simultaneous writers has one winner: back off with full jitter.
+        if (attempt > 0) await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 5));
         const event: AuditEvent = {
           subject: input.subject,
           version: (await head(input.subject)) + 1,

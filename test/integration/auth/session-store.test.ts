@@ -69,7 +69,11 @@ describe('dynamoSessionStore on the emulator', () => {
 
     await sessions.rotate(first, next, iso(T0 + 60));
 
-    assert.deepEqual(await sessions.getRefresh(first.tokenHash), { ...first, status: 'rotated', rotatedAt: T0 + 60 });
+    assert.deepEqual(await sessions.getRefresh(first.tokenHash), {
+      ...first,
+      status: 'rotated',
+      rotatedAt: T0 + 60,
+    });
     assert.deepEqual(await sessions.getRefresh(next.tokenHash), next);
     assert.equal((await sessions.get(session.userId, session.sessionId))?.lastUsedAt, iso(T0 + 60));
   });

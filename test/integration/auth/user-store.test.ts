@@ -51,7 +51,11 @@ describe('dynamoUserStore on the emulator', () => {
     await assert.rejects(users.create(second), EmailTakenError);
 
     assert.equal(await users.get(second.id), undefined, 'the second profile must not exist');
-    assert.equal((await users.findByEmail(first.email))?.id, first.id, 'the email still belongs to the first');
+    assert.equal(
+      (await users.findByEmail(first.email))?.id,
+      first.id,
+      'the email still belongs to the first',
+    );
   });
 
   it('refuses a second account on exactly the same email and writes nothing of it', async () => {
@@ -90,7 +94,10 @@ describe('dynamoUserStore on the emulator', () => {
     const current = { ...NO_TOTP, pendingSealed: 'v1.pending' };
     await users.updateTotp(user.id, NO_TOTP, current);
 
-    await assert.rejects(users.updateTotp(user.id, NO_TOTP, { ...NO_TOTP, pendingSealed: 'v1.other' }), StaleWriteError);
+    await assert.rejects(
+      users.updateTotp(user.id, NO_TOTP, { ...NO_TOTP, pendingSealed: 'v1.other' }),
+      StaleWriteError,
+    );
 
     assert.deepEqual((await users.get(user.id))?.totp, current);
   });

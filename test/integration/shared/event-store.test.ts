@@ -18,7 +18,13 @@ describe('dynamoEventStore on the emulator', () => {
     const subject = newSubject();
 
     const appended = [
-      await events.append({ subject, type: 'test.created', actor: 'user-1', correlationId: 'c-1', data: { a: 1 } }),
+      await events.append({
+        subject,
+        type: 'test.created',
+        actor: 'user-1',
+        correlationId: 'c-1',
+        data: { a: 1 },
+      }),
       await events.append({ subject, type: 'test.updated', actor: 'user-1' }),
       await events.append({ subject, type: 'test.deleted', actor: 'system' }),
     ];
@@ -50,7 +56,9 @@ describe('dynamoEventStore on the emulator', () => {
     const subject = newSubject();
 
     const appended = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => events.append({ subject, type: 'test.concurrent', actor: `writer-${i}` })),
+      Array.from({ length: 10 }, (_, i) =>
+        events.append({ subject, type: 'test.concurrent', actor: `writer-${i}` }),
+      ),
     );
 
     const versions = appended.map((event) => event.version).sort((x, y) => x - y);
@@ -60,7 +68,11 @@ describe('dynamoEventStore on the emulator', () => {
       stored.map((event) => event.version),
       [10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
     );
-    assert.deepEqual(new Set(stored.map((event) => event.actor)).size, 10, 'every writer landed exactly once');
+    assert.deepEqual(
+      new Set(stored.map((event) => event.actor)).size,
+      10,
+      'every writer landed exactly once',
+    );
   });
 
   it('lists newest first, honours limit, and pages back with before', async () => {

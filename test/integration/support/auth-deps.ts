@@ -1,16 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { STAGE_CONFIGS } from '#lib/config/stages.ts';
-import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { UnauthorizedError } from '#shared/errors.ts';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps } from '#functions/auth/deps.ts';
 import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
-import { createTokenIssuer, createTokenVerifier, generateSigningKey, jwksOf } from '#functions/auth/domain/jwt.ts';
+import {
+  createTokenIssuer,
+  createTokenVerifier,
+  generateSigningKey,
+  jwksOf,
+} from '#functions/auth/domain/jwt.ts';
 import type { Keyring } from '#functions/auth/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
 import { dynamoUserStore } from '#functions/auth/store/users.ts';
 import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
+import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { dynamoEventStore } from '#shared/audit/event-store.ts';
+import { UnauthorizedError } from '#shared/errors.ts';
 import { APP_TABLE, EVENTS_TABLE } from './tables.ts';
 
 /** A clock the test moves by hand; starts at the real time so DynamoDB TTLs stay in the future. */
@@ -50,7 +55,12 @@ export async function testAuthDeps(
       ttlSeconds: LOCAL_AUTH.accessTokenTtlSeconds,
       now: nowMs,
     }),
-    verifier: createTokenVerifier({ keySet, issuer: LOCAL_AUTH.issuer, audience: LOCAL_AUTH.audience, now: nowMs }),
+    verifier: createTokenVerifier({
+      keySet,
+      issuer: LOCAL_AUTH.issuer,
+      audience: LOCAL_AUTH.audience,
+      now: nowMs,
+    }),
     jwks: jwksOf(keySet),
   };
   const dataKey = deriveKey(`integration-${randomUUID()}`, 'nimbus/totp/v1');
@@ -66,10 +76,17 @@ export async function testAuthDeps(
   return { deps, clock, keyring };
 }
 
-export const META: ClientMeta = { ip: '203.0.113.7', userAgent: 'integration-test', correlationId: 'it-identity' };
+export const META: ClientMeta = {
+  ip: '203.0.113.7',
+  userAgent: 'integration-test',
+  correlationId: 'it-identity',
+};
 
 /** Asserts a 401 of the given problem type and hands the error back for further checks. */
-export async function rejectsUnauthorized(promise: Promise<unknown>, type: string): Promise<UnauthorizedError> {
+export async function rejectsUnauthorized(
+  promise: Promise<unknown>,
+  type: string,
+): Promise<UnauthorizedError> {
   let caught: unknown;
   await assert.rejects(promise, (error: unknown) => {
     caught = error;
