@@ -42,11 +42,11 @@ describe('audit trail on the deployed API', () => {
     });
 
     assert.deepEqual(
-      (page1.json?.items as Array<{ version: number }>).map((e) => e.version),
+      ((page1.json?.items ?? []) as Array<{ version: number }>).map((e) => e.version),
       [3, 2],
     );
     assert.deepEqual(
-      (page2.json?.items as Array<{ version: number }>).map((e) => e.version),
+      ((page2.json?.items ?? []) as Array<{ version: number }>).map((e) => e.version),
       [1],
     );
   });
@@ -57,6 +57,6 @@ describe('audit trail on the deployed API', () => {
     const res = await call('/v1/audit?subject=DROP%20TABLE', { headers: bearer(admin.accessToken) });
 
     assert.equal(res.status, 400);
-    assert.equal((res.json?.errors as Array<{ path: string }>)[0]?.path, 'query.subject');
+    assert.equal(((res.json?.errors ?? []) as Array<{ path: string }>)[0]?.path, 'query.subject');
   });
 });
