@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { AWS_ENV, log, ROOT } from './local-env.ts';
+import { join } from 'node:path';
+import { AWS_ENV, log, ROOT, run } from './local-env.ts';
 import { down, type UpResult, up } from './up.ts';
 
 /**
@@ -21,6 +22,12 @@ const patterns =
 let system: UpResult | undefined;
 let status = 1;
 try {
+  // The linter and the type checker first: cheap, and a red build should say so before deploying.
+  if (suites.length === 0) {
+    log('lint: biome + tsc');
+    run(join(ROOT, 'node_modules', '.bin', 'biome'), ['check', '.']);
+    run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  }
   system = await up();
   const { outputs, redisToken } = system;
   const result = spawnSync(

@@ -156,6 +156,20 @@ function collectOutputs(): LocalOutputs {
   };
 }
 
+async function bridgeAccepts(url: string, token: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(['PING']),
+      signal: AbortSignal.timeout(1000),
+    });
+    return res.ok && ((await res.json()) as { result?: unknown }).result === 'PONG';
+  } catch {
+    return false;
+  }
+}
+
 /** The bridge must accept the token the functions read from the deployed secret. */
 async function ensureBridge(outputs: LocalOutputs, started: string[]): Promise<string> {
   const sm = new SecretsManagerClient({
@@ -173,6 +187,8 @@ async function ensureBridge(outputs: LocalOutputs, started: string[]): Promise<s
   if (running && sameToken) return token;
   if (running) await stopStarted('bridge');
   else if (await portOpen(BRIDGE_PORT)) {
+    // Another checkout's bridge (same machine, same Redis) that accepts this token serves as well.
+    if (await bridgeAccepts(outputs.RedisRestUrl, token)) return token;
     throw new Error(`port ${BRIDGE_PORT} is taken by another process; set NIMBUS_BRIDGE_PORT`);
   }
   log(`starting the Upstash REST bridge on ${outputs.RedisRestUrl}`);
