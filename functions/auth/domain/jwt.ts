@@ -6,7 +6,7 @@ import {
   verify as verifySignature,
 } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Access tokens: ES256 JWTs signed with the `current` key of a rotating key set. Issuing goes

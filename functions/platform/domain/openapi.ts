@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertPathParams, type RouteDef } from '#shared/http/route.ts';
 
 type JsonObject = Record<string, unknown>;

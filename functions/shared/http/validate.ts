@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldError, ValidationError } from '../errors.ts';
 
 /** Validates one part of the request; field errors are prefixed with the part (`body.email`). */
