@@ -2,6 +2,7 @@ import { listAudit } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
+import { rateLimitRoutes } from './ratelimit/routes.ts';
 import type { RouteDef } from './shared/http/route.ts';
 
 /**
@@ -9,7 +10,13 @@ import type { RouteDef } from './shared/http/route.ts';
  * method-not-allowed fallback and the RBAC tests all read this list; nothing about a route is
  * written twice.
  */
-export const routes: readonly RouteDef[] = [...platformRoutes, ...authRoutes, ...keyRoutes, listAudit];
+export const routes: readonly RouteDef[] = [
+  ...platformRoutes,
+  ...authRoutes,
+  ...keyRoutes,
+  listAudit,
+  ...rateLimitRoutes,
+];
 
 const ids = new Set<string>();
 const keys = new Set<string>();

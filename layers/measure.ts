@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, version as esbuildVersion, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import {
   type BundleResult,
   bundleEntry,
@@ -43,77 +43,13 @@ import {
   timeImport,
   tryImport,
 } from './import-time.ts';
+import { formatReport } from './report.ts';
 import { buildSharedDepsLayer, type SharedDepsLayer } from './shared-deps-layer.ts';
+import { BASELINE, deepVariants, PROBES, SAMPLE_HANDLERS, SMOKE_HANDLERS, type Variant } from './variants.ts';
 
 export { FEATURE_FUNCTION_ESBUILD_OPTIONS, SHARED_DEP_PATTERNS } from './bundling.ts';
+export { formatReport } from './report.ts';
 export { buildSharedDepsLayer } from './shared-deps-layer.ts';
-
-/** Handlers the bundling variants are measured on: the lightest and the heaviest. */
-const SAMPLE_HANDLERS = [
-  'functions/platform/handlers/version.ts',
-  'functions/platform/handlers/health-ready.ts',
-];
-
-/** Each shared dependency alone, used the way functions/shared uses it. */
-const PROBES: Readonly<Record<string, string>> = {
-  '@aws-lambda-powertools/logger': `import { Logger } from '@aws-lambda-powertools/logger'; export const x = new Logger();`,
-  '@aws-lambda-powertools/metrics': `import { Metrics } from '@aws-lambda-powertools/metrics'; export const x = new Metrics();`,
-  '@aws-lambda-powertools/tracer': `import { Tracer } from '@aws-lambda-powertools/tracer'; export const x = new Tracer();`,
-  '@middy/core': `import middy from '@middy/core'; export const x = middy().handler(async () => ({}));`,
-  'zod (import { z })': `import { z } from 'zod'; export const x = z.object({ a: z.string() });`,
-  'zod (import * as z)': `import * as z from 'zod'; export const x = z.object({ a: z.string() });`,
-  '@aws-sdk/client-dynamodb + lib-dynamodb': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-    import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-    export const x = DynamoDBDocumentClient.from(new DynamoDBClient({})); export { GetCommand };`,
-  '@aws-sdk/client-secrets-manager': `import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-    export const x = new SecretsManagerClient({}); export { GetSecretValueCommand };`,
-  '@upstash/redis': `import { Redis } from '@upstash/redis'; export { Redis };`,
-  '@upstash/ratelimit': `import { Ratelimit } from '@upstash/ratelimit'; export { Ratelimit };`,
-  jose: `import { exportJWK, generateKeyPair, SignJWT, jwtVerify } from 'jose';
-    export { exportJWK, generateKeyPair, SignJWT, jwtVerify };`,
-};
-
-const BASELINE = 'export const handler = async () => ({ statusCode: 200, body: "" });';
-
-/** `import { z } from 'zod'` → `import * as z from 'zod'` in our sources (what zod 4 recommends). */
-const zodNamespaceImport: Plugin = {
-  name: 'zod-namespace-import',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replaceAll(
-        "import { z } from 'zod';",
-        "import * as z from 'zod';",
-      ),
-      loader: 'ts',
-    }));
-  },
-};
-
-/** A no-op Tracer: what the handlers would cost without Powertools Tracer and the X-Ray SDK. */
-const noTracer: Plugin = {
-  name: 'no-tracer',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({
-      path: 'tracer',
-      namespace: 'no-tracer',
-    }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'no-tracer' }, () => ({
-      contents: `export class Tracer { captureAWSv3Client(c) { return c; } putAnnotation() {} putMetadata() {} }
-        export const captureLambdaHandler = () => ({ before() {} });`,
-      loader: 'js',
-    }));
-  },
-};
-
-interface Variant {
-  readonly id: string;
-  readonly description: string;
-  readonly handlers: readonly string[];
-  readonly nodeOptions: string;
-  /** Layer the handler resolves its shared dependencies from, if any. */
-  readonly layer?: SharedDepsLayer;
-  readonly overrides?: BuildOptions;
-}
 
 interface Size {
   readonly bytes: number;
@@ -189,9 +125,6 @@ function linkLayer(taskDir: string, layer: SharedDepsLayer): void {
   }
 }
 
-/** esbuild options that split a function into index.mjs + lazily imported chunks. */
-const SPLITTING: BuildOptions = { splitting: true, entryNames: 'index', outExtension: { '.js': '.mjs' } };
-
 async function buildVariant(variant: Variant, handler: string, root: string): Promise<Built> {
   const taskDir = join(root, variant.id, handler.replace(/^functions\//, '').replace(/\.ts$/, ''));
   const file = join(taskDir, 'index.mjs');
@@ -247,48 +180,6 @@ export interface MeasureOptions {
   /** Keep the temp dir with every build. @default false */
   readonly keep?: boolean;
   readonly log?: (line: string) => void;
-}
-
-/** Handlers invoked both ways to show that the layer build answers exactly like the bundle. */
-const SMOKE_HANDLERS = ['fallback', 'health-live', 'openapi', 'version'].map(
-  (name) => `functions/platform/handlers/${name}.ts`,
-);
-
-function deepVariants(handlers: readonly string[], fullLayer: SharedDepsLayer): Variant[] {
-  const deployed = { handlers, nodeOptions: DEPLOYED_NODE_OPTIONS };
-  return [
-    { id: 'layer-full', description: 'handler + layer of whole packages', ...deployed, layer: fullLayer },
-    {
-      id: 'bundle-no-sourcemaps',
-      description: 'bundle, NODE_OPTIONS without --enable-source-maps',
-      handlers,
-      nodeOptions: '',
-    },
-    {
-      id: 'bundle-zod-namespace',
-      description: "bundle, `import * as z from 'zod'`",
-      ...deployed,
-      overrides: { plugins: [zodNamespaceImport] },
-    },
-    {
-      id: 'bundle-no-tracer',
-      description: 'bundle, Tracer replaced by a no-op (cost of Tracer + X-Ray SDK)',
-      ...deployed,
-      overrides: { plugins: [noTracer] },
-    },
-    {
-      id: 'bundle-split',
-      description: 'bundle with code splitting (dynamic imports become lazy chunks)',
-      ...deployed,
-      overrides: SPLITTING,
-    },
-    {
-      id: 'bundle-zod-namespace-split',
-      description: 'bundle, zod namespace import + code splitting',
-      ...deployed,
-      overrides: { ...SPLITTING, plugins: [zodNamespaceImport] },
-    },
-  ];
 }
 
 /** Builds everything into a temp dir, checks it runs, times it, and returns the report. */
@@ -491,127 +382,6 @@ export type Report = Awaited<ReturnType<typeof measure>>;
 
 function runNodeVersion(node: string): string {
   return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-}
-
-const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
-
-/** Markdown tables of a report (what the decision record quotes). */
-export function formatReport(report: Report): string {
-  const { machine, baseline, layers } = report;
-  const of = (variant: string, handler: string) =>
-    report.results.find((r) => r.variant === variant && r.handler === handler);
-  const handlers = [...new Set(report.results.map((r) => r.handler))];
-  const name = (handler: string) =>
-    handler
-      .replace(/^functions\//, '')
-      .replace('/handlers/', '/')
-      .replace(/\.ts$/, '');
-  type Row = NonNullable<ReturnType<typeof of>>;
-  const ms = (r: Row) =>
-    r.importError ? `fails: ${r.importError}` : `${r.timedAs === r.handler ? '' : '≈ '}${r.importMs.median}`;
-  const delta = (r: Row) => {
-    const d = r.vsBundleMs?.median;
-    return d === undefined || r.importError ? '' : `${d > 0 ? '+' : ''}${d}`;
-  };
-  const lines = [
-    `Node ${machine.node} (${machine.nodeBinary}), ${machine.nproc} × ${machine.cpu}, esbuild ${machine.esbuild}; ` +
-      `import time = median of ${report.runs} fresh processes with NODE_OPTIONS=${DEPLOYED_NODE_OPTIONS}; ` +
-      `empty handler ${baseline.importMs.median} ms; run took ${report.totalSeconds} s.`,
-    '',
-    '| handler | bundle KB (gz) | bundle import ms | layer mode: handler KB (gz) | + layer code loaded KB (gz) | layer import ms | layer − bundle ms |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  const deployGz = { bundle: 0, layer: 0 };
-  const timed = { bundle: [] as number[], layer: [] as number[], delta: [] as number[] };
-  for (const handler of handlers) {
-    const a = of('bundle', handler);
-    const b = of('layer', handler);
-    if (!a || !b) continue;
-    deployGz.bundle += a.deployed.gzip + a.deployed.mapGzip;
-    deployGz.layer += b.deployed.gzip + b.deployed.mapGzip;
-    if (!a.importError && !b.importError && a.timedAs === handler) {
-      timed.bundle.push(a.importMs.median);
-      timed.layer.push(b.importMs.median);
-      if (b.vsBundleMs) timed.delta.push(b.vsBundleMs.median);
-    }
-    lines.push(
-      `| ${name(handler)} | ${kb(a.loaded.bytes)} (${kb(a.loaded.gzip)}) | ${ms(a)} | ` +
-        `${kb(b.loaded.bytes)} (${kb(b.loaded.gzip)}) | ${kb(b.layerLoaded.bytes)} (${kb(b.layerLoaded.gzip)}) | ` +
-        `${ms(b)} | ${delta(b)} |`,
-    );
-  }
-  const mean = (values: readonly number[]) =>
-    values.length === 0 ? 'n/a' : (values.reduce((x, y) => x + y, 0) / values.length).toFixed(1);
-  const layerGz = layers.trimmed.gzip + layers.trimmed.mapGzip;
-  lines.push(
-    `| **mean over the ${timed.bundle.length} timed handlers** | | ${mean(timed.bundle)} | | | ` +
-      `${mean(timed.layer)} | ${mean(timed.delta)} |`,
-    '',
-    'layer − bundle: median of the run-by-run differences (paired runs, taken moments apart). ' +
-      '≈: not timed itself; it bundles the same packages as the largest handler of its set, whose time is shown.',
-    '',
-    `Deployed (gzip, code + source maps) for all ${handlers.length} functions: per-function bundles ` +
-      `${kb(deployGz.bundle)} KB; layer mode ${kb(deployGz.layer)} KB of handlers + ${kb(layerGz)} KB layer = ` +
-      `${kb(deployGz.layer + layerGz)} KB. Layer: ${layers.trimmed.files} files, ${kb(layers.trimmed.bytes)} KB ` +
-      `minified${layers.full ? ` (whole-package layer ${kb(layers.full.bytes)} KB)` : ''}.`,
-  );
-  const [first, second] = SAMPLE_HANDLERS.map((h) => name(h));
-  const variantRows = report.variants.flatMap((variant) => {
-    const v = of(variant.id, SAMPLE_HANDLERS[0] ?? '');
-    const h = of(variant.id, SAMPLE_HANDLERS[1] ?? '');
-    if (!v || !h) return [];
-    const size = (r: Row) => kb(r.loaded.bytes + r.layerLoaded.bytes);
-    const cells = (r: Row) => `${size(r)} | ${ms(r)} | ${delta(r)}`;
-    return [`| ${variant.description} | ${cells(v)} | ${cells(h)} |`];
-  });
-  if (report.variants.length > 2 && variantRows.length > 0) {
-    lines.push(
-      '',
-      `| variant | ${first}: KB loaded | ms | Δ ms | ${second}: KB loaded | ms | Δ ms |`,
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...variantRows,
-      '',
-      'Δ: paired median difference to the per-function bundle of the same handler.',
-    );
-  }
-  if (report.probes.length > 0) {
-    lines.push('', '| dependency alone | KB (gz) | import ms over empty handler |', '| --- | --- | --- |');
-    for (const probe of report.probes) {
-      lines.push(`| ${probe.name} | ${kb(probe.bytes)} (${kb(probe.gzip)}) | ${probe.overBaselineMs} |`);
-    }
-  }
-  const tracerProbe = report.probes.find((p) => p.name === '@aws-lambda-powertools/tracer');
-  const tracerChain = new Set(
-    (tracerProbe?.packages ?? [])
-      .map(([pkg]) => pkg)
-      .filter((pkg) => pkg !== '(app)' && !pkg.endsWith('/commons')),
-  );
-  // Handlers with the same six largest packages share one line (sizes of the first of them).
-  const byTop = new Map<string, { line: string; names: string[] }>();
-  for (const result of report.results.filter((r) => r.variant === 'bundle')) {
-    const packages = result.packages ?? [];
-    const key = packages
-      .slice(0, 6)
-      .map(([pkg]) => pkg)
-      .join();
-    const group = byTop.get(key);
-    if (group) {
-      group.names.push(name(result.handler));
-      continue;
-    }
-    const chain = packages.reduce((sum, [pkg, bytes]) => sum + (tracerChain.has(pkg) ? bytes : 0), 0);
-    const top = packages.slice(0, 6).map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`);
-    const line = `${top.join(', ')}${chain ? `; Tracer + X-Ray SDK chain ${kb(chain)}` : ''}`;
-    byTop.set(key, { line, names: [name(result.handler)] });
-  }
-  lines.push('', 'Largest packages in the per-function bundles (KB of minified output):', '');
-  for (const { line, names } of byTop.values()) lines.push(`- ${names.join(', ')}: ${line}`);
-  lines.push('', 'Checks:', '');
-  for (const [check, outcome] of Object.entries(report.resolution)) lines.push(`- ${check}: ${outcome}`);
-  for (const [handler, outcome] of Object.entries(report.smoke)) {
-    lines.push(`- invoke ${name(handler)}: bundle vs layer ${outcome}`);
-  }
-  return lines.join('\n');
 }
 
 async function main(): Promise<void> {

@@ -10,9 +10,9 @@ export const listAudit = defineRoute({
   tags: ['admin'],
   auth: 'principal',
   permission: 'audit:read',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   cache: null,
-  needs: ['events:read'],
+  needs: ['events:read', 'redis'],
   request: {
     query: z.object({
       subject: z.string().regex(/^[a-z]+:[A-Za-z0-9_-]{1,128}$/, 'kind:id, e.g. user:<id>'),

@@ -32,7 +32,7 @@ const session = z.object({
 const code = z.string().trim().min(6).max(32);
 
 const common = { tags: ['identity'], cache: null } as const;
-const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth'] as const;
+const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth', 'redis'] as const;
 
 export const register = defineRoute({
   ...common,
@@ -43,8 +43,8 @@ export const register = defineRoute({
   summary: 'Create an account (open, or admins only, by stage)',
   auth: 'public',
   permission: null,
-  rateLimit: ['auth_register'],
-  needs: [...needs, 'redis'],
+  rateLimit: ['global', 'auth_register'],
+  needs,
   request: { body: z.strictObject({ email, password, name: z.string().trim().min(1).max(100) }) },
   responses: {
     201: { description: 'Created', schema: profile },
@@ -61,8 +61,8 @@ export const login = defineRoute({
   summary: 'Password login, with a TOTP or backup code when two-factor is on',
   auth: 'public',
   permission: null,
-  rateLimit: ['auth_login'],
-  needs: [...needs, 'redis', 'dataKey:read'],
+  rateLimit: ['global', 'auth_login'],
+  needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
   responses: {
     200: { description: 'Token pair', schema: tokenPair },
@@ -80,7 +80,7 @@ export const refresh = defineRoute({
   summary: 'Rotate a refresh token; reuse of a rotated token revokes the session',
   auth: 'public',
   permission: null,
-  rateLimit: [],
+  rateLimit: ['global'],
   needs,
   request: { body: z.strictObject({ refreshToken: z.string().min(1).max(128) }) },
   responses: {
@@ -98,7 +98,7 @@ export const logout = defineRoute({
   summary: 'Revoke the current session',
   auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs,
   responses: { 204: { description: 'Session revoked' } },
 });
@@ -112,7 +112,7 @@ export const listSessions = defineRoute({
   summary: 'My sessions',
   auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs,
   responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(session) }) } },
 });
@@ -126,7 +126,7 @@ export const revokeSession = defineRoute({
   summary: 'Revoke one of my sessions',
   auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs,
   request: { params: z.object({ sessionId: z.uuid() }) },
   responses: { 204: { description: 'Revoked' }, 404: { description: 'No such session of yours' } },
@@ -141,7 +141,7 @@ export const me = defineRoute({
   summary: 'My profile',
   auth: 'principal',
   permission: 'profile:read',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs,
   responses: { 200: { description: 'Profile', schema: profile } },
 });
@@ -155,7 +155,7 @@ export const totpEnroll = defineRoute({
   summary: 'Start two-factor enrolment: secret, otpauth URI and QR code',
   auth: 'principal',
   permission: 'totp:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   responses: {
     200: {
@@ -174,7 +174,7 @@ export const totpActivate = defineRoute({
   summary: 'Confirm enrolment with a code; returns 10 one-time backup codes, shown once',
   auth: 'principal',
   permission: 'totp:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ code }) },
   responses: { 200: { description: 'Backup codes', schema: z.object({ backupCodes: z.array(z.string()) }) } },
@@ -189,7 +189,7 @@ export const totpDisable = defineRoute({
   summary: 'Turn two-factor off with a current code or a backup code',
   auth: 'principal',
   permission: 'totp:own',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   request: {
     body: z.union([z.strictObject({ code }), z.strictObject({ backupCode: code })]),
@@ -223,7 +223,7 @@ export const setRoles = defineRoute({
   tags: ['admin'],
   auth: 'principal',
   permission: 'users:admin',
-  rateLimit: [],
+  rateLimit: ['global', 'api_general'],
   needs,
   request: {
     params: z.object({ userId: z.uuid() }),

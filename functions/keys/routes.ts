@@ -16,8 +16,8 @@ const common = {
   cache: null,
   auth: 'principal',
   permission: 'keys:own',
-  rateLimit: [],
-  needs: ['app:readWrite', 'events:append', 'auth'],
+  rateLimit: ['global', 'api_general'],
+  needs: ['app:readWrite', 'events:append', 'auth', 'redis'],
 } as const;
 
 export const createKey = defineRoute({

@@ -96,14 +96,14 @@ export class UnsupportedMediaTypeError extends HttpError {
 }
 
 export class TooManyRequestsError extends HttpError {
-  constructor(retryAfterSeconds: number, scope: string) {
+  constructor(retryAfterSeconds: number, scope: string, headers: Readonly<Record<string, string>> = {}) {
     super(
       429,
       'rate-limited',
       'Too Many Requests',
       `Rate limit for scope ${scope} exceeded; retry in ${retryAfterSeconds}s.`,
       { scope, retryAfter: retryAfterSeconds },
-      { 'Retry-After': String(retryAfterSeconds) },
+      { ...headers, 'Retry-After': String(retryAfterSeconds) },
     );
   }
 }

@@ -88,7 +88,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     ...base,
     stage: 'local',
     // e2e suites register many accounts from one IP.
-    rateLimits: { auth_register: { limit: 10_000 } },
+    rateLimits: { auth_register: { limit: 10_000 }, global: { limit: 10_000 } },
     auth: {
       registration: 'open',
       issuer: 'https://nimbus.dev/local',

@@ -3,51 +3,16 @@ import { Ratelimit } from '@upstash/ratelimit';
 import { getRedis } from '../clients/redis.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
+import { LocalLimiter } from './local-limiter.ts';
+import { resolveScopes, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
-/**
- * Named rate-limit scopes. `fail` says what happens when Redis cannot answer in time:
- * `closed` refuses (brute-force guards), `open` allows.
- */
-export interface ScopeSpec {
-  readonly limit: number;
-  readonly window: `${number} ${'s' | 'm' | 'h'}`;
-  readonly fail: 'open' | 'closed';
-  /** What identifies the caller: source IP, IP + the account named in the body, or the principal. */
-  readonly key: 'ip' | 'ip+account' | 'principal';
-  /**
-   * Forget the identifier's count after a successful request: for login, only consecutive
-   * failures count, yet every attempt is counted atomically (parallel guesses cannot slip through).
-   */
-  readonly resetOnSuccess?: boolean;
-}
+export { SCOPES, type ScopeName, type ScopeSpec } from './scopes.ts';
 
-export const SCOPES = {
-  /** Seeds: 5 attempts per 15 minutes, keyed by IP + account; fails closed. */
-  auth_login: { limit: 5, window: '15 m', fail: 'closed', key: 'ip+account', resetOnSuccess: true },
-  /** Account creation per source IP. */
-  auth_register: { limit: 10, window: '1 h', fail: 'closed', key: 'ip' },
-} as const satisfies Record<string, ScopeSpec>;
-
-export type ScopeName = keyof typeof SCOPES;
-
-/**
- * Stage overrides (`rateLimits` in the stage config) arrive as JSON in NIMBUS_RATE_LIMITS,
- * e.g. `{"auth_register":{"limit":1000}}`; anything not overridden keeps the defaults above.
- */
-function effectiveScopes(): Record<ScopeName, ScopeSpec> {
-  const raw = process.env.NIMBUS_RATE_LIMITS;
-  const overrides = (raw ? JSON.parse(raw) : {}) as Partial<Record<ScopeName, Partial<ScopeSpec>>>;
-  const out = {} as Record<ScopeName, ScopeSpec>;
-  for (const name of Object.keys(SCOPES) as ScopeName[]) {
-    const spec: ScopeSpec = { ...SCOPES[name], ...overrides[name] };
-    if (!Number.isInteger(spec.limit) || spec.limit < 1)
-      throw new Error(`NIMBUS_RATE_LIMITS: bad limit for ${name}`);
-    out[name] = spec;
-  }
-  return out;
-}
-
-const scopes = effectiveScopes();
+const scopes = resolveScopes(process.env.NIMBUS_RATE_LIMITS);
+/** How long Redis may take to decide before the scope's fail mode decides instead. */
+const REDIS_TIMEOUT_MS = Number(process.env.NIMBUS_RATE_LIMIT_TIMEOUT_MS ?? 500);
+/** After Redis failed, skip it this long (no timeout paid per request), then try again. */
+const BREAKER_OPEN_MS = Number(process.env.NIMBUS_RATE_LIMIT_BREAKER_MS ?? 5000);
 
 export interface Decision {
   readonly allowed: boolean;
@@ -55,32 +20,75 @@ export interface Decision {
   readonly remaining: number;
   /** Epoch milliseconds when the window frees up. */
   readonly reset: number;
-  /** Set when Redis did not decide (timeout or error) and the scope's fail mode did. */
-  readonly degraded: boolean;
+  /** Who decided: Redis, the in-memory fallback, or the fail mode (open/closed) alone. */
+  readonly decidedBy: 'redis' | 'local' | 'fail-mode';
 }
 
 const limiters = new Map<ScopeName, Ratelimit>();
+const locals = new Map<ScopeName, LocalLimiter>();
+let breakerOpenUntil = 0;
+
+function algorithmOf(spec: ScopeSpec) {
+  switch (spec.algorithm) {
+    case 'tokenBucket':
+      return Ratelimit.tokenBucket(spec.limit, spec.window, spec.limit);
+    case 'fixedWindow':
+      return Ratelimit.fixedWindow(spec.limit, spec.window);
+    default:
+      return Ratelimit.slidingWindow(spec.limit, spec.window);
+  }
+}
 
 async function limiterFor(scope: ScopeName): Promise<Ratelimit> {
   const existing = limiters.get(scope);
   if (existing) return existing;
-  const spec = scopes[scope];
   const limiter = new Ratelimit({
     redis: await getRedis(),
-    limiter: Ratelimit.slidingWindow(spec.limit, spec.window),
+    limiter: algorithmOf(scopes[scope]),
     prefix: `nimbus:rl:${scope}`,
-    // Blocked identifiers are remembered in-container until their reset: no Redis trip for them.
-    ephemeralCache: new Map(),
-    timeout: 1000,
+    // Identifiers already blocked are remembered in-container until their reset: a blocked
+    // caller hammering the API costs no Redis round trip. Scopes that are reset on success (login)
+    // skip it, or a reset could not unblock a container that cached the block.
+    ephemeralCache: scopes[scope].resetOnSuccess ? false : new Map(),
+    timeout: REDIS_TIMEOUT_MS,
     analytics: false,
   });
   limiters.set(scope, limiter);
   return limiter;
 }
 
-/** Decides whether `identifier` may pass `scope`; never throws because Redis is down. */
-export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
+function localFor(scope: ScopeName): LocalLimiter {
+  let local = locals.get(scope);
+  if (local === undefined) {
+    local = new LocalLimiter(scopes[scope]);
+    locals.set(scope, local);
+  }
+  return local;
+}
+
+function fallback(scope: ScopeName, identifier: string, cause: string): Decision {
   const spec = scopes[scope];
+  metrics.addMetric(`RateLimitFallback_${spec.fail}`, MetricUnit.Count, 1);
+  logger.warn('rate limit decided without Redis', { scope, fail: spec.fail, cause });
+  if (spec.fail === 'local') {
+    const local = localFor(scope).limit(identifier);
+    return { ...local, limit: spec.limit, decidedBy: 'local' };
+  }
+  return {
+    allowed: spec.fail === 'open',
+    limit: spec.limit,
+    remaining: 0,
+    reset: Date.now() + Math.min(windowMs(spec.window), 60_000),
+    decidedBy: 'fail-mode',
+  };
+}
+
+/**
+ * Decides whether `identifier` may pass `scope`. Never throws because Redis is down: a timeout
+ * or an error opens a short breaker and the scope's fail mode decides until Redis answers again.
+ */
+export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
+  if (Date.now() < breakerOpenUntil) return fallback(scope, identifier, 'breaker open');
   try {
     const res = await (await limiterFor(scope)).limit(identifier);
     if (res.reason !== 'timeout') {
@@ -89,30 +97,33 @@ export async function decide(scope: ScopeName, identifier: string): Promise<Deci
         limit: res.limit,
         remaining: res.remaining,
         reset: res.reset,
-        degraded: false,
+        decidedBy: 'redis',
       };
     }
   } catch (error) {
-    logger.warn('rate limiter unavailable', { scope, error });
+    logger.debug('rate limiter error', { scope, error });
   }
-  metrics.addMetric('RateLimitFallback', MetricUnit.Count, 1);
-  logger.warn('rate limit decided by fail mode', { scope, fail: spec.fail });
-  return {
-    allowed: spec.fail === 'open',
-    limit: spec.limit,
-    remaining: 0,
-    reset: Date.now() + 60_000,
-    degraded: true,
-  };
+  breakerOpenUntil = Date.now() + BREAKER_OPEN_MS;
+  return fallback(scope, identifier, 'redis unavailable');
+}
+
+/** What Redis says about an identifier, without counting a request (admin view). */
+export async function inspect(
+  scope: ScopeName,
+  identifier: string,
+): Promise<{ remaining: number; reset: number; limit: number }> {
+  const res = await (await limiterFor(scope)).getRemaining(identifier);
+  return { remaining: res.remaining, reset: res.reset, limit: scopes[scope].limit };
 }
 
 /** Clears an identifier's count in a scope (admin reset, or a success where the scope says so). */
 export async function reset(scope: ScopeName, identifier: string): Promise<void> {
-  try {
-    await (await limiterFor(scope)).resetUsedTokens(identifier);
-  } catch (error) {
-    logger.warn('rate limit reset failed', { scope, error });
-  }
+  localFor(scope).reset(identifier);
+  await (await limiterFor(scope)).resetUsedTokens(identifier);
+}
+
+export function scopeSpec(scope: ScopeName): ScopeSpec {
+  return scopes[scope];
 }
 
 /** Throws 429 (or 503 when a fail-closed scope cannot reach Redis) unless the request may pass. */
@@ -120,25 +131,19 @@ export async function enforce(scope: ScopeName, identifier: string): Promise<Dec
   const decision = await decide(scope, identifier);
   if (decision.allowed) return decision;
   const retryAfter = Math.max(1, Math.ceil((decision.reset - Date.now()) / 1000));
-  if (decision.degraded) {
+  if (decision.decidedBy === 'fail-mode') {
     throw new ServiceUnavailableError('The rate limiter is unavailable; try again shortly.', { retryAfter });
   }
-  throw new TooManyRequestsError(retryAfter, scope);
+  throw new TooManyRequestsError(retryAfter, scope, rateLimitHeaders(scope, decision));
 }
 
 /** Headers describing a decision (IETF RateLimit fields). */
-export function scopeSpec(scope: ScopeName): ScopeSpec {
-  return scopes[scope];
-}
-
 export function rateLimitHeaders(scope: ScopeName, decision: Decision): Record<string, string> {
   const spec = scopes[scope];
-  const windowSeconds =
-    Number.parseInt(spec.window, 10) * { s: 1, m: 60, h: 3600 }[spec.window.slice(-1) as 's' | 'm' | 'h'];
   return {
     'RateLimit-Limit': String(decision.limit),
     'RateLimit-Remaining': String(Math.max(0, decision.remaining)),
     'RateLimit-Reset': String(Math.max(0, Math.ceil((decision.reset - Date.now()) / 1000))),
-    'RateLimit-Policy': `${decision.limit};w=${windowSeconds}`,
+    'RateLimit-Policy': `${decision.limit};w=${Math.round(windowMs(spec.window) / 1000)}`,
   };
 }

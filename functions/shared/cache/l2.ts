@@ -1,0 +1,126 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../observability.ts';
+import type { StatsRecorder } from './stats.ts';
+
+/**
+ * The Redis commands the cache needs. `@upstash/redis`'s `Redis` satisfies it as is (so
+ * `getRedis` can be passed straight in); unit tests pass an in-memory fake.
+ *
+ * Values come back either as the stored string or, with the Upstash client's automatic
+ * deserialisation, already JSON-parsed: the cache accepts both.
+ */
+export interface CacheRedis {
+  mget(keys: string[]): Promise<unknown[]>;
+  set(key: string, value: string, opts: { px: number } | { px: number; nx: true } | { nx: true }): Promise<unknown>;
+  del(...keys: string[]): Promise<number>;
+  ping(): Promise<unknown>;
+}
+
+export type CacheRedisFactory = () => CacheRedis | Promise<CacheRedis>;
+
+export type L2Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
+
+/**
+ * Creating the client may read a secret (cold start); that gets its own, longer bound so the first
+ * request of a container does not count as a Redis failure.
+ */
+const CLIENT_INIT_TIMEOUT_MS = 2_000;
+
+class L2TimeoutError extends Error {
+  override readonly name = 'L2TimeoutError';
+}
+
+export interface L2Options {
+  readonly redis: CacheRedisFactory;
+  readonly namespace: string;
+  readonly timeoutMs: number;
+  readonly breakerMs: number;
+  readonly now: () => number;
+  readonly stats: StatsRecorder;
+}
+
+/**
+ * Every Redis call of a cache goes through `run`: bounded by `timeoutMs` (a slow Redis costs a
+ * request at most that), and after a failure the breaker skips Redis for `breakerMs` so an outage
+ * does not cost a timeout per request. `force` (health checks) ignores the breaker, and a success
+ * closes it. A warning is logged once per outage, not once per failed call.
+ */
+export class L2 {
+  private client: Promise<CacheRedis> | undefined;
+  private openUntil = 0;
+  private degraded = false;
+
+  constructor(private readonly opts: L2Options) {}
+
+  get available(): boolean {
+    return this.opts.now() >= this.openUntil;
+  }
+
+  async run<T>(fn: (redis: CacheRedis) => Promise<T>, force = false): Promise<L2Result<T>> {
+    if (!force && !this.available) {
+      this.opts.stats.l2Error();
+      return { ok: false };
+    }
+    try {
+      const redis = await withTimeout(this.resolveClient(), CLIENT_INIT_TIMEOUT_MS);
+      const started = performance.now();
+      const value = await withTimeout(fn(redis), this.opts.timeoutMs);
+      this.opts.stats.l2Latency(performance.now() - started);
+      this.succeeded();
+      return { ok: true, value };
+    } catch (error) {
+      this.failed(error);
+      return { ok: false };
+    }
+  }
+
+  private resolveClient(): Promise<CacheRedis> {
+    if (this.client === undefined) {
+      this.client = Promise.resolve()
+        .then(() => this.opts.redis())
+        .catch((error: unknown) => {
+          this.client = undefined; // retry on the next call instead of caching the failure
+          throw error;
+        });
+    }
+    return this.client;
+  }
+
+  private succeeded(): void {
+    this.openUntil = 0;
+    if (this.degraded) {
+      this.degraded = false;
+      logger.info('cache L2 (Redis) available again', { namespace: this.opts.namespace });
+    }
+  }
+
+  private failed(error: unknown): void {
+    this.opts.stats.l2Error();
+    this.openUntil = this.opts.now() + this.opts.breakerMs;
+    if (!this.degraded) {
+      this.degraded = true;
+      metrics.addMetric('CacheL2Unavailable', MetricUnit.Count, 1);
+      logger.warn('cache L2 (Redis) unavailable; serving from L1 and loaders', {
+        namespace: this.opts.namespace,
+        cause: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}
+
+/**
+ * Races `promise` against a timer. The losing promise keeps running (fetch has no per-call abort in
+ * the Upstash client) but its outcome is ignored; `Promise.race` has subscribed to it, so a late
+ * rejection is not unhandled.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new L2TimeoutError(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Named rate-limit scopes with the seeds' defaults. A stage overrides any field through
+ * `rateLimits` in its config (JSON in NIMBUS_RATE_LIMITS); the route table names the scopes each
+ * route passes through.
+ */
+export type Algorithm = 'slidingWindow' | 'tokenBucket' | 'fixedWindow';
+export type Duration = `${number} ${'s' | 'm' | 'h'}`;
+
+export interface ScopeSpec {
+  readonly algorithm: Algorithm;
+  /** Requests per window (for the token bucket: bucket size and refill per window). */
+  readonly limit: number;
+  readonly window: Duration;
+  /**
+   * When Redis cannot decide in time: `open` allows, `closed` refuses (503), `local` keeps
+   * limiting with an in-memory limiter per container until Redis answers again.
+   */
+  readonly fail: 'open' | 'closed' | 'local';
+  /** What identifies the caller: source IP, IP + the account named in the body, or the principal. */
+  readonly key: 'ip' | 'ip+account' | 'principal';
+  /**
+   * Forget the identifier's count after a successful request: for login, only consecutive
+   * failures count, yet every attempt is counted atomically (parallel guesses cannot slip through).
+   */
+  readonly resetOnSuccess?: boolean;
+}
+
+export const SCOPES = {
+  /** 5 attempts per 15 minutes per IP + account; a success resets; fails closed. */
+  auth_login: {
+    algorithm: 'slidingWindow',
+    limit: 5,
+    window: '15 m',
+    fail: 'closed',
+    key: 'ip+account',
+    resetOnSuccess: true,
+  },
+  /** Account creation per source IP. */
+  auth_register: { algorithm: 'slidingWindow', limit: 10, window: '1 h', fail: 'closed', key: 'ip' },
+  /** Everyday authenticated traffic: 100 per minute per principal, bursts allowed. */
+  api_general: { algorithm: 'tokenBucket', limit: 100, window: '1 m', fail: 'local', key: 'principal' },
+  /** Exports, deployments: 10 per hour per principal. */
+  api_expensive: { algorithm: 'fixedWindow', limit: 10, window: '1 h', fail: 'local', key: 'principal' },
+  /** Every request: 1000 per minute per source IP. */
+  global: { algorithm: 'slidingWindow', limit: 1000, window: '1 m', fail: 'local', key: 'ip' },
+} as const satisfies Record<string, ScopeSpec>;
+
+export type ScopeName = keyof typeof SCOPES;
+
+export function isScope(name: string): name is ScopeName {
+  return Object.hasOwn(SCOPES, name);
+}
+
+export function windowMs(window: Duration): number {
+  const [amount, unit] = window.split(' ') as [string, 's' | 'm' | 'h'];
+  return Number(amount) * { s: 1000, m: 60_000, h: 3_600_000 }[unit];
+}
+
+const ALGORITHMS: readonly Algorithm[] = ['slidingWindow', 'tokenBucket', 'fixedWindow'];
+
+/** Defaults merged with a stage's overrides; throws at init on anything invalid. */
+export function resolveScopes(raw: string | undefined): Readonly<Record<ScopeName, ScopeSpec>> {
+  const overrides = (raw ? JSON.parse(raw) : {}) as Record<string, Partial<ScopeSpec>>;
+  for (const name of Object.keys(overrides)) {
+    if (!isScope(name)) throw new Error(`NIMBUS_RATE_LIMITS: unknown scope ${name}`);
+  }
+  const out = {} as Record<ScopeName, ScopeSpec>;
+  for (const name of Object.keys(SCOPES) as ScopeName[]) {
+    const spec: ScopeSpec = { ...SCOPES[name], ...overrides[name] };
+    if (!Number.isInteger(spec.limit) || spec.limit < 1)
+      throw new Error(`NIMBUS_RATE_LIMITS: bad limit for ${name}`);
+    if (!/^\d+ [smh]$/.test(spec.window)) throw new Error(`NIMBUS_RATE_LIMITS: bad window for ${name}`);
+    if (!ALGORITHMS.includes(spec.algorithm))
+      throw new Error(`NIMBUS_RATE_LIMITS: bad algorithm for ${name}`);
+    if (!['open', 'closed', 'local'].includes(spec.fail))
+      throw new Error(`NIMBUS_RATE_LIMITS: bad fail for ${name}`);
+    out[name] = spec;
+  }
+  return out;
+}
