@@ -28,7 +28,9 @@ export function resolveTtls(overrides: Partial<Record<DataClass, number>> = {}):
   const ttls: Record<DataClass, number> = { ...DATA_CLASSES, ...overrides };
   for (const [name, seconds] of Object.entries(ttls)) {
     if (!Number.isInteger(seconds) || seconds <= 0) {
-      throw new Error(`cache TTL for data class '${name}' must be a positive integer of seconds, got ${seconds}`);
+      throw new Error(
+        `cache TTL for data class '${name}' must be a positive integer of seconds, got ${seconds}`,
+      );
     }
   }
   return ttls;

@@ -11,7 +11,11 @@ import type { StatsRecorder } from './stats.ts';
  */
 export interface CacheRedis {
   mget(keys: string[]): Promise<unknown[]>;
-  set(key: string, value: string, opts: { px: number } | { px: number; nx: true } | { nx: true }): Promise<unknown>;
+  set(
+    key: string,
+    value: string,
+    opts: { px: number } | { px: number; nx: true } | { nx: true },
+  ): Promise<unknown>;
   del(...keys: string[]): Promise<number>;
   ping(): Promise<unknown>;
 }
@@ -113,7 +117,7 @@ export class L2 {
  * the Upstash client) but its outcome is ignored; `Promise.race` has subscribed to it, so a late
  * rejection is not unhandled.
  */
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new L2TimeoutError(`Redis did not answer within ${ms} ms`)), ms);
