@@ -1,6 +1,7 @@
 import { listAudit } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
+import { monitoringRoutes } from './monitoring/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
 import { rateLimitRoutes } from './ratelimit/routes.ts';
 import type { RouteDef } from './shared/http/route.ts';

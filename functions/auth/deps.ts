@@ -17,6 +17,8 @@ export interface AuthDeps {
   /** Key sealing second-factor secrets at rest. */
   readonly dataKey: () => Promise<Buffer>;
   readonly now: () => Date;
+  /** Drops every cached response of a user (profile, keys...) in all containers. */
+  readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
 let dataKey: Promise<Buffer> | undefined;
@@ -41,6 +43,8 @@ export function authDeps(): AuthDeps {
   return {
     ...authenticatorDeps(),
     events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
+    invalidateUser: async (userId) =>
+      (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
     dataKey: () => {
       dataKey ??= readSecretString(requireEnv('DATA_KEY_SECRET_ARN'))
         .then((material) => deriveKey(material, 'nimbus/totp/v1'))

@@ -143,6 +143,7 @@ export const me = defineRoute({
   permission: 'profile:read',
   rateLimit: ['global', 'api_general'],
   needs,
+  cache: { dataClass: 'user', perPrincipal: true },
   responses: { 200: { description: 'Profile', schema: profile } },
 });
 
@@ -207,7 +208,8 @@ export const jwks = defineRoute({
   auth: 'public',
   permission: null,
   rateLimit: [],
-  needs: ['signingKeys:read', 'auth'],
+  needs: ['signingKeys:read', 'auth', 'redis'],
+  cache: { dataClass: 'configuration', perPrincipal: false },
   responses: {
     200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
   },

@@ -7,6 +7,7 @@ export interface KeyDeps {
   readonly events: EventStore;
   readonly environment: 'live' | 'test';
   readonly now: () => Date;
+  readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
 export function keyDeps(): KeyDeps {
@@ -18,5 +19,7 @@ export function keyDeps(): KeyDeps {
     events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
     environment,
     now: () => new Date(),
+    invalidateUser: async (userId) =>
+      (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
   };
 }

@@ -49,6 +49,7 @@ export const listKeys = defineRoute({
   method: 'GET',
   path: '/v1/keys',
   handler: 'functions/keys/handlers/list.ts',
+  cache: { dataClass: 'user', perPrincipal: true },
   summary: 'My API keys (without the secrets)',
   responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(apiKey) }) } },
 });

@@ -43,6 +43,7 @@ export async function createKey(
     lastUsedAt: null,
   };
   await deps.keys.create(record);
+  await deps.invalidateUser(caller.id);
   await deps.events.append({
     subject: `apikey:${record.id}`,
     type: 'security.apikey-created',
@@ -67,6 +68,7 @@ export async function revokeKey(
   const record = await deps.keys.getById(caller.id, keyId);
   if (!record) throw new NotFoundError('No such API key.');
   await deps.keys.revoke(record.hash, deps.now().toISOString());
+  await deps.invalidateUser(caller.id);
   await deps.events.append({
     subject: `apikey:${record.id}`,
     type: 'security.apikey-revoked',

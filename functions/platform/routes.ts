@@ -79,7 +79,8 @@ export const openapi = defineRoute({
   auth: 'public',
   permission: null,
   rateLimit: [],
-  cache: null,
+  cache: { dataClass: 'configuration', perPrincipal: false },
+  needs: ['redis'],
   responses: { 200: { description: 'OpenAPI document', contentType: 'application/json' } },
 });
 

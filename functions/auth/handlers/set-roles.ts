@@ -12,6 +12,7 @@ export const handler = httpHandler(route, async ({ principal, params, body, corr
   const roles = [...new Set(body.roles)];
   const user = await deps.users.setRoles(params.userId, roles);
   if (!user) throw new NotFoundError('No such user.');
+  await deps.invalidateUser(user.id);
   await deps.events.append({
     subject: `user:${user.id}`,
     type: 'security.roles-changed',

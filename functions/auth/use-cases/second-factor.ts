@@ -64,6 +64,7 @@ export async function activateTotp(deps: AuthDeps, user: User, code: string, cor
     lastStep: result.step,
     backupHashes: backupCodes.map(hashBackupCode),
   });
+  await deps.invalidateUser(user.id);
   await deps.events.append({
     subject: `user:${user.id}`,
     type: 'security.totp-enabled',
@@ -85,6 +86,7 @@ export async function disableTotp(
   const current = await deps.users.get(user.id);
   if (!current) return false;
   await deps.users.updateTotp(user.id, current.totp, NO_TOTP);
+  await deps.invalidateUser(user.id);
   await deps.events.append({
     subject: `user:${user.id}`,
     type: 'security.totp-disabled',

@@ -168,7 +168,10 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
               body,
             })
           : undefined;
-      const result = toResult(await impl(request));
+      const result =
+        route.cache && route.method === 'GET'
+          ? await serveCached(route, request, state)
+          : toResult(await impl(request));
       if (limits) {
         await limits.onSuccess();
         result.headers = { ...limits.headers, ...result.headers };
@@ -179,6 +182,31 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
       logger.debug('request rejected', { status: error.status, reason: error.message });
       return problemResponse(error, { instance: event.path ?? '/', correlationId: state.correlationId });
     }
+  };
+
+  /** GET routes with a cache policy answer through the shared response cache (ETag, 304). */
+  const serveCached = async (cached: R, request: HttpRequest<R>, state: RequestState) => {
+    const { cachedResponse, flushStats } = await import('../cache/response-cache.ts');
+    const response = await cachedResponse(
+      cached,
+      {
+        path: request.event.path,
+        query: request.event.queryStringParameters,
+        principal: request.principal,
+        ifNoneMatch: state.headers['if-none-match'],
+      },
+      // An expected error is an answer, not a loader failure: it must not trigger stale serving.
+      async () => {
+        try {
+          return toResult(await impl(request));
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          return problemResponse(error, { instance: request.event.path, correlationId: state.correlationId });
+        }
+      },
+    );
+    await flushStats();
+    return response;
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>()

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { DataClass } from '../cache/data-classes.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -46,7 +47,7 @@ export interface RouteDef {
   /** Rate-limit scopes the request passes through, in order. */
   readonly rateLimit: readonly string[];
   /** Response caching: data class (drives TTL) and whether the key includes the principal. */
-  readonly cache: { readonly dataClass: string; readonly perPrincipal: boolean } | null;
+  readonly cache: { readonly dataClass: DataClass; readonly perPrincipal: boolean } | null;
   /** Stateful resources the function uses. @default none */
   readonly needs?: readonly ResourceNeed[];
   readonly request?: {

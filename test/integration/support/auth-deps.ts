@@ -43,7 +43,7 @@ export const LOCAL_AUTH: AuthConfig = STAGE_CONFIGS.local.auth;
  */
 export async function testAuthDeps(
   clock: TestClock = testClock(),
-): Promise<{ deps: AuthDeps; clock: TestClock; keyring: Keyring }> {
+): Promise<{ deps: AuthDeps; clock: TestClock; keyring: Keyring; invalidated: string[] }> {
   const keySet = { keys: [await generateSigningKey(clock.now())] };
   const nowMs = () => clock.now().getTime();
   const keyring: Keyring = {
@@ -64,6 +64,7 @@ export async function testAuthDeps(
     jwks: jwksOf(keySet),
   };
   const dataKey = deriveKey(`integration-${randomUUID()}`, 'nimbus/totp/v1');
+  const invalidated: string[] = [];
   const deps: AuthDeps = {
     config: LOCAL_AUTH,
     users: dynamoUserStore(APP_TABLE),
@@ -72,8 +73,12 @@ export async function testAuthDeps(
     keyring: async () => keyring,
     dataKey: async () => dataKey,
     now: clock.now,
+    // Users whose cached responses the use cases asked to drop, in order.
+    invalidateUser: async (userId) => {
+      invalidated.push(userId);
+    },
   };
-  return { deps, clock, keyring };
+  return { deps, clock, keyring, invalidated };
 }
 
 export const META: ClientMeta = {

@@ -49,7 +49,7 @@ const listWidgets = defineRoute({
   auth: 'principal',
   permission: 'widgets:read',
   rateLimit: [],
-  cache: { dataClass: 'org', perPrincipal: false },
+  cache: { dataClass: 'configuration', perPrincipal: false },
   request: { params: z.object({ orgId: z.string() }) },
   responses: { 200: { description: 'Widgets' } },
 });

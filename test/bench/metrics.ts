@@ -1,0 +1,120 @@
+/**
+ * The flat view of a run that budgets.json is written against (`bench:check`), and the issue's
+ * targets with whether this run meets them.
+ */
+import { COLD_TARGETS, type ColdStartResult } from './cold-start.ts';
+import type { CostModel } from './cost.ts';
+import type { LoadResult } from './load.ts';
+import { PIPELINE_TARGET_P99_US, type PipelineResult } from './pipeline.ts';
+import type { RateLimitResult } from './ratelimit.ts';
+import type { TokenResult } from './tokens.ts';
+
+export interface Metric {
+  readonly value: number;
+  readonly unit: string;
+  /** Which direction is a regression: `lower` is better → a budget is a `max`. */
+  readonly better: 'lower' | 'higher';
+}
+
+export interface TargetStatus {
+  readonly id: string;
+  readonly description: string;
+  readonly target: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+export interface Sections {
+  readonly coldStart: ColdStartResult;
+  readonly pipeline: PipelineResult;
+  readonly tokens: TokenResult;
+  readonly rateLimit: RateLimitResult;
+  readonly load: LoadResult;
+  readonly cost: CostModel;
+}
+
+const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
+
+export function flattenMetrics(s: Sections): Record<string, Metric> {
+  const m: Record<string, Metric> = {};
+  const lower = (id: string, value: number, unit: string) => {
+    m[id] = { value, unit, better: 'lower' };
+  };
+  const higher = (id: string, value: number, unit: string) => {
+    m[id] = { value, unit, better: 'higher' };
+  };
+  lower('cold.empty.importMs', s.coldStart.empty.import.medianMs, 'ms');
+  for (const h of s.coldStart.handlers) {
+    lower(`cold.${h.name}.minifiedKB`, kb(h.bundle.minifiedBytes), 'KB');
+    lower(`cold.${h.name}.gzipKB`, kb(h.bundle.gzipBytes), 'KB');
+    lower(`cold.${h.name}.importMs`, h.bundle.import.medianMs, 'ms');
+  }
+  lower('pipeline.p50Us', s.pipeline.pipeline.us.p50, 'µs');
+  lower('pipeline.p99Us', s.pipeline.pipeline.us.p99, 'µs');
+  lower('pipeline.overheadP50Us', s.pipeline.overheadUs.p50, 'µs');
+  lower('tokens.verifier.coldP50Us', s.tokens.verifier.cold.p50, 'µs');
+  lower('tokens.verifier.coldP99Us', s.tokens.verifier.cold.p99, 'µs');
+  lower('tokens.verifier.warmP50Us', s.tokens.verifier.warm.p50, 'µs');
+  lower('tokens.verifier.warmP99Us', s.tokens.verifier.warm.p99, 'µs');
+  higher('ratelimit.sequential.perSecond', s.rateLimit.sequential.perSecond, '/s');
+  lower('ratelimit.sequential.p99Us', s.rateLimit.sequential.us.p99, 'µs');
+  higher('ratelimit.concurrent.perSecond', s.rateLimit.concurrent.perSecond, '/s');
+  lower('ratelimit.allowed.roundTrips', s.rateLimit.sequential.roundTripsPerDecision, 'trips');
+  lower('ratelimit.blocked.roundTrips', s.rateLimit.blocked.roundTripsPerDecision, 'trips');
+  lower('ratelimit.route.roundTrips', s.rateLimit.route.roundTripsPerRequest, 'trips');
+  higher('load.nimbus.requestsPerSecond', s.load.nimbus.requestsPerSecond, 'req/s');
+  lower('load.nimbus.p99Ms', s.load.nimbus.latencyMs.p99, 'ms');
+  higher('load.authOnly.requestsPerSecond', s.load.authOnly.requestsPerSecond, 'req/s');
+  lower('load.nimbus.non2xx', s.load.nimbus.non2xx + s.load.nimbus.errors, 'responses');
+  lower('cost.maxPerMillion', Math.max(...s.cost.rows.map((r) => r.total)), '$');
+  return m;
+}
+
+export function targetsOf(s: Sections): TargetStatus[] {
+  const targets: TargetStatus[] = [];
+  for (const h of s.coldStart.handlers) {
+    targets.push({
+      id: `cold.${h.name}.minifiedKB`,
+      description: `${h.name}: minified bundle`,
+      target: `≤ ${COLD_TARGETS.minifiedKB} KB`,
+      value: `${kb(h.bundle.minifiedBytes)} KB`,
+      met: h.meets.minified,
+    });
+    targets.push({
+      id: `cold.${h.name}.importMs`,
+      description: `${h.name}: module import (median)`,
+      target: `≤ ${COLD_TARGETS.importMs} ms`,
+      value: `${h.bundle.import.medianMs} ms`,
+      met: h.meets.importTime,
+    });
+  }
+  targets.push({
+    id: 'pipeline.p99Us',
+    description: 'pipeline warm p99, no I/O',
+    target: `≤ ${PIPELINE_TARGET_P99_US} µs`,
+    value: `${s.pipeline.pipeline.us.p99} µs`,
+    met: s.pipeline.meetsTarget,
+  });
+  targets.push({
+    id: 'ratelimit.allowed.roundTrips',
+    description: 'Redis round trips per allowed decision',
+    target: '1',
+    value: String(s.rateLimit.sequential.roundTripsPerDecision),
+    met: s.rateLimit.sequential.roundTripsPerDecision <= 1,
+  });
+  targets.push({
+    id: 'ratelimit.route.roundTrips',
+    description: 'Redis round trips per allowed request (2 scopes)',
+    target: '1',
+    value: String(s.rateLimit.route.roundTripsPerRequest),
+    met: s.rateLimit.route.roundTripsPerRequest <= 1,
+  });
+  targets.push({
+    id: 'ratelimit.blocked.roundTrips',
+    description: `Redis round trips per decision on a blocked identifier (${s.rateLimit.blocked.scope})`,
+    target: '0',
+    value: String(s.rateLimit.blocked.roundTripsPerDecision),
+    met: s.rateLimit.blocked.roundTripsPerDecision === 0,
+  });
+  return targets;
+}

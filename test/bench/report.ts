@@ -1,0 +1,390 @@
+/** The printed table and docs/PERFORMANCE.md, both from one run's results. */
+import { COLD_TARGETS } from './cold-start.ts';
+import { PIPELINE_TARGET_P99_US } from './pipeline.ts';
+import type { BenchResults } from './run.ts';
+import type { Percentiles } from './support.ts';
+
+/** A Markdown table, padded the way Biome formats Markdown (columns at least 3 wide). */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+const n = (value: number): string => Math.round(value).toLocaleString('en-US');
+const us = (value: number): string => (value >= 100 ? Math.round(value).toString() : value.toFixed(1));
+const pct = (p: Percentiles): string => `${us(p.p50)} / ${us(p.p99)} µs`;
+const met = (ok: boolean): string => (ok ? 'met' : '**NOT met**');
+const usd = (value: number): string => `$${value.toFixed(4)}`;
+
+function resultRows(r: BenchResults): string[][] {
+  const rows: string[][] = [];
+  const { coldStart: cold, pipeline, tokens, rateLimit: rl, load, cost } = r;
+  for (const h of cold.handlers) {
+    rows.push([
+      '1',
+      `${h.name}: bundle minified / gzip`,
+      `${kb(h.bundle.minifiedBytes)} / ${kb(h.bundle.gzipBytes)} KB`,
+      `empty ${kb(cold.empty.minifiedBytes)} KB · naive ${kb(h.naive.minifiedBytes)} / ${kb(h.naive.gzipBytes)} KB`,
+      `≤ ${COLD_TARGETS.minifiedKB} KB min.`,
+      met(h.meets.minified),
+    ]);
+    rows.push([
+      '1',
+      `${h.name}: import, median (p90) of ${cold.runs}`,
+      `${h.bundle.import.medianMs} (${h.bundle.import.p90Ms}) ms`,
+      `empty ${cold.empty.import.medianMs} ms · naive ${h.naive.import.medianMs} ms`,
+      `≤ ${COLD_TARGETS.importMs} ms`,
+      met(h.meets.importTime),
+    ]);
+  }
+  rows.push([
+    '2',
+    'pipeline, warm, p50 / p99',
+    pct(pipeline.pipeline.us),
+    `bare handler ${pct(pipeline.bare.us)}`,
+    `p99 ≤ ${PIPELINE_TARGET_P99_US} µs`,
+    met(pipeline.meetsTarget),
+  ]);
+  rows.push([
+    '2',
+    'bare handler once the pipeline is loaded',
+    pct(pipeline.bareSameProcess.us),
+    'async hooks of the X-Ray SDK on',
+    '',
+    '',
+  ]);
+  rows.push([
+    '2',
+    'pipeline − bare, p50 / p99',
+    `${us(pipeline.overheadUs.p50)} / ${us(pipeline.overheadUs.p99)} µs`,
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    '3',
+    'verify, cold (first use of a token) p50 / p99',
+    pct(tokens.verifier.cold),
+    `jose jwtVerify ${pct(tokens.jose.cold)}`,
+    '',
+    '',
+  ]);
+  rows.push([
+    '3',
+    'verify, warm (token seen before) p50 / p99',
+    pct(tokens.verifier.warm),
+    `jose jwtVerify ${pct(tokens.jose.warm)}`,
+    '',
+    '',
+  ]);
+  rows.push([
+    '4',
+    'decisions, one at a time: rate, p50 / p99',
+    `${n(rl.sequential.perSecond)}/s, ${pct(rl.sequential.us)}`,
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    '4',
+    `decisions, ${rl.concurrent.inFlight} in flight: rate, p50 / p99`,
+    `${n(rl.concurrent.perSecond)}/s, ${pct(rl.concurrent.us)}`,
+    `${rl.concurrent.roundTripsPerDecision} round trips per decision`,
+    '',
+    '',
+  ]);
+  rows.push([
+    '4',
+    'Redis round trips per allowed decision',
+    String(rl.sequential.roundTripsPerDecision),
+    '',
+    '1',
+    met(rl.sequential.roundTripsPerDecision <= 1),
+  ]);
+  rows.push([
+    '4',
+    'Redis round trips per request, global + api_general',
+    String(rl.route.roundTripsPerRequest),
+    `in-process request ${pct(rl.route.us)}`,
+    '1',
+    met(rl.route.roundTripsPerRequest <= 1),
+  ]);
+  rows.push([
+    '4',
+    `Redis round trips per decision, blocked identifier (${rl.blocked.scope})`,
+    String(rl.blocked.roundTripsPerDecision),
+    `${pct(rl.blocked.us)}${rl.blocked.allDenied ? '' : ' (SOME ALLOWED)'}`,
+    '0',
+    met(rl.blocked.roundTripsPerDecision === 0 && rl.blocked.allDenied),
+  ]);
+  rows.push([
+    '4',
+    `same, ${rl.blockedUncached.scope} (reset on success: block not cached)`,
+    String(rl.blockedUncached.roundTripsPerDecision),
+    `${pct(rl.blockedUncached.us)}${rl.blockedUncached.allDenied ? '' : ' (SOME ALLOWED)'}`,
+    '1 by design',
+    '',
+  ]);
+  rows.push([
+    '5',
+    `load, auth + rate-limited GET, c=${load.connections}, ${load.durationSeconds} s`,
+    `${n(load.nimbus.requestsPerSecond)} req/s, p99 ${load.nimbus.latencyMs.p99} ms`,
+    `bare node:http ${n(load.bare.requestsPerSecond)} req/s, p99 ${load.bare.latencyMs.p99} ms`,
+    'ref. Tyk 4.9k req/s, p99 22 ms',
+    '',
+  ]);
+  rows.push([
+    '5',
+    'load, same GET without rate limiting',
+    `${n(load.authOnly.requestsPerSecond)} req/s, p99 ${load.authOnly.latencyMs.p99} ms`,
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    '5',
+    'load: non-2xx + errors; round trips per request',
+    `${load.nimbus.non2xx + load.nimbus.errors}; ${load.nimbus.roundTripsPerRequest}`,
+    `bare ${load.bare.non2xx + load.bare.errors}`,
+    '',
+    '',
+  ]);
+  const totals = cost.rows.map((row) => row.total);
+  rows.push([
+    '6',
+    'cost per 1M requests (lower bound)',
+    `${usd(Math.min(...totals))} – ${usd(Math.max(...totals))}`,
+    `API Gateway alone ${usd(cost.prices.apiGatewayRestPerMillion)}`,
+    '',
+    '',
+  ]);
+  return rows;
+}
+
+const RESULT_HEADERS = ['§', 'measurement', 'Nimbus', 'baseline', 'target', 'status'];
+
+export function formatSummary(r: BenchResults): string {
+  return [
+    `Nimbus benchmarks ${r.date} (${r.commit})${r.quick ? ' — QUICK RUN, numbers not meaningful' : ''}`,
+    `${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.node} (cold start on ${r.machine.coldStartNode}), load ${r.machine.loadAverageBefore.join(' ')} → ${r.machine.loadAverageAfter.join(' ')}, ${r.totalSeconds} s`,
+    '',
+    table(RESULT_HEADERS, resultRows(r)),
+    '',
+    table(['route', 'memory', 'measured as', 'µs', 'billed', '$ / 1M'], costRows(r)),
+  ].join('\n');
+}
+
+function costRows(r: BenchResults): string[][] {
+  return r.cost.rows.map((row) => [
+    `${row.method} ${row.path}`,
+    `${row.memoryMb} MB`,
+    row.measuredAs,
+    us(row.measuredMs * 1000),
+    `${row.billedMs} ms`,
+    usd(row.total),
+  ]);
+}
+
+/** Packages by bytes across the measured bundles: the largest first, then each handler's column. */
+function contributors(r: BenchResults): string {
+  const totals = new Map<string, number>();
+  for (const h of r.coldStart.handlers) {
+    for (const [pkg, bytes] of h.bundle.topPackages) totals.set(pkg, (totals.get(pkg) ?? 0) + bytes);
+  }
+  const packages = [...totals].sort((a, b) => b[1] - a[1]).map(([pkg]) => pkg);
+  return table(
+    ['package (KB minified)', ...r.coldStart.handlers.map((h) => h.name)],
+    packages.map((pkg) => [
+      pkg,
+      ...r.coldStart.handlers.map((h) => {
+        const bytes = h.bundle.topPackages.find(([name]) => name === pkg)?.[1];
+        return bytes === undefined ? '·' : kb(bytes);
+      }),
+    ]),
+  );
+}
+
+function verdicts(r: BenchResults): string[] {
+  const cold = r.coldStart.handlers;
+  const smallest = Math.min(...cold.map((h) => h.bundle.minifiedBytes));
+  const largest = Math.max(...cold.map((h) => h.bundle.minifiedBytes));
+  const fastest = Math.min(...cold.map((h) => h.bundle.import.medianMs));
+  const slowest = Math.max(...cold.map((h) => h.bundle.import.medianMs));
+  const sizeMet = cold.filter((h) => h.meets.minified).length;
+  const importMet = cold.filter((h) => h.meets.importTime).length;
+  const { pipeline, tokens, rateLimit: rl, load } = r;
+  const top = cold[0]?.bundle.topPackages.slice(0, 4).map(([pkg, bytes]) => `${pkg} ${kb(bytes)} KB`) ?? [];
+  return [
+    `- **Cold start — bundle size ≤ ${COLD_TARGETS.minifiedKB} KB: ${sizeMet === cold.length ? 'met' : `NOT met`}** (${sizeMet} of ${cold.length} handlers). ` +
+      `Bundles are ${kb(smallest)}–${kb(largest)} KB minified, ${Math.round(smallest / (COLD_TARGETS.minifiedKB * 1024))}–${Math.round(largest / (COLD_TARGETS.minifiedKB * 1024))}× the target. ` +
+      `Largest contributors in ${cold[0]?.name}: ${top.join(', ')} (table below). The naive bundles are ${kb(Math.min(...cold.map((h) => h.naive.minifiedBytes)))}–${kb(Math.max(...cold.map((h) => h.naive.minifiedBytes)))} KB, so the current bundling already saves a lot, but not enough.`,
+    `- **Cold start — import ≤ ${COLD_TARGETS.importMs} ms: ${importMet === cold.length ? 'met' : 'NOT met'}** (${importMet} of ${cold.length}). ` +
+      `Median import ${fastest}–${slowest} ms against ${r.coldStart.empty.import.medianMs} ms for an empty handler; this proxy leaves out Lambda's own init (runtime start, code download).`,
+    `- **Warm pipeline p99 ≤ ${PIPELINE_TARGET_P99_US} µs: ${pipeline.meetsTarget ? 'met' : 'NOT met'}** — p50 ${us(pipeline.pipeline.us.p50)} µs, p99 ${us(pipeline.pipeline.us.p99)} µs ` +
+      `(bare handler ${us(pipeline.bare.us.p50)} / ${us(pipeline.bare.us.p99)} µs), Tracer off, Logger at ERROR, Metrics serialising ${pipeline.emfLinesPerRequest} EMF line(s) of ~${pipeline.emfBytesPerRequest} bytes per request. ` +
+      `Loading the Tracer loads the X-Ray SDK, whose async hooks (cls-hooked) tax every promise in the process even with tracing off: the same bare handler takes ${us(pipeline.bareSameProcess.us.p50)} µs p50 once the pipeline is loaded.`,
+    `- **Token verification**: first verify of a token ${us(tokens.verifier.cold.p50)} µs p50 vs jose ${us(tokens.jose.cold.p50)} µs; a token seen before ${us(tokens.verifier.warm.p50)} µs vs jose ${us(tokens.jose.warm.p50)} µs (jose has no cache: every call verifies the signature).`,
+    `- **Rate limiting round trips: allowed ${rl.sequential.roundTripsPerDecision} (target 1) ${met(rl.sequential.roundTripsPerDecision <= 1)}; blocked identifier ${rl.blocked.roundTripsPerDecision} (target 0) ${met(rl.blocked.roundTripsPerDecision === 0 && rl.blocked.allDenied)}; a request through two scopes ${rl.route.roundTripsPerRequest} (target 1) ${met(rl.route.roundTripsPerRequest <= 1)}.** ` +
+      `The exception is \`${rl.blockedUncached.scope}\`: it resets on success, so its blocks are not cached and a blocked caller costs ${rl.blockedUncached.roundTripsPerDecision} round trip per attempt. ` +
+      `${n(rl.sequential.perSecond)} decisions/s one at a time (p99 ${us(rl.sequential.us.p99)} µs), ${n(rl.concurrent.perSecond)}/s with ${rl.concurrent.inFlight} in flight, against the local bridge (a remote Upstash adds its network round trip to every allowed decision).`,
+    `- **Load**: ${n(load.nimbus.requestsPerSecond)} req/s, p99 ${load.nimbus.latencyMs.p99} ms for the authenticated, rate-limited GET; ${n(load.authOnly.requestsPerSecond)} req/s, p99 ${load.authOnly.latencyMs.p99} ms without rate limiting ` +
+      `(the rate limiter's Redis round trip, ${load.nimbus.roundTripsPerRequest} HTTP request per request to the bridge, divides throughput by ${(load.authOnly.requestsPerSecond / Math.max(1, load.nimbus.requestsPerSecond)).toFixed(1)}); ${n(load.bare.requestsPerSecond)} req/s, p99 ${load.bare.latencyMs.p99} ms for bare node:http on the same 2 cores (autocannon, the bridge and redis-server share them). Reference points from the issue: Tyk with auth + rate limit on 2 vCPU 4.9k req/s p99 22 ms; bare node:http ~97k req/s on the issue author's box.`,
+  ];
+}
+
+/** API Gateway's share of the cheapest route's total, in percent. */
+function apiShare(r: BenchResults): number {
+  const cheapest = [...r.cost.rows].sort((a, b) => a.total - b.total)[0];
+  return cheapest ? Math.round((cheapest.apiGateway / cheapest.total) * 100) : 0;
+}
+
+/** Billed duration at which a function's GB-seconds cost as much as API Gateway per request. */
+function breakEvenMs(r: BenchResults): number {
+  const memoryGb = (r.cost.rows[0]?.memoryMb ?? 512) / 1024;
+  const { apiGatewayRestPerMillion, lambdaArmPerGbSecond } = r.cost.prices;
+  return Math.round((apiGatewayRestPerMillion / 1e6 / (memoryGb * lambdaArmPerGbSecond)) * 1000);
+}
+
+export function formatDoc(r: BenchResults): string {
+  const m = r.machine;
+  const stages = Object.entries(r.cost.memoryByStage)
+    .map(([stage, mb]) => `${stage} ${mb} MB`)
+    .join(', ');
+  return `# Performance
+
+Generated by \`npm run bench\` on ${r.date} (commit ${r.commit}); raw numbers in
+\`test/bench/results/${r.date}.json\`. Every figure sits beside a baseline measured in the same run,
+on the machine described below. Budgets that \`npm run bench:check\` enforces are in
+\`test/bench/budgets.json\` (regression guards around today's numbers, not the issue's targets).
+
+## What is and isn't met
+
+${verdicts(r).join('\n')}
+
+## Results
+
+${table(RESULT_HEADERS, resultRows(r))}
+
+- **§1** handlers bundled exactly as FeatureFunction bundles them (\`layers/bundling.ts\`); import =
+  \`await import()\` of the bundle in a fresh Node ${m.coldStartNode} process with \`NODE_OPTIONS=${r.coldStart.nodeOptions}\`
+  and a Lambda-like environment (Tracer on), median of ${r.coldStart.runs} interleaved runs (\`layers/import-time.ts\`).
+  _Naive_ = the same handler plus every shared dependency imported whole (\`import * as\`) and
+  DynamoDB, SQS and Secrets Manager clients created at init.
+- **§2** \`httpHandler\` around a trivial implementation on an API Gateway REST event from
+  \`test/fixtures/apigw.ts\` (authorizer context, realistic headers), ${n(r.pipeline.pipeline.iterations)} calls in
+  4 alternating rounds after ${n(r.pipeline.warmup)} warm-up calls, against a bare async handler returning the same body.
+- **§3** ${n(r.tokens.tokens)} distinct ES256 tokens; cold = first verify of each, warm = ${n(r.tokens.warmIterations)} verifies cycling
+  through them. jose = \`jwtVerify\` with \`createLocalJWKSet\` (issuer, audience, alg and typ checked).
+- **§4** \`decide()\` from \`functions/shared/ratelimit/limiter.ts\` against redis-server through the
+  Upstash bridge (own process, port 0); round trips = HTTP requests the Upstash client sent to the
+  bridge. \`global\` and \`api_general\` raised so every decision is allowed; blocked identifiers on
+  \`api_expensive\` (10 per hour, blocks remembered by the ephemeral cache) and \`auth_login\` (5 per
+  15 min, reset on success, so its blocks are deliberately not cached). The two-scope request is the
+  whole pipeline with \`global\` + \`api_general\`.
+- **§5** \`test/bench/serve.ts\`: node:http → Bearer JWT verified by \`createTokenVerifier\` → API
+  Gateway event → \`httpHandler\` with \`global\` + \`api_general\` through the bridge; one token, limits
+  raised so that requests are allowed (each costs its Redis round trip). ${r.load.durationSeconds} s at c=${r.load.connections} after a short warm-up;
+  then bare node:http in the same run. Response caching is not implemented yet, so the GET is not cached.
+
+## Where the warm time goes
+
+One-off CPU profiles (\`--cpu-prof\`, 2026-11-23; not re-measured by each run, re-check after changing
+the pipeline or Powertools):
+
+- **Pipeline, 60,000 warm calls in-process**: ~20 % in async hooks (the X-Ray SDK's cls-hooked:
+  \`registerDestroyHook\`, promise init/before/after hooks), although tracing is off; ~12 % in
+  Powertools \`getStringFromEnv\`, because \`InvocationScoped\` (commons 2.36) reads
+  \`process.env.AWS_LAMBDA_MAX_CONCURRENCY\` on every get/set/reset of per-invocation state; ~10 % GC;
+  middy's runner, Metrics' EMF serialisation and Logger most of the rest. Our own code (header
+  lower-casing, principal, response) is under 10 %.
+- **The rate-limited server under load**: ~20 % in undici \`fetch\` and web streams (the Upstash
+  client's one HTTP request per request), ~12 % async hooks, ~9 % GC. On this VM one \`fetch\` to a
+  localhost server takes ~0.7-1 ms, which is most of a rate-limit decision here.
+
+## Cold start: what is in the bundles
+
+${contributors(r)}
+
+Empty handler: ${kb(r.coldStart.empty.minifiedBytes)} KB, ${r.coldStart.empty.import.medianMs} ms. docs/decisions/0002-layers-vs-bundling.md
+measures the bundling options that shrink these (code splitting, dropping the Tracer, source maps).
+
+## Cost per million requests
+
+Stage \`${r.cost.stage}\`, memory from \`lib/config/stages.ts\` (${stages}). API Gateway REST
+$${r.cost.prices.apiGatewayRestPerMillion}/M; Lambda arm64 $${r.cost.prices.lambdaArmPerGbSecond} per GB-s + $${r.cost.prices.lambdaRequestsPerMillion}/M requests; duration =
+the measured warm in-process time (p50) rounded up to Lambda's 1 ms billing granularity.
+Authenticated routes also pay the REQUEST authorizer's invocation (its gateway-side cache is off,
+\`resultsCacheTtl: 0\`), billed here at its own lower bound (a warm token verification → 1 ms).
+
+**These are lower bounds.** The durations leave out each route's own DynamoDB, Secrets Manager and
+Redis calls (listed under _calls not timed_), the latency to a remote Upstash (measured against a
+local bridge), cold starts, and the authorizer's session lookups on a cache miss; the prices leave
+out DynamoDB and Upstash requests, X-Ray, data transfer and CloudWatch Logs: the EMF line every
+request writes (~${r.cost.emfBytesPerRequest} bytes) alone adds about $${r.cost.emfLogsPerMillion}/M at $${r.cost.prices.logsIngestionPerGb}/GB ingested.
+At ${r.cost.rows[0]?.billedMs ?? 1} ms billed, API Gateway is ${apiShare(r)} % of a public route's bill: duration would have to pass
+~${breakEvenMs(r)} ms at ${r.cost.rows[0]?.memoryMb ?? 512} MB before Lambda cost as much.
+
+${table(
+  [
+    'route',
+    'measured as',
+    'warm µs',
+    'billed',
+    'API GW',
+    'Lambda',
+    'authorizer',
+    'total $/1M',
+    'not in duration',
+  ],
+  r.cost.rows.map((row) => [
+    `${row.method} ${row.path}`,
+    row.measuredAs,
+    us(row.measuredMs * 1000),
+    `${row.billedMs} ms`,
+    usd(row.apiGateway),
+    usd(row.lambda),
+    row.authorizer ? usd(row.authorizerLambda) : '—',
+    usd(row.total),
+    row.notIncluded,
+  ]),
+)}
+
+## Machine
+
+${table(
+  ['', ''],
+  [
+    ['CPU', `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB`],
+    ['kernel', m.kernel],
+    [
+      'Node',
+      `${m.node} in-process and servers; ${m.coldStartNode} for imports (the repository's pinned \`node\`)`,
+    ],
+    ['tools', `esbuild ${m.esbuild}, autocannon ${m.autocannon}, redis-server ${m.redis}`],
+    ['load average', `${m.loadAverageBefore.join(' ')} before, ${m.loadAverageAfter.join(' ')} after`],
+    ['run', `${r.totalSeconds} s`],
+  ],
+)}
+
+This is a shared 2-core machine: other builds and tests may run at the same time (see the load
+average). Import medians move by ~10-40 ms and load throughput by up to ~40 % between runs here;
+sizes and round trips do not move.
+
+## Reproduce
+
+\`\`\`sh
+npm run bench                                    # ~2-3 min: prints the table, writes results/<date>.json and this file
+npm run bench:check                              # runs the bench and compares it with test/bench/budgets.json
+npm run bench:check -- --from-latest             # compares the newest results file instead
+node --import tsx test/bench/run.ts --quick      # harness smoke test (small counts, writes nothing)
+\`\`\`
+
+Needs redis-server on \`REDIS_URL\` (default \`redis://127.0.0.1:6379\`); the bench starts its own
+Upstash bridge on an ephemeral port, keys every rate-limit entry by a run id and a source IP from
+198.18.0.0/15, and deletes them at the end. It runs on the pinned Node 22 when installed
+(re-executing itself). \`--runs N\` sets the fresh processes per cold-start target (default 11).
+`;
+}
