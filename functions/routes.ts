@@ -17,6 +17,7 @@ export const routes: readonly RouteDef[] = [
   ...keyRoutes,
   listAudit,
   ...rateLimitRoutes,
+  ...monitoringRoutes,
 ];
 
 const ids = new Set<string>();
