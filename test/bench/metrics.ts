@@ -2,6 +2,7 @@
  * The flat view of a run that budgets.json is written against (`bench:check`), and the issue's
  * targets with whether this run meets them.
  */
+import type { CacheL1Result } from './cache.ts';
 import { COLD_TARGETS, type ColdStartResult } from './cold-start.ts';
 import type { CostModel } from './cost.ts';
 import type { LoadResult } from './load.ts';
@@ -31,9 +32,14 @@ export interface Sections {
   readonly rateLimit: RateLimitResult;
   readonly load: LoadResult;
   readonly cost: CostModel;
+  readonly cacheL1: CacheL1Result;
 }
 
 const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
+
+/** Redis round trips per L1 hit, the worse of the two variants. */
+export const l1RoundTrips = (c: CacheL1Result): number =>
+  Math.max(c.noTags.roundTripsPerHit, c.tagged.roundTripsPerHit);
 
 export function flattenMetrics(s: Sections): Record<string, Metric> {
   const m: Record<string, Metric> = {};
@@ -67,6 +73,11 @@ export function flattenMetrics(s: Sections): Record<string, Metric> {
   higher('load.authOnly.requestsPerSecond', s.load.authOnly.requestsPerSecond, 'req/s');
   lower('load.nimbus.non2xx', s.load.nimbus.non2xx + s.load.nimbus.errors, 'responses');
   lower('cost.maxPerMillion', Math.max(...s.cost.rows.map((r) => r.total)), '$');
+  lower('cache.l1.noTags.p50Us', s.cacheL1.noTags.us.p50, 'µs');
+  lower('cache.l1.noTags.p99Us', s.cacheL1.noTags.us.p99, 'µs');
+  lower('cache.l1.tagged.p50Us', s.cacheL1.tagged.us.p50, 'µs');
+  lower('cache.l1.tagged.p99Us', s.cacheL1.tagged.us.p99, 'µs');
+  lower('cache.l1.roundTrips', l1RoundTrips(s.cacheL1), 'trips');
   return m;
 }
 
@@ -115,6 +126,13 @@ export function targetsOf(s: Sections): TargetStatus[] {
     target: '0',
     value: String(s.rateLimit.blocked.roundTripsPerDecision),
     met: s.rateLimit.blocked.roundTripsPerDecision === 0,
+  });
+  targets.push({
+    id: 'cache.l1.roundTrips',
+    description: 'Redis round trips per cache L1 hit (tag versions fresh)',
+    target: '0',
+    value: String(l1RoundTrips(s.cacheL1)),
+    met: l1RoundTrips(s.cacheL1) === 0 && s.cacheL1.noTags.allL1 && s.cacheL1.tagged.allL1,
   });
   return targets;
 }

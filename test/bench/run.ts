@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: cold start, warm pipeline, token verification, rate limiting, handler-level
- * load and the cost model, each beside its baseline, in one run (~2-3 min on 2 cores). Prints a
- * table, writes test/bench/results/<date>.json and docs/PERFORMANCE.md.
+ * load, the cost model and the cache's L1 hit, each beside its baseline, in one run (~2-3 min on
+ * 2 cores). Prints a table, writes test/bench/results/<date>.json and docs/PERFORMANCE.md.
  *
  *   node --import tsx test/bench/run.ts [--runs 11] [--quick] [--no-write]
  *   node --import tsx test/bench/run.ts --doc-only   # re-render docs/PERFORMANCE.md from the newest results
@@ -20,6 +20,7 @@ import { version as esbuildVersion } from 'esbuild';
 import { Redis as IORedis } from 'ioredis';
 import { REPO_ROOT } from '../../layers/bundling.ts';
 import { defaultNode } from '../../layers/import-time.ts';
+import { CACHE_NAMESPACE, type CacheL1Result, cacheL1Hits } from './cache.ts';
 import { type ColdStartResult, coldStart } from './cold-start.ts';
 import { type CostModel, costModel } from './cost.ts';
 import { type LoadResult, load } from './load.ts';
@@ -69,6 +70,7 @@ export interface BenchResults {
   readonly rateLimit: RateLimitResult;
   readonly load: LoadResult;
   readonly cost: CostModel;
+  readonly cacheL1: CacheL1Result;
   readonly targets: readonly TargetStatus[];
   /** Flat view that bench:check compares with budgets.json. */
   readonly metrics: Readonly<Record<string, Metric>>;
@@ -93,10 +95,17 @@ function packageVersion(name: string): string {
 
 const round2 = (values: readonly number[]): number[] => values.map((v) => Math.round(v * 100) / 100);
 
-/** Deletes every rate-limit key this run created (its principals and its source IP). */
+/**
+ * Deletes every rate-limit key this run created (its principals and its source IP) and its cache
+ * namespace.
+ */
 async function cleanUpRedis(redis: IORedis): Promise<number> {
   let deleted = 0;
-  for (const pattern of [`nimbus:rl:*bench-${RUN_ID}*`, `nimbus:rl:*${BENCH_SOURCE_IP}*`]) {
+  for (const pattern of [
+    `nimbus:rl:*bench-${RUN_ID}*`,
+    `nimbus:rl:*${BENCH_SOURCE_IP}*`,
+    `nimbus:cache:${CACHE_NAMESPACE}:*`,
+  ]) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -121,7 +130,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
 
-    log('1/6 cold start');
+    log('1/7 cold start');
     const cold = await coldStart({ runs: options.runs ?? (quick ? 3 : 11), log });
 
     const token = `bench-${randomBytes(16).toString('hex')}`;
@@ -134,19 +143,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     let tokens: TokenResult;
     let limits: RateLimitResult;
     let loadResult: LoadResult;
+    let cacheL1: CacheL1Result;
     try {
       applyEnv(benchEnv(bridge));
-      log('2/6 warm pipeline');
+      log('2/7 warm pipeline');
       pipeline = await pipelineOverhead(
         quick
           ? { warmup: 500, iterations: 2_000, handlerIterations: 500 }
           : { warmup: 5_000, iterations: 40_000, handlerIterations: 10_000 },
       );
-      log('3/6 token verification');
+      log('3/7 token verification');
       tokens = await tokenVerification(
         quick ? { tokens: 200, warmIterations: 1_000 } : { tokens: 2_000, warmIterations: 20_000 },
       );
-      log('4/6 rate limiting');
+      log('4/7 rate limiting');
       limits = await rateLimit(
         quick
           ? { bridgeUrl: bridge.url, decisions: 200, inFlight: 32, blockedDecisions: 200, routeRequests: 100 }
@@ -158,7 +168,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
               routeRequests: 1_000,
             },
       );
-      log('5/6 load');
+      log('5/7 load');
       const keySet = await benchKeySet();
       const [loadToken] = await issueTokens(keySet, 1, `bench-${RUN_ID}-load`);
       loadResult = await load({
@@ -170,13 +180,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         warmupSeconds: quick ? 1 : 2,
         log,
       });
+      // After the load, so that nothing measured before changes; §7 in the table and the doc.
+      log('6/7 cache L1 hits');
+      cacheL1 = await cacheL1Hits(
+        quick
+          ? { bridgeUrl: bridge.url, keys: 16, warmup: 500, iterations: 4_000 }
+          : { bridgeUrl: bridge.url, keys: 64, warmup: 5_000, iterations: 100_000 },
+      );
     } finally {
       await bridgeProcess.stop();
     }
     const deleted = await cleanUpRedis(redis);
-    log(`cleaned up ${deleted} rate-limit keys`);
+    log(`cleaned up ${deleted} rate-limit and cache keys`);
 
-    log('6/6 cost model');
+    log('7/7 cost model');
     const { routes } = await import('#functions/routes.ts');
     const cost = costModel({
       routes,
@@ -189,7 +206,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       emfBytesPerRequest: pipeline.emfBytesPerRequest,
     });
 
-    const partial = { coldStart: cold, pipeline, tokens, rateLimit: limits, load: loadResult, cost };
+    const partial = {
+      coldStart: cold,
+      pipeline,
+      tokens,
+      rateLimit: limits,
+      load: loadResult,
+      cost,
+      cacheL1,
+    };
     return {
       date: startedAt.toISOString().slice(0, 10),
       startedAt: startedAt.toISOString(),
