@@ -5,11 +5,17 @@ export interface AuthConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly accessTokenTtlSeconds: number;
+  /** A refresh token unused this long dies. */
   readonly refreshIdleSeconds: number;
+  /** A login's session (refresh family) dies this long after login whatever happens. */
   readonly refreshAbsoluteSeconds: number;
+  /** A just-rotated refresh token is still accepted this long (concurrent refreshes). */
   readonly refreshReuseGraceSeconds: number;
+  /** How long the authorizer trusts its cached view of a session or API key (revocation delay). */
   readonly authorizerCacheSeconds: number;
+  /** Who may call POST /v1/auth/register: anyone, or only admins (invitations go through admins). */
   readonly registration: 'open' | 'admin';
+  /** API keys are `nmb_live_...` on production-like stages, `nmb_test_...` elsewhere. */
   readonly apiKeyEnvironment: 'live' | 'test';
 }
 
@@ -33,7 +39,7 @@ export function authConfigFromEnv(): AuthConfig {
 }
 
 /** The environment variables above, from a stage's `auth` block (used by the CDK). */
-export function authEnvironment(auth: Omit<AuthConfig, never>): Record<string, string> {
+export function authEnvironment(auth: AuthConfig): Record<string, string> {
   return {
     NIMBUS_JWT_ISSUER: auth.issuer,
     NIMBUS_JWT_AUDIENCE: auth.audience,

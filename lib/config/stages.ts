@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuthConfig } from '../../functions/auth/config.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
 export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
@@ -41,23 +42,8 @@ export interface StageConfig {
   };
   /** Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/limiter.ts`). */
   readonly rateLimits: Readonly<Record<string, { readonly limit?: number; readonly window?: string }>>;
-  readonly auth: {
-    /** Who may call POST /v1/auth/register: anyone, or only admins (invitation flows go through admins). */
-    readonly registration: 'open' | 'admin';
-    readonly issuer: string;
-    readonly audience: string;
-    readonly accessTokenTtlSeconds: number;
-    /** A refresh token unused this long dies. */
-    readonly refreshIdleSeconds: number;
-    /** A login's session (refresh family) dies this long after login whatever happens. */
-    readonly refreshAbsoluteSeconds: number;
-    /** A just-rotated refresh token is still accepted this long (concurrent refreshes). */
-    readonly refreshReuseGraceSeconds: number;
-    /** How long the authorizer trusts its cached view of a session or API key (revocation delay). */
-    readonly authorizerCacheSeconds: number;
-    /** API keys are `nmb_live_...` on production-like stages, `nmb_test_...` elsewhere. */
-    readonly apiKeyEnvironment: 'live' | 'test';
-  };
+  /** Identity settings; the type is the one the functions read back from their environment. */
+  readonly auth: AuthConfig;
   readonly redis: {
     /**
      * Upstash REST endpoint the functions call. Outside `local` the defaults below are
@@ -81,6 +67,23 @@ const base = {
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
 } as const;
 
+/** Identity defaults shared by every stage; each stage says who may register and its key prefix. */
+function authFor(
+  stage: Stage,
+  overrides: Pick<AuthConfig, 'registration' | 'apiKeyEnvironment'> & Partial<AuthConfig>,
+): AuthConfig {
+  return {
+    issuer: `https://nimbus.dev/${stage}`,
+    audience: 'nimbus-api',
+    accessTokenTtlSeconds: 900,
+    refreshIdleSeconds: 7 * 24 * 3600,
+    refreshAbsoluteSeconds: 30 * 24 * 3600,
+    refreshReuseGraceSeconds: 10,
+    authorizerCacheSeconds: 30,
+    ...overrides,
+  };
+}
+
 const cloudFeatures = { xray: true, metricFilters: true, secretRotationSchedule: true } as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
@@ -89,18 +92,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     stage: 'local',
     // e2e suites register many accounts from one IP.
     rateLimits: { auth_register: { limit: 10_000 }, global: { limit: 10_000 } },
-    auth: {
-      registration: 'open',
-      issuer: 'https://nimbus.dev/local',
-      audience: 'nimbus-api',
-      accessTokenTtlSeconds: 900,
-      refreshIdleSeconds: 7 * 24 * 3600,
-      refreshAbsoluteSeconds: 30 * 24 * 3600,
-      refreshReuseGraceSeconds: 10,
-      // Short locally so tests see revocations at once; 30 s elsewhere (documented delay).
-      authorizerCacheSeconds: 1,
-      apiKeyEnvironment: 'test',
-    },
+    // Short locally so tests see revocations at once; 30 s elsewhere (documented delay).
+    auth: authFor('local', { registration: 'open', apiKeyEnvironment: 'test', authorizerCacheSeconds: 1 }),
     logLevel: 'DEBUG',
     logRetentionDays: 1,
     tracingSampleRate: 0,
@@ -113,17 +106,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   dev: {
     ...base,
     stage: 'dev',
-    auth: {
-      registration: 'open',
-      issuer: 'https://nimbus.dev/dev',
-      audience: 'nimbus-api',
-      accessTokenTtlSeconds: 900,
-      refreshIdleSeconds: 7 * 24 * 3600,
-      refreshAbsoluteSeconds: 30 * 24 * 3600,
-      refreshReuseGraceSeconds: 10,
-      authorizerCacheSeconds: 30,
-      apiKeyEnvironment: 'test',
-    },
+    auth: authFor('dev', { registration: 'open', apiKeyEnvironment: 'test' }),
     logLevel: 'DEBUG',
     logRetentionDays: 7,
     tracingSampleRate: 1,
@@ -136,17 +119,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   staging: {
     ...base,
     stage: 'staging',
-    auth: {
-      registration: 'admin',
-      issuer: 'https://nimbus.dev/staging',
-      audience: 'nimbus-api',
-      accessTokenTtlSeconds: 900,
-      refreshIdleSeconds: 7 * 24 * 3600,
-      refreshAbsoluteSeconds: 30 * 24 * 3600,
-      refreshReuseGraceSeconds: 10,
-      authorizerCacheSeconds: 30,
-      apiKeyEnvironment: 'test',
-    },
+    auth: authFor('staging', { registration: 'admin', apiKeyEnvironment: 'test' }),
     logLevel: 'INFO',
     logRetentionDays: 30,
     tracingSampleRate: 0.5,
@@ -164,17 +137,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   prod: {
     ...base,
     stage: 'prod',
-    auth: {
-      registration: 'admin',
-      issuer: 'https://nimbus.dev/prod',
-      audience: 'nimbus-api',
-      accessTokenTtlSeconds: 900,
-      refreshIdleSeconds: 7 * 24 * 3600,
-      refreshAbsoluteSeconds: 30 * 24 * 3600,
-      refreshReuseGraceSeconds: 10,
-      authorizerCacheSeconds: 30,
-      apiKeyEnvironment: 'live',
-    },
+    auth: authFor('prod', { registration: 'admin', apiKeyEnvironment: 'live' }),
     logLevel: 'INFO',
     logRetentionDays: 365,
     tracingSampleRate: 0.1,

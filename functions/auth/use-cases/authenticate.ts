@@ -1,3 +1,4 @@
+import type { Principal } from '#shared/http/principal.ts';
 import { permissionsFor } from '#shared/rbac.ts';
 import { TtlCache } from '#shared/ttl-cache.ts';
 import type { ApiKeyStore } from '../../keys/store/api-keys.ts';
@@ -5,13 +6,8 @@ import type { AuthenticatorDeps } from '../deps.ts';
 import { hashApiKey, looksLikeApiKey } from '../domain/api-keys.ts';
 import { TokenError } from '../domain/jwt.ts';
 
-export interface AuthenticatedPrincipal {
-  readonly id: string;
-  readonly kind: 'user' | 'api-key';
-  readonly roles: readonly string[];
-  readonly permissions: readonly string[];
-  readonly sessionId: string | null;
-  readonly orgId: string | null;
+/** The principal the pipeline will read back from the request context, plus the key used. */
+export interface AuthenticatedPrincipal extends Principal {
   readonly keyId: string | null;
 }
 

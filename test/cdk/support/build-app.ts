@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type AppProps, Tags } from 'aws-cdk-lib';
-import { resolveStage, type Stage, type StageConfig } from '../../../lib/config/stages.ts';
-import { ApiStack } from '../../../lib/stacks/api-stack.ts';
-import { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
+import { App, type AppProps } from 'aws-cdk-lib';
+import type { Stage, StageConfig } from '../../../lib/config/stages.ts';
+import { addNimbusStacks } from '../../../lib/nimbus-app.ts';
+import type { ApiStack } from '../../../lib/stacks/api-stack.ts';
+import type { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -23,8 +24,8 @@ export interface BuiltApp {
 }
 
 /**
- * Builds the app exactly as bin/nimbus.ts does (which cannot be imported: it synthesises at module
- * scope). Functions are bundled by esbuild on the host, so build once per test file.
+ * Builds the app as bin/nimbus.ts does (through `addNimbusStacks`). Functions are bundled by
+ * esbuild on the host, so build once per test file.
  */
 export function buildApp(
   stage: Stage,
@@ -32,16 +33,5 @@ export function buildApp(
   context: Readonly<Record<string, unknown>> = {},
 ): BuiltApp {
   const app = new App({ ...props, context: { ...cdkContext(stage), ...context } });
-  const config = resolveStage(app.node.tryGetContext('stage'), {
-    redisRestUrl: app.node.tryGetContext('redisRestUrl'),
-  });
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-
-  const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });
-  const api = new ApiStack(app, `Nimbus-${config.stage}-Api`, { config, env, stateful });
-  api.addStackDependency(stateful, 'functions are bound to its tables and secrets');
-
-  Tags.of(app).add('project', 'nimbus');
-  Tags.of(app).add('stage', config.stage);
-  return { app, config, stateful, api };
+  return { app, ...addNimbusStacks(app) };
 }

@@ -1,0 +1,33 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import { resolveStage, type StageConfig } from './config/stages.ts';
+import { ApiStack } from './stacks/api-stack.ts';
+import { StatefulStack } from './stacks/stateful-stack.ts';
+
+export interface NimbusStacks {
+  readonly config: StageConfig;
+  readonly stateful: StatefulStack;
+  readonly api: ApiStack;
+}
+
+/**
+ * Adds every Nimbus stack to an app, for the stage its context names (`-c stage=...`).
+ * `bin/nimbus.ts` and the CDK tests both build the app through here, so the tests see exactly
+ * what `cdk deploy` deploys.
+ */
+export function addNimbusStacks(app: App): NimbusStacks {
+  // `-c redisRestUrl=...` points the functions at another Upstash endpoint (an operator's
+  // database, or the local bridge as seen from inside a Docker-run emulator).
+  const config = resolveStage(app.node.tryGetContext('stage'), {
+    redisRestUrl: app.node.tryGetContext('redisRestUrl'),
+  });
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+
+  const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });
+  const api = new ApiStack(app, `Nimbus-${config.stage}-Api`, { config, env, stateful });
+  // The API functions read the tables and secrets created by the stateful stack.
+  api.addStackDependency(stateful, 'functions are bound to its tables and secrets');
+
+  Tags.of(app).add('project', 'nimbus');
+  Tags.of(app).add('stage', config.stage);
+  return { config, stateful, api };
+}
