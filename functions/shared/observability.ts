@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
  * One Logger / Metrics / Tracer per container. Service name, log level, namespace and sampling
@@ -8,7 +8,22 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  */
 export const logger = new Logger();
 export const metrics = new Metrics({ defaultDimensions: { stage: process.env.NIMBUS_STAGE ?? 'unknown' } });
-export const tracer = new Tracer();
+
+/**
+ * The Tracer exists only where tracing is on (POWERTOOLS_TRACE_ENABLED, from the stage's
+ * `features.xray`). Loading it loads the X-Ray SDK, whose async hooks tax every `await` in the
+ * process even with tracing off (measured: 0.2 → 2 µs per await, 12–38 ms of cold start; see
+ * docs/PERFORMANCE.md), so where nothing is traced it is not loaded at all.
+ */
+export const tracer: Tracer | undefined =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'false'
+    ? undefined
+    : new (await import('@aws-lambda-powertools/tracer')).Tracer();
+
+/** Wraps an AWS SDK v3 client for X-Ray when tracing is on; the client itself otherwise. */
+export function traced<T>(client: T): T {
+  return tracer ? tracer.captureAWSv3Client(client) : client;
+}
 
 /**
  * Counts one HTTP response as `Responses2xx`, `Responses4xx`, `Responses5xx`... (value 1).

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { tracer } from '../observability.ts';
+import { traced } from '../observability.ts';
 
-export const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({ maxAttempts: 3 }));
+export const secretsManager = traced(new SecretsManagerClient({ maxAttempts: 3 }));
 
 /** Reads a secret's current string value. */
 export async function readSecretString(secretId: string, versionStage = 'AWSCURRENT'): Promise<string> {

@@ -78,7 +78,7 @@ function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
       const correlationId = incoming !== undefined && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
       request.context.nimbus = { correlationId, headers };
       logger.appendKeys({ correlation_id: correlationId });
-      tracer.putAnnotation('correlationId', correlationId);
+      tracer?.putAnnotation('correlationId', correlationId);
     },
     after: (request) => {
       if (request.response) countResponse(request.response.statusCode);
@@ -209,8 +209,9 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
     return response;
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>();
+  if (tracer) chain.use(captureLambdaHandler(tracer, { captureResponse: false }));
+  return chain
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpEnvelope())
