@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { invokeInFreshProcess } from '../support/invoke.ts';
+import { type RedisSandbox, startRedisSandbox } from '../support/redis-sandbox.ts';
 
 // Runs the real readiness handler against the real emulator (DynamoDB) and the real Redis behind
 // the Upstash bridge, then with each dependency pointed at a closed port.
@@ -31,8 +32,8 @@ function env(overrides: Record<string, string>): Record<string, string> {
 }
 
 describe('GET /health/ready against the real dependencies', () => {
-  it('answers 200 with both checks ok when DynamoDB and Redis answer', () => {
-    const res = invokeInFreshProcess(ENTRY, event, env({}));
+  it('answers 200 with both checks ok when DynamoDB and Redis answer', async () => {
+    const res = await invokeInFreshProcess(ENTRY, event, env({}));
 
     assert.equal(res.statusCode, 200, res.body);
     const body = JSON.parse(res.body) as { status: string; checks: Record<string, { status: string }> };
@@ -41,8 +42,8 @@ describe('GET /health/ready against the real dependencies', () => {
     assert.equal(body.checks.redis?.status, 'ok');
   });
 
-  it('answers 503 naming redis when Redis is unreachable, DynamoDB still ok', () => {
-    const res = invokeInFreshProcess(ENTRY, event, env({ UPSTASH_REDIS_REST_URL: CLOSED_PORT_URL }));
+  it('answers 503 naming redis when Redis is unreachable, DynamoDB still ok', async () => {
+    const res = await invokeInFreshProcess(ENTRY, event, env({ UPSTASH_REDIS_REST_URL: CLOSED_PORT_URL }));
 
     assert.equal(res.statusCode, 503);
     assert.equal(res.headers?.['Content-Type'], 'application/problem+json');
@@ -56,8 +57,8 @@ describe('GET /health/ready against the real dependencies', () => {
     assert.equal(body.correlationId, 'it-ready-1');
   });
 
-  it('answers 503 naming dynamodb when DynamoDB is unreachable', () => {
-    const res = invokeInFreshProcess(ENTRY, event, env({ AWS_ENDPOINT_URL: CLOSED_PORT_URL }));
+  it('answers 503 naming dynamodb when DynamoDB is unreachable', async () => {
+    const res = await invokeInFreshProcess(ENTRY, event, env({ AWS_ENDPOINT_URL: CLOSED_PORT_URL }));
 
     assert.equal(res.statusCode, 503);
     const body = JSON.parse(res.body) as { failing: string[]; checks: Record<string, { status: string }> };
@@ -65,11 +66,42 @@ describe('GET /health/ready against the real dependencies', () => {
     assert.equal(body.checks.redis?.status, 'ok');
   });
 
-  it('answers 503 naming dynamodb when the table does not exist, without leaking the cause', () => {
-    const res = invokeInFreshProcess(ENTRY, event, env({ APP_TABLE_NAME: 'nimbus-no-such-table' }));
+  it('answers 503 naming dynamodb when the table does not exist, without leaking the cause', async () => {
+    const res = await invokeInFreshProcess(ENTRY, event, env({ APP_TABLE_NAME: 'nimbus-no-such-table' }));
 
     assert.equal(res.statusCode, 503);
     assert.ok(!res.body.includes('nimbus-no-such-table'), 'the table name must not reach the client');
     assert.deepEqual((JSON.parse(res.body) as { failing: string[] }).failing, ['dynamodb']);
+  });
+});
+
+describe('GET /health/ready while Redis stops and comes back', () => {
+  let sandbox: RedisSandbox;
+
+  before(async () => {
+    sandbox = await startRedisSandbox();
+  });
+
+  after(async () => {
+    await sandbox.close();
+  });
+
+  it('reports redis down with 503 while it is stopped and ok again once it returns', async () => {
+    const redisEnv = () =>
+      env({ UPSTASH_REDIS_REST_URL: sandbox.url, UPSTASH_REDIS_REST_TOKEN: sandbox.token });
+    assert.equal((await invokeInFreshProcess(ENTRY, event, redisEnv())).statusCode, 200);
+
+    await sandbox.stopRedis();
+    let down: Awaited<ReturnType<typeof invokeInFreshProcess>>;
+    try {
+      down = await invokeInFreshProcess(ENTRY, event, redisEnv());
+    } finally {
+      await sandbox.startRedis();
+    }
+    const back = await invokeInFreshProcess(ENTRY, event, redisEnv());
+
+    assert.equal(down.statusCode, 503);
+    assert.deepEqual((JSON.parse(down.body) as { failing: string[] }).failing, ['redis']);
+    assert.equal(back.statusCode, 200, back.body);
   });
 });
