@@ -84,10 +84,7 @@ export async function cachedResponse(
     ...(policy.perPrincipal ? { Vary: 'Authorization, x-api-key' } : {}),
     'x-cache': source,
   };
-  if (
-    request.ifNoneMatch !== undefined &&
-    request.ifNoneMatch.split(',').some((tag) => tag.trim() === value.etag)
-  ) {
+  if (request.ifNoneMatch?.split(',').some((tag) => tag.trim() === value.etag)) {
     return { statusCode: 304, headers, body: '' };
   }
   return { statusCode: 200, headers: { ...headers, 'Content-Type': value.contentType }, body: value.body };
