@@ -7,6 +7,7 @@ import {
 } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import * as z from 'zod';
+import { Lru } from '#shared/cache/lru.ts';
 
 /**
  * Access tokens: ES256 JWTs signed with the `current` key of a rotating key set. Issuing goes
@@ -267,8 +268,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
   const tolerance = opts.clockToleranceSeconds ?? 0;
   const cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE;
   const now = opts.now ?? Date.now;
-  // Map keeps insertion order: the first key is the least recently used.
-  const cache = new Map<string, AccessClaims>();
+  const cache = cacheSize > 0 ? new Lru<AccessClaims>(cacheSize) : undefined;
 
   function verifyUncached(token: string, nowSeconds: number): AccessClaims {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('malformed');
@@ -312,21 +312,14 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
   return {
     async verify(token: string): Promise<AccessClaims> {
       const nowSeconds = Math.floor(now() / 1000);
-      const cached = cache.get(token);
+      const cached = cache?.get(token);
       if (cached !== undefined) {
-        cache.delete(token);
-        if (cached.exp <= nowSeconds - tolerance) throw new TokenError('expired');
-        cache.set(token, cached);
-        return cached;
+        if (cached.exp > nowSeconds - tolerance) return cached;
+        cache?.delete(token);
+        throw new TokenError('expired');
       }
       const claims = verifyUncached(token, nowSeconds);
-      if (cacheSize > 0) {
-        if (cache.size >= cacheSize) {
-          const oldest = cache.keys().next();
-          if (!oldest.done) cache.delete(oldest.value);
-        }
-        cache.set(token, claims);
-      }
+      cache?.set(token, claims);
       return claims;
     },
   };

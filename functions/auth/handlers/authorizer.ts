@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { requireEnv } from '#shared/env.ts';
+import { lowerCaseHeaders } from '#shared/http/headers.ts';
 import { logger } from '#shared/observability.ts';
 import { dynamoApiKeyStore } from '../../keys/store/api-keys.ts';
 import { authenticatorDeps } from '../deps.ts';
@@ -26,10 +27,7 @@ function stageWildcard(methodArn: string): string {
 export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
   .use(injectLambdaContext(logger, { clearState: true }))
   .handler(async (event) => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(event.headers ?? {})) {
-      if (value !== undefined) headers[name.toLowerCase()] = value;
-    }
+    const headers = lowerCaseHeaders(event.headers);
     try {
       const principal = await authenticator.authenticate(headers);
       return {

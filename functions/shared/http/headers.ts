@@ -1,3 +1,14 @@
+/** Header names lower-cased (API Gateway passes them as the client sent them); absent values dropped. */
+export function lowerCaseHeaders(
+  raw: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
 /**
  * Security headers for a JSON API (no HTML is ever served, so the CSP forbids everything).
  * Written out rather than taken from @middy/http-security-headers, whose defaults target HTML

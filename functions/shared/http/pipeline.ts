@@ -8,7 +8,7 @@ import { intEnv, optionalEnv } from '../env.ts';
 import { ForbiddenError, HttpError, UnauthorizedError } from '../errors.ts';
 import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
-import { corsHeaders, SECURITY_HEADERS } from './headers.ts';
+import { corsHeaders, lowerCaseHeaders, SECURITY_HEADERS } from './headers.ts';
 import { commaList, hasPermission, type Principal, principalFrom } from './principal.ts';
 import { problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
@@ -47,14 +47,6 @@ interface RequestState {
 }
 
 type NimbusContext = Context & { nimbus?: RequestState };
-
-function lowerCaseHeaders(raw: APIGatewayProxyEvent['headers'] | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw ?? {})) {
-    if (value !== undefined) out[name.toLowerCase()] = value;
-  }
-  return out;
-}
 
 /**
  * Correlation id, headers, the per-request metric and the mapping of *unexpected* errors in one
