@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { defineRoute } from '#shared/http/route.ts';
 import { ROLES } from '#shared/rbac.ts';
+import { SIGNING_KEYS_TAG } from './domain/cache-tags.ts';
 
 const email = z.email().max(254);
 const password = z.string().min(12, 'at least 12 characters').max(128);
@@ -208,8 +209,9 @@ export const jwks = defineRoute({
   auth: 'public',
   permission: null,
   rateLimit: [],
-  needs: ['signingKeys:read', 'auth', 'redis'],
-  cache: { dataClass: 'configuration', perPrincipal: false },
+  needs: ['signingKeys:read', 'redis'],
+  // A key-set change must show in the very next response (tokens signed with a new key verify).
+  cache: { dataClass: 'configuration', perPrincipal: false, tags: [SIGNING_KEYS_TAG], confirmEveryHit: true },
   responses: {
     200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
   },

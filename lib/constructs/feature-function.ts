@@ -1,4 +1,6 @@
 import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -16,12 +18,39 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 
 function git(args: string, fallback: string): string {
   try {
-    return execSync(`git ${args}`, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    return execSync(`git ${args}`, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    })
       .toString()
       .trim();
   } catch {
     return fallback;
   }
+}
+
+/**
+ * The commit, and when the working tree differs from it, a digest of the difference: cached
+ * responses are keyed by the build (`functions/shared/cache/response-cache.ts`), so a deploy of
+ * uncommitted changes must not pass for the commit it started from. The same tree always gives
+ * the same value, so an unchanged deploy stays a no-op.
+ */
+function commitOfTree(): string {
+  const commit = git('rev-parse --short=12 HEAD', 'unknown');
+  const untracked = git('ls-files --others --exclude-standard', '');
+  const diff = git('diff HEAD', '');
+  if (diff === '' && untracked === '') return commit;
+  const digest = createHash('sha256').update(diff);
+  for (const file of untracked.split('\n').filter(Boolean)) {
+    digest.update(file);
+    try {
+      digest.update(readFileSync(join(REPO_ROOT, file)));
+    } catch {
+      digest.update('unreadable'); // a dangling link or a file removed meanwhile: its name counts
+    }
+  }
+  return `${commit}-dirty.${digest.digest('hex').slice(0, 8)}`;
 }
 
 /**
@@ -31,7 +60,7 @@ function git(args: string, fallback: string): string {
  */
 export const BUILD_INFO = {
   version: process.env.npm_package_version ?? '0.1.0',
-  commit: git('rev-parse --short=12 HEAD', 'unknown'),
+  commit: commitOfTree(),
   buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
 } as const;
 

@@ -42,6 +42,7 @@ export interface LocalOutputs {
   readonly AppTableName: string;
   readonly EventsTableName: string;
   readonly UpstashSecretArn: string;
+  readonly SigningKeysSecretArn: string;
 }
 
 export function log(message: string): void {

@@ -44,6 +44,7 @@ try {
         UPSTASH_REDIS_REST_TOKEN: redisToken,
         APP_TABLE_NAME: outputs.AppTableName,
         EVENTS_TABLE_NAME: outputs.EventsTableName,
+        SIGNING_KEYS_SECRET_ARN: outputs.SigningKeysSecretArn,
       },
     },
   );

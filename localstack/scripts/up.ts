@@ -153,6 +153,7 @@ function collectOutputs(): LocalOutputs {
     AppTableName: need(stateful, 'AppTableName'),
     EventsTableName: need(stateful, 'EventsTableName'),
     UpstashSecretArn: need(stateful, 'UpstashSecretArn'),
+    SigningKeysSecretArn: need(stateful, 'SigningKeysSecretArn'),
   };
 }
 

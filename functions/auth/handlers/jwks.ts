@@ -1,12 +1,18 @@
+import { requireEnv } from '#shared/env.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
-import { authConfigFromEnv } from '../config.ts';
-import { keyring } from '../keyring.ts';
+import { jwksOf } from '../domain/jwt.ts';
 import { jwks as route } from '../routes.ts';
+import { readKeySet } from '../store/signing-keys.ts';
 
-const config = authConfigFromEnv();
+const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
 
+/**
+ * Runs only on a cache miss, which a key-set change causes (the route's cache is tagged with the
+ * key set and confirmed on every hit): so it reads the secret itself rather than the keyring a
+ * warm container refreshes every few minutes.
+ */
 export const handler = httpHandler(route, async () => ({
-  body: (await keyring(config)).jwks,
+  body: jwksOf(await readKeySet(SECRET_ARN)),
   // Verifiers may cache the set briefly; a new key is published before it signs anything.
   headers: { 'Cache-Control': 'public, max-age=300' },
 }));

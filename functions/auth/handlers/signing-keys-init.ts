@@ -1,28 +1,27 @@
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { sendCfnResponse } from '#shared/clients/cfn-response.ts';
-import { readSecretString, secretsManager } from '#shared/clients/secrets.ts';
 import { requireEnv } from '#shared/env.ts';
 import { logger } from '#shared/observability.ts';
-import { generateSigningKey, parseKeySet } from '../domain/jwt.ts';
+import { generateSigningKey } from '../domain/jwt.ts';
+import { readKeySet, writeKeySet } from '../store/signing-keys.ts';
 
 const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
 
 /**
  * Custom resource: makes sure the signing-key secret holds a valid key set. The first deploy
- * replaces the placeholder with one fresh ES256 key; later deploys leave existing keys alone
- * (rotation is the key-rotation job's business). Deleting the stack leaves the secret to its
- * own removal policy.
+ * replaces the placeholder with one fresh ES256 key; later deploys leave existing keys alone.
+ * Nothing derived from a brand-new secret is cached yet (cached responses are per API deployment
+ * and build, `shared/cache/response-cache.ts`), so this first write invalidates nothing; a running
+ * system changes its keys through `replaceKeySet`. Deleting the stack leaves the secret to its own
+ * removal policy.
  */
 export async function ensureKeySet(): Promise<string> {
   try {
-    const existing = parseKeySet(await readSecretString(SECRET_ARN));
+    const existing = await readKeySet(SECRET_ARN);
     return existing.keys.find((key) => key.status === 'current')?.kid ?? 'unknown';
   } catch {
     const key = await generateSigningKey(new Date(), 'current');
-    await secretsManager.send(
-      new PutSecretValueCommand({ SecretId: SECRET_ARN, SecretString: JSON.stringify({ keys: [key] }) }),
-    );
+    await writeKeySet(SECRET_ARN, { keys: [key] });
     logger.info('signing key set initialised', { kid: key.kid });
     return key.kid;
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getRedis } from '../clients/redis.ts';
+import { optionalEnv } from '../env.ts';
 import type { Principal } from '../http/principal.ts';
 import type { RouteDef } from '../http/route.ts';
 import { logger } from '../observability.ts';
@@ -20,18 +21,30 @@ interface CachedResponse {
 
 const etagOf = (body: string) => `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
 
-function cacheKey(
-  route: RouteDef,
-  path: string,
-  query: Record<string, string | undefined> | null,
-  principal: Principal | null,
-): string {
-  const q = Object.entries(query ?? {})
+/**
+ * The build that produces the responses. A cached response is only ever served by the build that
+ * made it: a deploy that changes the route table (OpenAPI) or a response's shape starts afresh
+ * instead of serving the previous build's copy for a TTL.
+ */
+const BUILD = `${optionalEnv('NIMBUS_VERSION', '0.0.0')}+${optionalEnv('NIMBUS_COMMIT', 'unknown')}`;
+
+interface CacheRequest {
+  /** The API deployment answering (API Gateway's api id): two deployments sharing one Redis never share copies. */
+  readonly apiId: string;
+  readonly path: string;
+  readonly query: Record<string, string | undefined> | null;
+  readonly principal: Principal | null;
+  readonly ifNoneMatch: string | undefined;
+}
+
+function cacheKey(route: RouteDef, request: CacheRequest): string {
+  const q = Object.entries(request.query ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
     .join('&');
-  return `${route.id}|${route.cache?.perPrincipal ? (principal?.id ?? 'anonymous') : '-'}|${path}?${q}`;
+  const who = route.cache?.perPrincipal ? (request.principal?.id ?? 'anonymous') : '-';
+  return `${request.apiId}|${BUILD}|${route.id}|${who}|${request.path}?${q}`;
 }
 
 /**
@@ -41,22 +54,18 @@ function cacheKey(
  */
 export async function cachedResponse(
   route: RouteDef,
-  request: {
-    path: string;
-    query: Record<string, string | undefined> | null;
-    principal: Principal | null;
-    ifNoneMatch: string | undefined;
-  },
+  request: CacheRequest,
   produce: () => Promise<APIGatewayProxyResult>,
 ): Promise<APIGatewayProxyResult> {
   const policy = route.cache;
   if (!policy || !isDataClass(policy.dataClass))
     throw new Error(`Route ${route.id} has no valid cache policy`);
-  const key = cacheKey(route, request.path, request.query, request.principal);
+  const key = cacheKey(route, request);
   let uncached: APIGatewayProxyResult | undefined;
   const { value, source } = await responseCache.get<CachedResponse | null>(key, {
     dataClass: policy.dataClass,
-    tags: [`route:${route.id}`],
+    tags: [`route:${route.id}`, ...(policy.tags ?? [])],
+    confirmEveryHit: policy.confirmEveryHit ?? false,
     ...(policy.perPrincipal && request.principal ? { userId: request.principal.id } : {}),
     load: async () => {
       const result = await produce();

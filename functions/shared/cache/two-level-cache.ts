@@ -73,6 +73,13 @@ export interface GetOptions<T> {
   readonly tags?: readonly string[];
   /** Adds the tag `user:<userId>`, so that `invalidateUser(userId)` drops the entry. */
   readonly userId?: string;
+  /**
+   * Confirm the tag versions with Redis on every L1 hit instead of trusting them for
+   * `tagVersionCacheMs`: an invalidation is then seen by the very next read in every container,
+   * for one Redis round trip per read. For data whose change must show at once (the JWKS).
+   * @default false
+   */
+  readonly confirmEveryHit?: boolean;
   readonly load: () => Promise<T>;
 }
 
@@ -185,7 +192,7 @@ class TwoLevelCache implements Cache {
 
   async get<T>(key: string, opts: GetOptions<T>): Promise<CacheResult<T>> {
     const ids = tagIdsOf(key, opts);
-    let outcome = this.fromL1(key, ids);
+    let outcome = opts.confirmEveryHit ? undefined : this.fromL1(key, ids);
     if (outcome === undefined) {
       let pending = this.inflight.get(key);
       if (pending === undefined) {

@@ -182,6 +182,7 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
     const response = await cachedResponse(
       cached,
       {
+        apiId: request.event.requestContext?.apiId ?? '-',
         path: request.event.path,
         query: request.event.queryStringParameters,
         principal: request.principal,

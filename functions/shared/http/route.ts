@@ -27,6 +27,21 @@ export interface RouteResponse {
   readonly contentType?: string;
 }
 
+/** How a GET route's responses are cached (`functions/shared/cache/response-cache.ts`). */
+export interface RouteCachePolicy {
+  /** Drives the TTL. */
+  readonly dataClass: DataClass;
+  /** Whether the key includes the principal. */
+  readonly perPrincipal: boolean;
+  /** Tags whose invalidation drops the cached response in every container. @default none */
+  readonly tags?: readonly string[];
+  /**
+   * Confirm the tags with Redis on every hit, so an invalidation shows in the very next response
+   * rather than within the cache's 1 s version window. @default false
+   */
+  readonly confirmEveryHit?: boolean;
+}
+
 /**
  * One row of the route table: the single source of truth read by the CDK API stack, the
  * OpenAPI document, the pipeline (permission, rate-limit scopes, cache policy) and the RBAC tests.
@@ -46,8 +61,8 @@ export interface RouteDef {
   readonly permission: string | null;
   /** Rate-limit scopes the request passes through, in order. */
   readonly rateLimit: readonly string[];
-  /** Response caching: data class (drives TTL) and whether the key includes the principal. */
-  readonly cache: { readonly dataClass: DataClass; readonly perPrincipal: boolean } | null;
+  /** Response caching (GET only); see `RouteCachePolicy`. */
+  readonly cache: RouteCachePolicy | null;
   /** Stateful resources the function uses. @default none */
   readonly needs?: readonly ResourceNeed[];
   readonly request?: {
