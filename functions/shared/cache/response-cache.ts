@@ -37,14 +37,19 @@ interface CacheRequest {
   readonly ifNoneMatch: string | undefined;
 }
 
-function cacheKey(route: RouteDef, request: CacheRequest): string {
+/** The cache key of one GET: deployment, build, route, principal where the route says so, path and query. */
+export function cacheKey(
+  route: RouteDef,
+  request: Omit<CacheRequest, 'ifNoneMatch'>,
+  build: string = BUILD,
+): string {
   const q = Object.entries(request.query ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
     .join('&');
   const who = route.cache?.perPrincipal ? (request.principal?.id ?? 'anonymous') : '-';
-  return `${request.apiId}|${BUILD}|${route.id}|${who}|${request.path}?${q}`;
+  return `${request.apiId}|${build}|${route.id}|${who}|${request.path}?${q}`;
 }
 
 /**

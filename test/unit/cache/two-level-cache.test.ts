@@ -149,6 +149,26 @@ describe('tag invalidation', () => {
     assert.deepEqual(await b.get('s', opts), { value: 'new', source: 'loader' });
   });
 
+  it('is seen by the very next read with confirmEveryHit, even while versions are cached', async () => {
+    const { make } = world(createCache);
+    const a = make();
+    const b = make({ tagVersionCacheMs: 60_000 });
+    let name = 'old';
+    const opts = {
+      dataClass: 'configuration' as const,
+      tags: ['keys'],
+      confirmEveryHit: true,
+      load: async () => name,
+    };
+    await b.get('jwks', opts);
+    assert.deepEqual(await b.get('jwks', opts), { value: 'old', source: 'l1' });
+
+    name = 'new';
+    await a.invalidateTags(['keys']);
+
+    assert.deepEqual(await b.get('jwks', opts), { value: 'new', source: 'loader' });
+  });
+
   it('leaves entries without the tag alone', async () => {
     const { make } = world(createCache);
     const cache = make();
