@@ -10,8 +10,9 @@ export interface Keyring {
   readonly keySet: KeySet;
 }
 
-// Re-read the key set at most every 5 minutes: a rotation reaches warm containers within that,
-// and verifiers know a `pending` key before it starts signing (see the key-rotation design).
+// Re-read the key set at most every 5 minutes: a change of the key set reaches warm containers
+// within that. A key meant to sign next is added as `pending` first, so verifiers know it before
+// any token is signed with it.
 const REFRESH_MS = 5 * 60_000;
 let cached: { at: number; ring: Promise<Keyring> } | undefined;
 

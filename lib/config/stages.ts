@@ -12,20 +12,28 @@ export interface StageConfig {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch Logs retention in days (function logs and API access logs). */
   readonly logRetentionDays: 1 | 3 | 7 | 14 | 30 | 60 | 90 | 180 | 365;
-  /** X-Ray sampling rate reported by Powertools Tracer; 0 disables tracing. */
-  readonly tracingSampleRate: number;
+  /**
+   * Share of invocations that log at DEBUG whatever `logLevel` says (Powertools logger sampling):
+   * a little detail from production without paying for it on every request.
+   */
+  readonly debugLogSampleRate: number;
   /** Keep stateful resources (tables, secrets) when the stack is deleted. */
   readonly retainData: boolean;
   /** DynamoDB point-in-time recovery. */
   readonly pointInTimeRecovery: boolean;
   /**
-   * Resource types the target does not support (the emulator fails a deploy on unknown types).
-   * Gate them here rather than branching in code.
+   * What the target supports, as data: the local emulator lacks X-Ray and API Gateway execution
+   * logging (it fails a deploy on resource types it does not know). Stacks read these, never the
+   * stage name.
    */
   readonly features: {
+    /** X-Ray: active tracing on functions and the API stage, the Powertools Tracer loaded. */
     readonly xray: boolean;
-    readonly metricFilters: boolean;
-    readonly secretRotationSchedule: boolean;
+    /**
+     * API Gateway execution logs (ERROR level) through the account's CloudWatch role. Access logs
+     * are on everywhere.
+     */
+    readonly apiExecutionLogs: boolean;
   };
   readonly api: {
     /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
@@ -84,7 +92,7 @@ function authFor(
   };
 }
 
-const cloudFeatures = { xray: true, metricFilters: true, secretRotationSchedule: true } as const;
+const cloudFeatures = { xray: true, apiExecutionLogs: true } as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
@@ -96,10 +104,10 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     auth: authFor('local', { registration: 'open', apiKeyEnvironment: 'test', authorizerCacheSeconds: 1 }),
     logLevel: 'DEBUG',
     logRetentionDays: 1,
-    tracingSampleRate: 0,
+    debugLogSampleRate: 0,
     retainData: false,
     pointInTimeRecovery: false,
-    features: { xray: false, metricFilters: false, secretRotationSchedule: false },
+    features: { xray: false, apiExecutionLogs: false },
     api: { throttleRateLimit: 1000, throttleBurstLimit: 2000, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
   },
@@ -109,7 +117,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     auth: authFor('dev', { registration: 'open', apiKeyEnvironment: 'test' }),
     logLevel: 'DEBUG',
     logRetentionDays: 7,
-    tracingSampleRate: 1,
+    debugLogSampleRate: 0,
     retainData: false,
     pointInTimeRecovery: true,
     features: cloudFeatures,
@@ -122,7 +130,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     auth: authFor('staging', { registration: 'admin', apiKeyEnvironment: 'test' }),
     logLevel: 'INFO',
     logRetentionDays: 30,
-    tracingSampleRate: 0.5,
+    debugLogSampleRate: 0,
     retainData: true,
     pointInTimeRecovery: true,
     features: cloudFeatures,
@@ -140,7 +148,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     auth: authFor('prod', { registration: 'admin', apiKeyEnvironment: 'live' }),
     logLevel: 'INFO',
     logRetentionDays: 365,
-    tracingSampleRate: 0.1,
+    debugLogSampleRate: 0.01,
     retainData: true,
     pointInTimeRecovery: true,
     features: cloudFeatures,

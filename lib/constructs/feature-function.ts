@@ -138,7 +138,7 @@ export class FeatureFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'Nimbus',
         POWERTOOLS_TRACE_ENABLED: String(config.features.xray),
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
-        POWERTOOLS_LOGGER_SAMPLE_RATE: config.stage === 'prod' ? '0.01' : '0',
+        POWERTOOLS_LOGGER_SAMPLE_RATE: String(config.debugLogSampleRate),
         NIMBUS_STAGE: config.stage,
         NIMBUS_VERSION: BUILD_INFO.version,
         NIMBUS_COMMIT: BUILD_INFO.commit,

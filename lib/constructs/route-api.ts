@@ -42,11 +42,11 @@ export class RouteApi extends Construct {
     super(scope, id);
     const { config } = props;
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
-    const cloud = config.features.xray;
+    const executionLogs = config.features.apiExecutionLogs;
     this.api = new RestApi(this, 'Api', {
       restApiName: `nimbus-${config.stage}`,
       description: `Nimbus API (${config.stage})`,
-      cloudWatchRole: cloud,
+      cloudWatchRole: executionLogs,
       deployOptions: {
         stageName: config.stage,
         tracingEnabled: config.features.xray,
@@ -55,7 +55,7 @@ export class RouteApi extends Construct {
         throttlingRateLimit: config.api.throttleRateLimit,
         throttlingBurstLimit: config.api.throttleBurstLimit,
         metricsEnabled: true,
-        ...(cloud ? { loggingLevel: MethodLoggingLevel.ERROR } : {}),
+        ...(executionLogs ? { loggingLevel: MethodLoggingLevel.ERROR } : {}),
       },
       defaultCorsPreflightOptions: {
         allowOrigins: [...config.api.corsOrigins],

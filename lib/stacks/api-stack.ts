@@ -125,11 +125,10 @@ export class ApiStack extends Stack {
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
-    if (!config.features.xray) {
+    if (!config.features.apiExecutionLogs) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-APIG6',
-        reason:
-          'The local emulator has no API Gateway execution logs; access logs stay on. Cloud stages log ERROR.',
+        reason: `The ${config.stage} target has no API Gateway execution logs; access logs stay on.`,
       });
     }
   }

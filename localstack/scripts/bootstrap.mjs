@@ -13,14 +13,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (message) => console.log(`[nimbus] ${message}`);
 
-/** npm writes node_modules/.package-lock.json on every install: its age is the install's. */
+/**
+ * npm writes node_modules/.package-lock.json on every install: its age is the install's. The lock
+ * is what gets installed, so only a lock newer than the install asks for another (editing a
+ * script in package.json does not).
+ */
 function installIsCurrent() {
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(installed)) return false;
-  const installedAt = statSync(installed).mtimeMs;
-  return ['package.json', 'package-lock.json'].every(
-    (file) => statSync(join(root, file)).mtimeMs <= installedAt,
-  );
+  return statSync(join(root, 'package-lock.json')).mtimeMs <= statSync(installed).mtimeMs;
 }
 
 if (!installIsCurrent()) {

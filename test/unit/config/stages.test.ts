@@ -89,6 +89,21 @@ describe('stage configs', () => {
     assert.equal(prod.features.xray, true);
   });
 
+  it('declare the local emulator’s gaps as features, and the cloud stages’ capabilities', () => {
+    assert.deepEqual(STAGE_CONFIGS.local.features, { xray: false, apiExecutionLogs: false });
+    for (const stage of STAGES.filter((name) => name !== 'local')) {
+      assert.deepEqual(STAGE_CONFIGS[stage].features, { xray: true, apiExecutionLogs: true }, stage);
+    }
+  });
+
+  it('sample DEBUG logs at a rate between 0 and 1, only in prod', () => {
+    for (const stage of STAGES) {
+      const rate = STAGE_CONFIGS[stage].debugLogSampleRate;
+      assert.ok(rate >= 0 && rate <= 1, stage);
+      assert.equal(rate > 0, stage === 'prod', stage);
+    }
+  });
+
   it('alarm earlier in prod than the base stages', () => {
     assert.ok(STAGE_CONFIGS.prod.alarms.api5xxPerMinute < STAGE_CONFIGS.dev.alarms.api5xxPerMinute);
     assert.ok(STAGE_CONFIGS.prod.alarms.p99LatencyMs < STAGE_CONFIGS.dev.alarms.p99LatencyMs);
