@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Ratelimit } from '@upstash/ratelimit';
+import { CircuitBreaker } from '../circuit-breaker.ts';
 import { getRedis } from '../clients/redis.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
@@ -26,7 +27,7 @@ export interface Decision {
 
 const limiters = new Map<ScopeName, Ratelimit>();
 const locals = new Map<ScopeName, LocalLimiter>();
-let breakerOpenUntil = 0;
+const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
 
 function algorithmOf(spec: ScopeSpec) {
   switch (spec.algorithm) {
@@ -88,7 +89,7 @@ function fallback(scope: ScopeName, identifier: string, cause: string): Decision
  * or an error opens a short breaker and the scope's fail mode decides until Redis answers again.
  */
 export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
-  if (Date.now() < breakerOpenUntil) return fallback(scope, identifier, 'breaker open');
+  if (breaker.isOpen) return fallback(scope, identifier, 'breaker open');
   try {
     const res = await (await limiterFor(scope)).limit(identifier);
     if (res.reason !== 'timeout') {
@@ -103,7 +104,7 @@ export async function decide(scope: ScopeName, identifier: string): Promise<Deci
   } catch (error) {
     logger.debug('rate limiter error', { scope, error });
   }
-  breakerOpenUntil = Date.now() + BREAKER_OPEN_MS;
+  breaker.trip();
   return fallback(scope, identifier, 'redis unavailable');
 }
 
