@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { stackName } from '../lib/config/names.ts';
 import { resolveStage } from '../lib/config/stages.ts';
 
 const { values } = parseArgs({
@@ -38,11 +39,11 @@ if (values.output && existsSync(values.output)) {
 }
 
 const cfn = new CloudFormationClient({});
-const stackName = `Nimbus-${config.stage}-Stateful`;
-const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+const statefulStack = stackName(config.stage, 'Stateful');
+const stack = (await cfn.send(new DescribeStacksCommand({ StackName: statefulStack }))).Stacks?.[0];
 const output = (key: string): string => {
   const value = stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-  if (!value) throw new Error(`${stackName} has no output ${key}: is the stage deployed?`);
+  if (!value) throw new Error(`${statefulStack} has no output ${key}: is the stage deployed?`);
   return value;
 };
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AWS_ENV, log, ROOT, run } from './local-env.ts';
+import { REPO_ROOT } from '../../lib/config/names.ts';
+import { AWS_ENV, log, run } from './local-env.ts';
 import { down, type UpResult, up } from './up.ts';
 
 /**
@@ -25,8 +26,8 @@ try {
   // The linter and the type checker first: cheap, and a red build should say so before deploying.
   if (suites.length === 0) {
     log('lint: biome + tsc');
-    run(join(ROOT, 'node_modules', '.bin', 'biome'), ['check', '.']);
-    run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+    run(join(REPO_ROOT, 'node_modules', '.bin', 'biome'), ['check', '.']);
+    run(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
   }
   system = await up();
   const { outputs, redisToken } = system;
@@ -34,7 +35,7 @@ try {
     process.execPath,
     ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...patterns],
     {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       stdio: 'inherit',
       env: {
         ...process.env,
