@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { authEnvironment } from '../functions/auth/config.ts';
+import { bindingsEnvironment } from '../functions/shared/config/bindings.ts';
 import { stackName } from '../lib/config/names.ts';
 import { resolveStage } from '../lib/config/stages.ts';
 
@@ -48,12 +50,8 @@ const output = (key: string): string => {
 };
 
 Object.assign(process.env, {
-  APP_TABLE_NAME: output('AppTableName'),
-  EVENTS_TABLE_NAME: output('EventsTableName'),
-  NIMBUS_JWT_ISSUER: config.auth.issuer,
-  NIMBUS_JWT_AUDIENCE: config.auth.audience,
-  NIMBUS_REGISTRATION: config.auth.registration,
-  NIMBUS_API_KEY_ENV: config.auth.apiKeyEnvironment,
+  ...bindingsEnvironment({ appTable: output('AppTableName'), eventsTable: output('EventsTableName') }),
+  ...authEnvironment(config.auth),
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
 // Imported after the environment is set: the stores read it when they are created.

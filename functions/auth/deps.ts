@@ -1,6 +1,6 @@
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
 import { deriveKey } from './domain/crypto-box.ts';
@@ -23,7 +23,7 @@ export interface AuthDeps {
 }
 
 const dataKey = memoiseAsync(async () =>
-  deriveKey(await readSecretString(requireEnv('DATA_KEY_SECRET_ARN')), 'nimbus/totp/v1'),
+  deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/totp/v1'),
 );
 
 /** What the authorizer needs: no event store, no data key. */
@@ -31,7 +31,7 @@ export type AuthenticatorDeps = Pick<AuthDeps, 'config' | 'users' | 'sessions' |
 
 export function authenticatorDeps(): AuthenticatorDeps {
   const config = authConfigFromEnv();
-  const table = requireEnv('APP_TABLE_NAME');
+  const table = boundResource('appTable');
   return {
     config,
     users: dynamoUserStore(table),
@@ -45,7 +45,7 @@ export function authenticatorDeps(): AuthenticatorDeps {
 export function authDeps(): AuthDeps {
   return {
     ...authenticatorDeps(),
-    events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
+    events: dynamoEventStore(boundResource('eventsTable')),
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
     dataKey,

@@ -1,5 +1,5 @@
 import { readSecretString } from '#shared/clients/secrets.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import type { AuthConfig } from './config.ts';
 import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from './domain/jwt.ts';
@@ -16,7 +16,7 @@ export interface Keyring {
 const REFRESH_MS = 5 * 60_000;
 
 async function load(config: AuthConfig): Promise<Keyring> {
-  const keySet = parseKeySet(await readSecretString(requireEnv('SIGNING_KEYS_SECRET_ARN')));
+  const keySet = parseKeySet(await readSecretString(boundResource('signingKeysSecret')));
   return {
     keySet,
     issuer: createTokenIssuer({

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { bindingsEnvironment } from '../../functions/shared/config/bindings.ts';
+import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import { REPO_ROOT } from '../../lib/config/names.ts';
 import { AWS_ENV, log, run } from './local-env.ts';
 import { down, type UpResult, up } from './up.ts';
@@ -41,10 +43,8 @@ try {
         ...process.env,
         ...AWS_ENV,
         NIMBUS_API_URL: outputs.ApiUrl,
-        UPSTASH_REDIS_REST_URL: outputs.RedisRestUrl,
-        UPSTASH_REDIS_REST_TOKEN: redisToken,
-        APP_TABLE_NAME: outputs.AppTableName,
-        EVENTS_TABLE_NAME: outputs.EventsTableName,
+        ...redisEnvironment({ restUrl: outputs.RedisRestUrl, token: redisToken }),
+        ...bindingsEnvironment({ appTable: outputs.AppTableName, eventsTable: outputs.EventsTableName }),
       },
     },
   );

@@ -2,11 +2,11 @@ import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { sendCfnResponse } from '#shared/clients/cfn-response.ts';
 import { readSecretString, secretsManager } from '#shared/clients/secrets.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { logger } from '#shared/observability.ts';
 import { generateSigningKey, parseKeySet } from '../domain/jwt.ts';
 
-const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
+const SECRET_ARN = boundResource('signingKeysSecret');
 
 /**
  * Custom resource: makes sure the signing-key secret holds a valid key set. The first deploy

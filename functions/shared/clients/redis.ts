@@ -1,5 +1,6 @@
 import { Redis } from '@upstash/redis';
-import { requireEnv } from '../env.ts';
+import { boundResource } from '../config/bindings.ts';
+import { redisSettingsFromEnv } from '../config/redis.ts';
 import { memoiseAsync } from '../memoise.ts';
 import { readSecretString } from './secrets.ts';
 
@@ -10,10 +11,10 @@ import { readSecretString } from './secrets.ts';
  * UPSTASH_TOKEN_SECRET_ARN, so that it never sits in a template or a function's configuration.
  */
 async function create(): Promise<Redis> {
-  const url = requireEnv('UPSTASH_REDIS_REST_URL');
+  const { restUrl: url, token: direct } = redisSettingsFromEnv();
   const token =
-    process.env.UPSTASH_REDIS_REST_TOKEN ??
-    (JSON.parse(await readSecretString(requireEnv('UPSTASH_TOKEN_SECRET_ARN'))) as { token: string }).token;
+    direct ??
+    (JSON.parse(await readSecretString(boundResource('upstashTokenSecret'))) as { token: string }).token;
   // One retry only: callers (rate limiter, cache, health) have their own fallbacks and timeouts.
   return new Redis({ url, token, retry: { retries: 1, backoff: () => 50 }, enableTelemetry: false });
 }

@@ -2,18 +2,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Ratelimit } from '@upstash/ratelimit';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { getRedis } from '../clients/redis.ts';
+import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
 import { LocalLimiter } from './local-limiter.ts';
-import { resolveScopes, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
+import { type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
 export { SCOPES, type ScopeName, type ScopeSpec } from './scopes.ts';
 
-const scopes = resolveScopes(process.env.NIMBUS_RATE_LIMITS);
-/** How long Redis may take to decide before the scope's fail mode decides instead. */
-const REDIS_TIMEOUT_MS = Number(process.env.NIMBUS_RATE_LIMIT_TIMEOUT_MS ?? 500);
-/** After Redis failed, skip it this long (no timeout paid per request), then try again. */
-const BREAKER_OPEN_MS = Number(process.env.NIMBUS_RATE_LIMIT_BREAKER_MS ?? 5000);
+const { scopes, redisTimeoutMs: REDIS_TIMEOUT_MS, breakerMs: BREAKER_OPEN_MS } = rateLimitConfigFromEnv();
 
 export interface Decision {
   readonly allowed: boolean;
