@@ -12,6 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { authEnvironment } from '../functions/auth/config.ts';
+import { bindingsEnvironment } from '../functions/shared/config/bindings.ts';
+import { stackName } from '../lib/config/names.ts';
 import { resolveStage } from '../lib/config/stages.ts';
 
 const { values } = parseArgs({
@@ -38,21 +41,17 @@ if (values.output && existsSync(values.output)) {
 }
 
 const cfn = new CloudFormationClient({});
-const stackName = `Nimbus-${config.stage}-Stateful`;
-const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+const statefulStack = stackName(config.stage, 'Stateful');
+const stack = (await cfn.send(new DescribeStacksCommand({ StackName: statefulStack }))).Stacks?.[0];
 const output = (key: string): string => {
   const value = stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-  if (!value) throw new Error(`${stackName} has no output ${key}: is the stage deployed?`);
+  if (!value) throw new Error(`${statefulStack} has no output ${key}: is the stage deployed?`);
   return value;
 };
 
 Object.assign(process.env, {
-  APP_TABLE_NAME: output('AppTableName'),
-  EVENTS_TABLE_NAME: output('EventsTableName'),
-  NIMBUS_JWT_ISSUER: config.auth.issuer,
-  NIMBUS_JWT_AUDIENCE: config.auth.audience,
-  NIMBUS_REGISTRATION: config.auth.registration,
-  NIMBUS_API_KEY_ENV: config.auth.apiKeyEnvironment,
+  ...bindingsEnvironment({ appTable: output('AppTableName'), eventsTable: output('EventsTableName') }),
+  ...authEnvironment(config.auth),
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
 // Imported after the environment is set: the stores read it when they are created.

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routeList } from '../functions/platform/domain/route-list.ts';
 import { routes } from '../functions/routes.ts';
-import { REPO_ROOT } from '../lib/constructs/feature-function.ts';
+import { REPO_ROOT } from '../lib/config/names.ts';
 
 const target = join(REPO_ROOT, 'docs', 'ROUTES.md');
 writeFileSync(target, routeList(routes));

@@ -1,4 +1,5 @@
 import { type App, Tags } from 'aws-cdk-lib';
+import { stackName } from './config/names.ts';
 import { resolveStage, type StageConfig } from './config/stages.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
@@ -22,8 +23,8 @@ export function addNimbusStacks(app: App): NimbusStacks {
   });
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
-  const stateful = new StatefulStack(app, `Nimbus-${config.stage}-Stateful`, { config, env });
-  const api = new ApiStack(app, `Nimbus-${config.stage}-Api`, { config, env, stateful });
+  const stateful = new StatefulStack(app, stackName(config.stage, 'Stateful'), { config, env });
+  const api = new ApiStack(app, stackName(config.stage, 'Api'), { config, env, stateful });
   // The API functions read the tables and secrets created by the stateful stack.
   api.addStackDependency(stateful, 'functions are bound to its tables and secrets');
 

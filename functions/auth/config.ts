@@ -1,3 +1,8 @@
+import {
+  type ApiKeyEnvironment,
+  apiKeySettingsFromEnv,
+  apiKeysEnvironment,
+} from '#shared/config/api-keys.ts';
 import { intEnv, requireEnv } from '#shared/env.ts';
 
 /** Identity settings, set by the CDK from the stage config (`lib/config/stages.ts`, `auth`). */
@@ -16,15 +21,13 @@ export interface AuthConfig {
   /** Who may call POST /v1/auth/register: anyone, or only admins (invitations go through admins). */
   readonly registration: 'open' | 'admin';
   /** API keys are `nmb_live_...` on production-like stages, `nmb_test_...` elsewhere. */
-  readonly apiKeyEnvironment: 'live' | 'test';
+  readonly apiKeyEnvironment: ApiKeyEnvironment;
 }
 
 export function authConfigFromEnv(): AuthConfig {
   const registration = requireEnv('NIMBUS_REGISTRATION');
-  const keyEnv = requireEnv('NIMBUS_API_KEY_ENV');
   if (registration !== 'open' && registration !== 'admin')
     throw new Error('NIMBUS_REGISTRATION must be open|admin');
-  if (keyEnv !== 'live' && keyEnv !== 'test') throw new Error('NIMBUS_API_KEY_ENV must be live|test');
   return {
     issuer: requireEnv('NIMBUS_JWT_ISSUER'),
     audience: requireEnv('NIMBUS_JWT_AUDIENCE'),
@@ -34,7 +37,7 @@ export function authConfigFromEnv(): AuthConfig {
     refreshReuseGraceSeconds: intEnv('NIMBUS_REFRESH_GRACE_SECONDS', 10),
     authorizerCacheSeconds: intEnv('NIMBUS_AUTHORIZER_CACHE_SECONDS', 30),
     registration,
-    apiKeyEnvironment: keyEnv,
+    apiKeyEnvironment: apiKeySettingsFromEnv().environment,
   };
 }
 
@@ -49,6 +52,6 @@ export function authEnvironment(auth: AuthConfig): Record<string, string> {
     NIMBUS_REFRESH_GRACE_SECONDS: String(auth.refreshReuseGraceSeconds),
     NIMBUS_AUTHORIZER_CACHE_SECONDS: String(auth.authorizerCacheSeconds),
     NIMBUS_REGISTRATION: auth.registration,
-    NIMBUS_API_KEY_ENV: auth.apiKeyEnvironment,
+    ...apiKeysEnvironment({ environment: auth.apiKeyEnvironment }),
   };
 }

@@ -1,6 +1,7 @@
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
+import { memoiseAsync } from '#shared/memoise.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
 import { deriveKey } from './domain/crypto-box.ts';
 import { type Keyring, keyring } from './keyring.ts';
@@ -21,14 +22,16 @@ export interface AuthDeps {
   readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
-let dataKey: Promise<Buffer> | undefined;
+const dataKey = memoiseAsync(async () =>
+  deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/totp/v1'),
+);
 
 /** What the authorizer needs: no event store, no data key. */
 export type AuthenticatorDeps = Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'>;
 
 export function authenticatorDeps(): AuthenticatorDeps {
   const config = authConfigFromEnv();
-  const table = requireEnv('APP_TABLE_NAME');
+  const table = boundResource('appTable');
   return {
     config,
     users: dynamoUserStore(table),
@@ -42,17 +45,9 @@ export function authenticatorDeps(): AuthenticatorDeps {
 export function authDeps(): AuthDeps {
   return {
     ...authenticatorDeps(),
-    events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
+    events: dynamoEventStore(boundResource('eventsTable')),
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
-    dataKey: () => {
-      dataKey ??= readSecretString(requireEnv('DATA_KEY_SECRET_ARN'))
-        .then((material) => deriveKey(material, 'nimbus/totp/v1'))
-        .catch((error: unknown) => {
-          dataKey = undefined;
-          throw error;
-        });
-      return dataKey;
-    },
+    dataKey,
   };
 }

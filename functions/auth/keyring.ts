@@ -1,5 +1,6 @@
 import { readSecretString } from '#shared/clients/secrets.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
+import { memoiseAsync } from '#shared/memoise.ts';
 import type { AuthConfig } from './config.ts';
 import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from './domain/jwt.ts';
 
@@ -14,10 +15,9 @@ export interface Keyring {
 // within that. A key meant to sign next is added as `pending` first, so verifiers know it before
 // any token is signed with it.
 const REFRESH_MS = 5 * 60_000;
-let cached: { at: number; ring: Promise<Keyring> } | undefined;
 
 async function load(config: AuthConfig): Promise<Keyring> {
-  const keySet = parseKeySet(await readSecretString(requireEnv('SIGNING_KEYS_SECRET_ARN')));
+  const keySet = parseKeySet(await readSecretString(boundResource('signingKeysSecret')));
   return {
     keySet,
     issuer: createTokenIssuer({
@@ -31,16 +31,8 @@ async function load(config: AuthConfig): Promise<Keyring> {
   };
 }
 
-/** The signing/verification keys of this container, loaded once and refreshed periodically. */
-export function keyring(config: AuthConfig): Promise<Keyring> {
-  const now = Date.now();
-  if (cached === undefined || now - cached.at > REFRESH_MS) {
-    const ring = load(config);
-    const entry = { at: now, ring };
-    cached = entry;
-    ring.catch(() => {
-      if (cached === entry) cached = undefined; // do not keep a failed load
-    });
-  }
-  return cached.ring;
-}
+/**
+ * The signing/verification keys of this container, loaded once and refreshed periodically. The
+ * config is the container's one: a call within the refresh period gets the loaded ring whatever it passes.
+ */
+export const keyring: (config: AuthConfig) => Promise<Keyring> = memoiseAsync(load, { maxAgeMs: REFRESH_MS });

@@ -1,5 +1,6 @@
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
-import { requireEnv } from '#shared/env.ts';
+import { apiKeySettingsFromEnv } from '#shared/config/api-keys.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { type ApiKeyStore, dynamoApiKeyStore } from './store/api-keys.ts';
 
 export interface KeyDeps {
@@ -11,13 +12,10 @@ export interface KeyDeps {
 }
 
 export function keyDeps(): KeyDeps {
-  const environment = requireEnv('NIMBUS_API_KEY_ENV');
-  if (environment !== 'live' && environment !== 'test')
-    throw new Error('NIMBUS_API_KEY_ENV must be live|test');
   return {
-    keys: dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')),
-    events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
-    environment,
+    keys: dynamoApiKeyStore(boundResource('appTable')),
+    events: dynamoEventStore(boundResource('eventsTable')),
+    environment: apiKeySettingsFromEnv().environment,
     now: () => new Date(),
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),

@@ -1,8 +1,7 @@
 import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -12,9 +11,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { buildEnvironment } from '../../functions/shared/config/build.ts';
+import { httpEnvironment } from '../../functions/shared/config/http.ts';
+import { powertoolsEnvironment } from '../../functions/shared/config/powertools.ts';
+import { REPO_ROOT } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
-
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function git(args: string, fallback: string): string {
   try {
@@ -133,18 +134,14 @@ export class FeatureFunction extends NodejsFunction {
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: `nimbus-${props.feature}`,
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
-        POWERTOOLS_METRICS_NAMESPACE: 'Nimbus',
-        POWERTOOLS_TRACE_ENABLED: String(config.features.xray),
-        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
-        POWERTOOLS_LOGGER_SAMPLE_RATE: String(config.debugLogSampleRate),
-        NIMBUS_STAGE: config.stage,
-        NIMBUS_VERSION: BUILD_INFO.version,
-        NIMBUS_COMMIT: BUILD_INFO.commit,
-        NIMBUS_BUILD_TIME: BUILD_INFO.buildTime,
-        NIMBUS_CORS_ORIGINS: config.api.corsOrigins.join(','),
-        NIMBUS_MAX_BODY_BYTES: String(config.api.maxBodyBytes),
+        ...powertoolsEnvironment({
+          serviceName: `nimbus-${props.feature}`,
+          logLevel: config.logLevel,
+          tracing: config.features.xray,
+          logSampleRate: config.debugLogSampleRate,
+        }),
+        ...buildEnvironment({ stage: config.stage, ...BUILD_INFO }),
+        ...httpEnvironment(config.api),
         ...props.environment,
       },
     });

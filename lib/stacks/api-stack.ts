@@ -4,6 +4,9 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { authEnvironment } from '../../functions/auth/config.ts';
 import { routes } from '../../functions/routes.ts';
+import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
+import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
+import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import type { ResourceNeed, RouteDef } from '../../functions/shared/http/route.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
@@ -28,23 +31,23 @@ export class ApiStack extends Stack {
     const { appTable, eventsTable, appTableIndexes } = stateful;
 
     // Each `needs` entry of the route table becomes exactly one binding: env var + narrowest grant.
+    // The variables' names and formats come from the modules the functions read them with.
+    const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
+      for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+    };
     const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
-      'app:read': (fn) => fn.bindTable(appTable, 'APP_TABLE_NAME', 'read', appTableIndexes),
-      'app:readWrite': (fn) => fn.bindTable(appTable, 'APP_TABLE_NAME', 'readWrite', appTableIndexes),
-      'events:append': (fn) => fn.bindTable(eventsTable, 'EVENTS_TABLE_NAME', 'append'),
-      'events:read': (fn) => fn.bindTable(eventsTable, 'EVENTS_TABLE_NAME', 'read'),
+      'app:read': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'read', appTableIndexes),
+      'app:readWrite': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'readWrite', appTableIndexes),
+      'events:append': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append'),
+      'events:read': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'read'),
       redis: (fn) => {
-        fn.addEnvironment('UPSTASH_REDIS_REST_URL', config.redis.restUrl);
-        fn.addEnvironment('NIMBUS_HEALTH_TIMEOUT_MS', String(config.redis.healthTimeoutMs));
-        fn.bindSecret(stateful.upstashSecret, 'UPSTASH_TOKEN_SECRET_ARN');
-        fn.addEnvironment('NIMBUS_RATE_LIMITS', JSON.stringify(config.rateLimits));
+        setEnvironment(fn, redisEnvironment(config.redis));
+        fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);
+        setEnvironment(fn, rateLimitEnvironment({ overrides: config.rateLimits }));
       },
-      'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, 'SIGNING_KEYS_SECRET_ARN'),
-      'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, 'DATA_KEY_SECRET_ARN'),
-      auth: (fn) => {
-        for (const [name, value] of Object.entries(authEnvironment(config.auth)))
-          fn.addEnvironment(name, value);
-      },
+      'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret),
+      'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret),
+      auth: (fn) => setEnvironment(fn, authEnvironment(config.auth)),
     };
     const bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => {
       for (const need of new Set(needs)) bindings[need](fn);
@@ -58,7 +61,7 @@ export class ApiStack extends Stack {
       description: 'Custom resource: ensures the JWT signing key set exists',
       timeout: Duration.seconds(30),
     });
-    keySetInit.bindSecret(stateful.signingKeysSecret, 'SIGNING_KEYS_SECRET_ARN', 'readWrite');
+    keySetInit.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret, 'readWrite');
     const keySet = new CustomResource(this, 'SigningKeySet', {
       serviceToken: keySetInit.functionArn,
       resourceType: 'Custom::NimbusSigningKeySet',

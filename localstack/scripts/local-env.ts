@@ -1,15 +1,16 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../lib/config/names.ts';
 
 /** Where everything local lives: venv, pids, logs, outputs. Git-ignored. */
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const LOCAL_DIR = join(ROOT, '.local');
+export const LOCAL_DIR = join(REPO_ROOT, '.local');
 export const PID_DIR = join(LOCAL_DIR, 'pids');
 export const LOG_DIR = join(LOCAL_DIR, 'logs');
 export const OUTPUTS_FILE = join(LOCAL_DIR, 'outputs.json');
+/** The local admin's credentials, written by `npm start` and read by the e2e tests. */
+export const ADMIN_FILE = join(LOCAL_DIR, 'admin.json');
 
 /** Pinned emulator version: checked against this repository's CDK app (see docs/decisions). */
 export const MINISTACK_VERSION = '1.5.33';
@@ -56,7 +57,7 @@ export function ensureDirs(): void {
 /** Runs a command to completion with inherited output; throws with its name on failure. */
 export function run(command: string, args: readonly string[], env: Record<string, string> = {}): void {
   const result = spawnSync(command, args, {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     stdio: 'inherit',
     env: { ...process.env, ...env },
   });
@@ -66,7 +67,11 @@ export function run(command: string, args: readonly string[], env: Record<string
 }
 
 export function runQuiet(command: string, args: readonly string[], env: Record<string, string> = {}): string {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  const result = spawnSync(command, args, {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   if (result.status !== 0) {
     throw new Error(
       `${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`,
@@ -85,7 +90,7 @@ export function startDetached(
   ensureDirs();
   const out = openSync(join(LOG_DIR, `${name}.log`), 'a');
   const child: ChildProcess = spawn(command, args, {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', out, out],
     env: { ...process.env, ...env },

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AWS_ENV, log, ROOT, run } from './local-env.ts';
+import { bindingsEnvironment } from '../../functions/shared/config/bindings.ts';
+import { redisEnvironment } from '../../functions/shared/config/redis.ts';
+import { REPO_ROOT } from '../../lib/config/names.ts';
+import { AWS_ENV, log, run } from './local-env.ts';
 import { down, type UpResult, up } from './up.ts';
 
 /**
@@ -25,8 +28,8 @@ try {
   // The linter and the type checker first: cheap, and a red build should say so before deploying.
   if (suites.length === 0) {
     log('lint: biome + tsc');
-    run(join(ROOT, 'node_modules', '.bin', 'biome'), ['check', '.']);
-    run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+    run(join(REPO_ROOT, 'node_modules', '.bin', 'biome'), ['check', '.']);
+    run(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']);
   }
   system = await up();
   const { outputs, redisToken } = system;
@@ -34,17 +37,18 @@ try {
     process.execPath,
     ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...patterns],
     {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       stdio: 'inherit',
       env: {
         ...process.env,
         ...AWS_ENV,
         NIMBUS_API_URL: outputs.ApiUrl,
-        UPSTASH_REDIS_REST_URL: outputs.RedisRestUrl,
-        UPSTASH_REDIS_REST_TOKEN: redisToken,
-        APP_TABLE_NAME: outputs.AppTableName,
-        EVENTS_TABLE_NAME: outputs.EventsTableName,
-        SIGNING_KEYS_SECRET_ARN: outputs.SigningKeysSecretArn,
+        ...redisEnvironment({ restUrl: outputs.RedisRestUrl, token: redisToken }),
+        ...bindingsEnvironment({
+          appTable: outputs.AppTableName,
+          eventsTable: outputs.EventsTableName,
+          signingKeysSecret: outputs.SigningKeysSecretArn,
+        }),
       },
     },
   );

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { REPO_ROOT, stackName } from '../../lib/config/names.ts';
 import {
+  ADMIN_FILE,
   AWS_ENV,
   BRIDGE_PORT,
   EMULATOR_PORT,
@@ -16,7 +18,6 @@ import {
   OUTPUTS_FILE,
   portOpen,
   REDIS_PORT,
-  ROOT,
   readPid,
   run,
   runQuiet,
@@ -28,9 +29,8 @@ import {
 
 const VENV = join(LOCAL_DIR, 'venv');
 const LOCAL_ADMIN_EMAIL = 'admin@nimbus.local';
-export const ADMIN_FILE = join(LOCAL_DIR, 'admin.json');
 const MINISTACK_BIN = join(VENV, 'bin', 'ministack');
-const NODE_BIN_DIR = join(ROOT, 'node_modules', '.bin');
+const NODE_BIN_DIR = join(REPO_ROOT, 'node_modules', '.bin');
 
 function installedMinistack(): string | undefined {
   if (!existsSync(join(VENV, 'bin', 'python'))) return undefined;
@@ -134,8 +134,8 @@ function collectOutputs(): LocalOutputs {
     string,
     Record<string, string>
   >;
-  const api = raw[`Nimbus-${STAGE}-Api`] ?? {};
-  const stateful = raw[`Nimbus-${STAGE}-Stateful`] ?? {};
+  const api = raw[stackName(STAGE, 'Api')] ?? {};
+  const stateful = raw[stackName(STAGE, 'Stateful')] ?? {};
   const need = (stack: Record<string, string>, key: string): string => {
     const value = stack[key];
     if (value === undefined) throw new Error(`stack output ${key} missing from .local/cdk-outputs.json`);
@@ -193,12 +193,17 @@ async function ensureBridge(outputs: LocalOutputs, started: string[]): Promise<s
     throw new Error(`port ${BRIDGE_PORT} is taken by another process; set NIMBUS_BRIDGE_PORT`);
   }
   log(`starting the Upstash REST bridge on ${outputs.RedisRestUrl}`);
-  startDetached('bridge', process.execPath, ['--import', 'tsx', join(ROOT, 'localstack/bridge/main.ts')], {
-    BRIDGE_PORT: String(BRIDGE_PORT),
-    BRIDGE_HOST: process.env.NIMBUS_BRIDGE_HOST ?? '127.0.0.1',
-    REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
-    UPSTASH_REDIS_REST_TOKEN: token,
-  });
+  startDetached(
+    'bridge',
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'localstack/bridge/main.ts')],
+    {
+      BRIDGE_PORT: String(BRIDGE_PORT),
+      BRIDGE_HOST: process.env.NIMBUS_BRIDGE_HOST ?? '127.0.0.1',
+      REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
+      UPSTASH_REDIS_REST_TOKEN: token,
+    },
+  );
   writeFileSync(tokenFile, token, { mode: 0o600 });
   started.push('bridge');
   await waitFor('bridge', () => portOpen(BRIDGE_PORT), 15_000);
@@ -228,7 +233,7 @@ export async function up(): Promise<UpResult> {
     [
       '--import',
       'tsx',
-      join(ROOT, 'bin/admin-create.ts'),
+      join(REPO_ROOT, 'bin/admin-create.ts'),
       '--stage',
       STAGE,
       '--email',

@@ -4,7 +4,7 @@
  * I/O, whose warm duration feeds the cost model. Must run after `applyEnv(benchEnv(...))`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authorizerContext, lambdaContext, restEvent } from '../fixtures/apigw.ts';
+import { authorizerContext, lambdaContext, restEvent } from '../support/apigw.ts';
 import {
   BENCH_SOURCE_IP,
   benchImpl,

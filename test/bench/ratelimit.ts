@@ -6,7 +6,7 @@
  * whole pipeline. Must run after `applyEnv(benchEnv(bridge))`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { lambdaContext } from '../fixtures/apigw.ts';
+import { lambdaContext } from '../support/apigw.ts';
 import { benchEvent } from './pipeline.ts';
 import {
   benchImpl,

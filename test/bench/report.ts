@@ -310,7 +310,7 @@ ${table(RESULT_HEADERS, resultRows(r))}
   _Naive_ = the same handler plus every shared dependency imported whole (\`import * as\`) and
   DynamoDB, SQS and Secrets Manager clients created at init.
 - **§2** \`httpHandler\` around a trivial implementation on an API Gateway REST event from
-  \`test/fixtures/apigw.ts\` (authorizer context, realistic headers), ${n(r.pipeline.pipeline.iterations)} calls in
+  \`test/support/apigw.ts\` (authorizer context, realistic headers), ${n(r.pipeline.pipeline.iterations)} calls in
   4 alternating rounds after ${n(r.pipeline.warmup)} warm-up calls, against a bare async handler returning the same body.
 - **§3** ${n(r.tokens.tokens)} distinct ES256 tokens; cold = first verify of each, warm = ${n(r.tokens.warmIterations)} verifies cycling
   through them. jose = \`jwtVerify\` with \`createLocalJWKSet\` (issuer, audience, alg and typ checked).

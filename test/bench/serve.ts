@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { JWK } from 'jose';
 import { startBridge } from '../../localstack/bridge/upstash-bridge.ts';
-import { lambdaContext, restEvent } from '../fixtures/apigw.ts';
+import { lambdaContext, restEvent } from '../support/apigw.ts';
 import type { ServerMessage, ServerStats } from './processes.ts';
 import {
   BENCH_SOURCE_IP,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { stackName } from '../../lib/config/names.ts';
 import { resolveStage, type Stage } from '../../lib/config/stages.ts';
 import { StatefulStack } from '../../lib/stacks/stateful-stack.ts';
 import { cdkContext } from './support/build-app.ts';
@@ -9,7 +10,7 @@ import { cdkContext } from './support/build-app.ts';
 // The stateful stack bundles nothing, so each test can afford its own app.
 function statefulTemplate(stage: Stage): Template {
   const app = new App({ context: cdkContext(stage) });
-  const stack = new StatefulStack(app, `Nimbus-${stage}-Stateful`, { config: resolveStage(stage) });
+  const stack = new StatefulStack(app, stackName(stage, 'Stateful'), { config: resolveStage(stage) });
   return Template.fromStack(stack);
 }
 

@@ -4,10 +4,10 @@ import { createLocalJWKSet, importJWK, type JSONWebKeySet, jwtVerify, SignJWT } 
 import { generateSigningKey } from '#functions/auth/domain/jwt.ts';
 import { readKeySet, replaceKeySet } from '#functions/auth/store/signing-keys.ts';
 import { responseCache } from '#shared/cache/response-cache.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { call } from '../support/stack.ts';
 
-const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
+const SECRET_ARN = boundResource('signingKeysSecret');
 const invalidateTags = (tags: readonly string[]) => responseCache.invalidateTags(tags);
 
 async function servedJwks(): Promise<JSONWebKeySet> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { ADMIN_FILE } from '../../localstack/scripts/local-env.ts';
 import { call } from './stack.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -40,8 +40,7 @@ export async function loginAs(email: string, password = PASSWORD, totp?: string)
 
 /** The local admin `npm start` seeded. */
 export function localAdmin(): { email: string; password: string } {
-  const file = join(import.meta.dirname, '..', '..', '.local', 'admin.json');
-  return JSON.parse(readFileSync(file, 'utf8')) as { email: string; password: string };
+  return JSON.parse(readFileSync(ADMIN_FILE, 'utf8')) as { email: string; password: string };
 }
 
 /** Waits past the authorizer's cache of session/key state (1 s on the local stage). */

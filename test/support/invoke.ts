@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { REPO_ROOT } from '../../lib/config/names.ts';
 
 /**
  * Invokes a handler in a fresh Node process with the given environment, as a Lambda cold start
@@ -17,7 +16,7 @@ export function invokeInFreshProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/support/invoke-child.ts'), join(ROOT, entry)],
+      ['--import', 'tsx', join(REPO_ROOT, 'test/support/invoke-child.ts'), join(REPO_ROOT, entry)],
       {
         env: { ...process.env, ...env },
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const OUTPUTS = join(import.meta.dirname, '..', '..', '.local', 'outputs.json');
+import { OUTPUTS_FILE } from '../../localstack/scripts/local-env.ts';
 
 /** Base URL of the locally deployed API: NIMBUS_API_URL (set by `npm test`) or .local/outputs.json. */
 export function apiUrl(): string {
   const fromEnv = process.env.NIMBUS_API_URL;
   if (fromEnv) return fromEnv.replace(/\/$/, '');
-  if (existsSync(OUTPUTS)) return (JSON.parse(readFileSync(OUTPUTS, 'utf8')) as { ApiUrl: string }).ApiUrl;
+  if (existsSync(OUTPUTS_FILE))
+    return (JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as { ApiUrl: string }).ApiUrl;
   throw new Error('No deployed API: run the e2e suite through `npm test` (or `npm start` first)');
 }
 

@@ -1,9 +1,9 @@
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { listAudit as route } from '../routes.ts';
 
-const events = dynamoEventStore(requireEnv('EVENTS_TABLE_NAME'));
+const events = dynamoEventStore(boundResource('eventsTable'));
 
 export const handler = httpHandler(route, async ({ query }) => {
   const items = await events.list(query.subject, { limit: query.limit, before: query.before });

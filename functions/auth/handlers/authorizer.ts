@@ -1,17 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { lowerCaseHeaders } from '#shared/http/headers.ts';
 import { logger } from '#shared/observability.ts';
 import { dynamoApiKeyStore } from '../../keys/store/api-keys.ts';
 import { authenticatorDeps } from '../deps.ts';
 import { AuthenticationError, createAuthenticator } from '../use-cases/authenticate.ts';
 
-const authenticator = createAuthenticator(
-  authenticatorDeps(),
-  dynamoApiKeyStore(requireEnv('APP_TABLE_NAME')),
-);
+const authenticator = createAuthenticator(authenticatorDeps(), dynamoApiKeyStore(boundResource('appTable')));
 
 /** arn:aws:execute-api:region:account:apiId/stage/METHOD/path → every method and path of the stage. */
 function stageWildcard(methodArn: string): string {

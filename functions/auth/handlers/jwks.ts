@@ -1,10 +1,10 @@
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { jwksOf } from '../domain/jwt.ts';
 import { jwks as route } from '../routes.ts';
 import { readKeySet } from '../store/signing-keys.ts';
 
-const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
+const SECRET_ARN = boundResource('signingKeysSecret');
 
 /**
  * Runs only on a cache miss, which a key-set change causes (the route's cache is tagged with the

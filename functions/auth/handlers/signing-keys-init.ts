@@ -1,11 +1,11 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { sendCfnResponse } from '#shared/clients/cfn-response.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { logger } from '#shared/observability.ts';
 import { generateSigningKey } from '../domain/jwt.ts';
 import { readKeySet, writeKeySet } from '../store/signing-keys.ts';
 
-const SECRET_ARN = requireEnv('SIGNING_KEYS_SECRET_ARN');
+const SECRET_ARN = boundResource('signingKeysSecret');
 
 /**
  * Custom resource: makes sure the signing-key secret holds a valid key set. The first deploy

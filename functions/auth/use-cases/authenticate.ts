@@ -1,6 +1,6 @@
+import { TtlCache } from '#shared/cache/ttl-cache.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { permissionsFor } from '#shared/rbac.ts';
-import { TtlCache } from '#shared/ttl-cache.ts';
 import type { ApiKeyStore } from '../../keys/store/api-keys.ts';
 import type { AuthenticatorDeps } from '../deps.ts';
 import { hashApiKey, looksLikeApiKey } from '../domain/api-keys.ts';

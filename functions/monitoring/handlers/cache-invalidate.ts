@@ -1,10 +1,10 @@
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
 import { responseCache } from '#shared/cache/response-cache.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { cacheInvalidate as route } from '../routes.ts';
 
-const events = dynamoEventStore(requireEnv('EVENTS_TABLE_NAME'));
+const events = dynamoEventStore(boundResource('eventsTable'));
 
 export const handler = httpHandler(route, async ({ body, principal, correlationId }) => {
   const tags = body.tags ?? [];

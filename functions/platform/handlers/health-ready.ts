@@ -1,15 +1,16 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
 import { getRedis } from '#shared/clients/redis.ts';
-import { intEnv, requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
+import { redisSettingsFromEnv } from '#shared/config/redis.ts';
 import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { logger } from '#shared/observability.ts';
 import { type CheckResult, checkReadiness, type Probe } from '../domain/readiness.ts';
 import { healthReady } from '../routes.ts';
 
-const TABLE_NAME = requireEnv('APP_TABLE_NAME');
-const TIMEOUT_MS = intEnv('NIMBUS_HEALTH_TIMEOUT_MS', 1000);
+const TABLE_NAME = boundResource('appTable');
+const TIMEOUT_MS = redisSettingsFromEnv().healthTimeoutMs;
 
 // A data-plane read of one well-known key: cheap, and proves the table answers (DescribeTable
 // would be a control-plane call with a low account-wide rate limit).

@@ -1,13 +1,8 @@
-import { optionalEnv } from '#shared/env.ts';
+import { buildInfoFromEnv } from '#shared/config/build.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { version } from '../routes.ts';
 
-const info = {
-  name: 'nimbus',
-  version: optionalEnv('NIMBUS_VERSION', '0.0.0'),
-  commit: optionalEnv('NIMBUS_COMMIT', 'unknown'),
-  stage: optionalEnv('NIMBUS_STAGE', 'unknown'),
-  buildTime: optionalEnv('NIMBUS_BUILD_TIME', 'unknown'),
-};
+const { version: semver, commit, stage, buildTime } = buildInfoFromEnv();
+const info = { name: 'nimbus', version: semver, commit, stage, buildTime };
 
 export const handler = httpHandler(version, async () => ({ body: info }));

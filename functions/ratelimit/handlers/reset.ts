@@ -1,11 +1,11 @@
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { requireEnv } from '#shared/env.ts';
+import { boundResource } from '#shared/config/bindings.ts';
 import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { reset } from '#shared/ratelimit/limiter.ts';
 import { resetLimit as route } from '../routes.ts';
 
-const events = dynamoEventStore(requireEnv('EVENTS_TABLE_NAME'));
+const events = dynamoEventStore(boundResource('eventsTable'));
 
 export const handler = httpHandler(route, async ({ params, principal, correlationId }) => {
   await reset(params.scope, params.identifier).catch(() => {

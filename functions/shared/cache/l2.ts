@@ -1,4 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CircuitBreaker } from '../circuit-breaker.ts';
+import { memoiseAsync } from '../memoise.ts';
 import { logger, metrics } from '../observability.ts';
 import type { StatsRecorder } from './stats.ts';
 
@@ -50,14 +52,18 @@ export interface L2Options {
  * closes it. A warning is logged once per outage, not once per failed call.
  */
 export class L2 {
-  private client: Promise<CacheRedis> | undefined;
-  private openUntil = 0;
+  private readonly breaker: CircuitBreaker;
+  /** Created on first use, once per successful client: a failed creation is retried next call. */
+  private readonly resolveClient: () => Promise<CacheRedis>;
   private degraded = false;
 
-  constructor(private readonly opts: L2Options) {}
+  constructor(private readonly opts: L2Options) {
+    this.breaker = new CircuitBreaker(opts.breakerMs, opts.now);
+    this.resolveClient = memoiseAsync(opts.redis);
+  }
 
   get available(): boolean {
-    return this.opts.now() >= this.openUntil;
+    return !this.breaker.isOpen;
   }
 
   async run<T>(fn: (redis: CacheRedis) => Promise<T>, force = false): Promise<L2Result<T>> {
@@ -78,20 +84,8 @@ export class L2 {
     }
   }
 
-  private resolveClient(): Promise<CacheRedis> {
-    if (this.client === undefined) {
-      this.client = Promise.resolve()
-        .then(() => this.opts.redis())
-        .catch((error: unknown) => {
-          this.client = undefined; // retry on the next call instead of caching the failure
-          throw error;
-        });
-    }
-    return this.client;
-  }
-
   private succeeded(): void {
-    this.openUntil = 0;
+    this.breaker.close();
     if (this.degraded) {
       this.degraded = false;
       logger.info('cache L2 (Redis) available again', { namespace: this.opts.namespace });
@@ -100,7 +94,7 @@ export class L2 {
 
   private failed(error: unknown): void {
     this.opts.stats.l2Error();
-    this.openUntil = this.opts.now() + this.opts.breakerMs;
+    this.breaker.trip();
     if (!this.degraded) {
       this.degraded = true;
       metrics.addMetric('CacheL2Unavailable', MetricUnit.Count, 1);

@@ -1,14 +1,16 @@
 /**
- * A bounded map that evicts the least recently used key. Map keeps insertion order, so re-inserting
- * on every read keeps the least recently used key first. Expiry is the caller's business: the cache
- * keeps expired entries on purpose, to serve them stale if a loader fails.
+ * The bounded map of every in-container cache: past `maxEntries`, the least recently used key goes.
+ * Map keeps insertion order, so re-inserting on every read keeps the least recently used key first.
+ * `peek` reads without refreshing, for users whose eviction order is by last write (version cache,
+ * local rate limiter). Expiry is the caller's business: the two-level cache keeps expired entries
+ * on purpose, to serve them stale if a loader fails.
  */
 export class Lru<V> {
   private readonly map = new Map<string, V>();
 
   constructor(private readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new Error(`l1MaxEntries must be a positive integer, got ${maxEntries}`);
+      throw new Error(`a bounded map's maxEntries must be a positive integer, got ${maxEntries}`);
     }
   }
 
@@ -19,6 +21,11 @@ export class Lru<V> {
       this.map.set(key, value);
     }
     return value;
+  }
+
+  /** The value without counting it as a use: it keeps its place in the eviction order. */
+  peek(key: string): V | undefined {
+    return this.map.get(key);
   }
 
   set(key: string, value: V): void {

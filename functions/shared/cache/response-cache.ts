@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { getRedis } from '../clients/redis.ts';
-import { optionalEnv } from '../env.ts';
+import { buildInfoFromEnv } from '../config/build.ts';
 import type { Principal } from '../http/principal.ts';
 import type { RouteDef } from '../http/route.ts';
 import { logger } from '../observability.ts';
@@ -26,7 +26,8 @@ const etagOf = (body: string) => `W/"${createHash('sha1').update(body).digest('b
  * made it: a deploy that changes the route table (OpenAPI) or a response's shape starts afresh
  * instead of serving the previous build's copy for a TTL.
  */
-const BUILD = `${optionalEnv('NIMBUS_VERSION', '0.0.0')}+${optionalEnv('NIMBUS_COMMIT', 'unknown')}`;
+const { version, commit } = buildInfoFromEnv();
+const BUILD = `${version}+${commit}`;
 
 interface CacheRequest {
   /** The API deployment answering (API Gateway's api id): two deployments sharing one Redis never share copies. */

@@ -168,9 +168,12 @@ class TwoLevelCache implements Cache {
         throw new Error(`cache option ${name} must be a non-negative number, got ${value}`);
       }
     }
+    const l1MaxEntries = opts.l1MaxEntries ?? 1000;
+    if (!Number.isInteger(l1MaxEntries) || l1MaxEntries < 1) {
+      throw new Error(`cache option l1MaxEntries must be a positive integer, got ${l1MaxEntries}`);
+    }
     this.ttls = resolveTtls(opts.ttls);
     this.now = opts.now ?? Date.now;
-    const l1MaxEntries = opts.l1MaxEntries ?? 1000;
     this.l1 = new Lru(l1MaxEntries);
     this.versions = new VersionCache(opts.tagVersionCacheMs ?? 1000, 4 * l1MaxEntries + 64);
     this.unverifiedL1Ms = opts.unverifiedL1Ms ?? 5000;

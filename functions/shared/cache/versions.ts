@@ -13,6 +13,8 @@
  * - `k:<key>`: the key itself, so `delete(key)` reaches other containers' L1 too.
  * - `t:<tag>`: the caller's tags, including `t:user:<id>` for `userId`.
  */
+import { Lru } from './lru.ts';
+
 export type Versions = Readonly<Record<string, string>>;
 
 /** Stamped on entries loaded while Redis was unreachable and the version was not known. Never matches. */
@@ -71,15 +73,17 @@ export type VersionCheck = 'match' | 'mismatch' | 'unknown';
  * The versions this container last read, so an L1 hit needs no Redis round trip while they are
  * younger than `freshMs`. That is the price: an invalidation made by another container is seen
  * here up to `freshMs` late. A newer read never loses to an older one that finishes later: each
- * record carries the time its read *started*.
+ * record carries the time its read *started*. Past `maxSize` ids, the least recently recorded goes.
  */
 export class VersionCache {
-  private readonly known = new Map<string, { version: string; at: number }>();
+  private readonly known: Lru<{ version: string; at: number }>;
 
   constructor(
     private readonly freshMs: number,
-    private readonly maxSize: number,
-  ) {}
+    maxSize: number,
+  ) {
+    this.known = new Lru(maxSize);
+  }
 
   /**
    * 'mismatch' as soon as any known version differs from the stamp, however old: versions only
@@ -88,7 +92,7 @@ export class VersionCache {
   check(stamped: Versions, ids: readonly string[], now: number): VersionCheck {
     let result: VersionCheck = 'match';
     for (const id of ids) {
-      const known = this.known.get(id);
+      const known = this.known.peek(id);
       if (known === undefined) {
         result = 'unknown';
         continue;
@@ -103,7 +107,7 @@ export class VersionCache {
   confirmedAt(stamped: Versions, ids: readonly string[]): number | undefined {
     let oldest = Number.POSITIVE_INFINITY;
     for (const id of ids) {
-      const known = this.known.get(id);
+      const known = this.known.peek(id);
       if (known === undefined || known.version !== stamped[id]) return undefined;
       oldest = Math.min(oldest, known.at);
     }
@@ -113,21 +117,15 @@ export class VersionCache {
   /** Last known versions, of any age; UNKNOWN_VERSION where none was ever read. */
   current(ids: readonly string[]): Versions {
     const out: Record<string, string> = {};
-    for (const id of ids) out[id] = this.known.get(id)?.version ?? UNKNOWN_VERSION;
+    for (const id of ids) out[id] = this.known.peek(id)?.version ?? UNKNOWN_VERSION;
     return out;
   }
 
   record(versions: Versions, at: number): void {
     for (const [id, version] of Object.entries(versions)) {
-      const previous = this.known.get(id);
+      const previous = this.known.peek(id);
       if (previous !== undefined && previous.at > at) continue;
-      this.known.delete(id);
       this.known.set(id, { version, at });
-    }
-    while (this.known.size > this.maxSize) {
-      const oldest = this.known.keys().next();
-      if (oldest.done) break;
-      this.known.delete(oldest.value);
     }
   }
 

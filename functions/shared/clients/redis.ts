@@ -1,5 +1,7 @@
 import { Redis } from '@upstash/redis';
-import { requireEnv } from '../env.ts';
+import { boundResource } from '../config/bindings.ts';
+import { redisSettingsFromEnv } from '../config/redis.ts';
+import { memoiseAsync } from '../memoise.ts';
 import { readSecretString } from './secrets.ts';
 
 /**
@@ -8,23 +10,14 @@ import { readSecretString } from './secrets.ts';
  * directly (tests, tools), otherwise from the Secrets Manager secret named by
  * UPSTASH_TOKEN_SECRET_ARN, so that it never sits in a template or a function's configuration.
  */
-let client: Promise<Redis> | undefined;
-
 async function create(): Promise<Redis> {
-  const url = requireEnv('UPSTASH_REDIS_REST_URL');
+  const { restUrl: url, token: direct } = redisSettingsFromEnv();
   const token =
-    process.env.UPSTASH_REDIS_REST_TOKEN ??
-    (JSON.parse(await readSecretString(requireEnv('UPSTASH_TOKEN_SECRET_ARN'))) as { token: string }).token;
+    direct ??
+    (JSON.parse(await readSecretString(boundResource('upstashTokenSecret'))) as { token: string }).token;
   // One retry only: callers (rate limiter, cache, health) have their own fallbacks and timeouts.
   return new Redis({ url, token, retry: { retries: 1, backoff: () => 50 }, enableTelemetry: false });
 }
 
-export function getRedis(): Promise<Redis> {
-  if (client === undefined) {
-    client = create().catch((error: unknown) => {
-      client = undefined; // let the next call retry instead of caching the failure
-      throw error;
-    });
-  }
-  return client;
-}
+/** The container's client; a failed creation (secret unreadable) is retried on the next call. */
+export const getRedis: () => Promise<Redis> = memoiseAsync(create);

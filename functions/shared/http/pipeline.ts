@@ -4,18 +4,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { intEnv, optionalEnv } from '../env.ts';
+import { httpSettingsFromEnv } from '../config/http.ts';
 import { ForbiddenError, HttpError, UnauthorizedError } from '../errors.ts';
 import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
 import { corsHeaders, lowerCaseHeaders, SECURITY_HEADERS } from './headers.ts';
-import { commaList, hasPermission, type Principal, principalFrom } from './principal.ts';
+import { hasPermission, type Principal, principalFrom } from './principal.ts';
 import { problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
 import { validatePart } from './validate.ts';
 
-const CORS_ORIGINS = commaList(optionalEnv('NIMBUS_CORS_ORIGINS', '*'));
-const MAX_BODY_BYTES = intEnv('NIMBUS_MAX_BODY_BYTES', 1_048_576);
+const { corsOrigins: CORS_ORIGINS, maxBodyBytes: MAX_BODY_BYTES } = httpSettingsFromEnv();
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface HttpRequest<R extends RouteDef> {

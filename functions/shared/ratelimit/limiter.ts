@@ -1,18 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Ratelimit } from '@upstash/ratelimit';
+import { CircuitBreaker } from '../circuit-breaker.ts';
 import { getRedis } from '../clients/redis.ts';
+import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
 import { LocalLimiter } from './local-limiter.ts';
-import { resolveScopes, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
+import { type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
 export { SCOPES, type ScopeName, type ScopeSpec } from './scopes.ts';
 
-const scopes = resolveScopes(process.env.NIMBUS_RATE_LIMITS);
-/** How long Redis may take to decide before the scope's fail mode decides instead. */
-const REDIS_TIMEOUT_MS = Number(process.env.NIMBUS_RATE_LIMIT_TIMEOUT_MS ?? 500);
-/** After Redis failed, skip it this long (no timeout paid per request), then try again. */
-const BREAKER_OPEN_MS = Number(process.env.NIMBUS_RATE_LIMIT_BREAKER_MS ?? 5000);
+const { scopes, redisTimeoutMs: REDIS_TIMEOUT_MS, breakerMs: BREAKER_OPEN_MS } = rateLimitConfigFromEnv();
 
 export interface Decision {
   readonly allowed: boolean;
@@ -26,7 +24,7 @@ export interface Decision {
 
 const limiters = new Map<ScopeName, Ratelimit>();
 const locals = new Map<ScopeName, LocalLimiter>();
-let breakerOpenUntil = 0;
+const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
 
 function algorithmOf(spec: ScopeSpec) {
   switch (spec.algorithm) {
@@ -88,7 +86,7 @@ function fallback(scope: ScopeName, identifier: string, cause: string): Decision
  * or an error opens a short breaker and the scope's fail mode decides until Redis answers again.
  */
 export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
-  if (Date.now() < breakerOpenUntil) return fallback(scope, identifier, 'breaker open');
+  if (breaker.isOpen) return fallback(scope, identifier, 'breaker open');
   try {
     const res = await (await limiterFor(scope)).limit(identifier);
     if (res.reason !== 'timeout') {
@@ -103,7 +101,7 @@ export async function decide(scope: ScopeName, identifier: string): Promise<Deci
   } catch (error) {
     logger.debug('rate limiter error', { scope, error });
   }
-  breakerOpenUntil = Date.now() + BREAKER_OPEN_MS;
+  breaker.trip();
   return fallback(scope, identifier, 'redis unavailable');
 }
 

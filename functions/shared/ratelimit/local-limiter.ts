@@ -1,3 +1,4 @@
+import { Lru } from '../cache/lru.ts';
 import { type ScopeSpec, windowMs } from './scopes.ts';
 
 export interface LocalDecision {
@@ -19,32 +20,31 @@ interface State {
 /**
  * In-memory limiter with the same three algorithms, for when Redis is unreachable. It limits per
  * container (so N warm containers admit up to N× the limit) — a documented degradation, far
- * better than no limit at all.
+ * better than no limit at all. Memory stays bounded while identifiers rotate: past `maxKeys`, the
+ * identifier seen first goes (decisions read with `peek`, so eviction follows first sight).
  */
 export class LocalLimiter {
-  private readonly states = new Map<string, State>();
+  private readonly states: Lru<State>;
 
   constructor(
     private readonly spec: ScopeSpec,
-    private readonly maxKeys = 10_000,
+    maxKeys = 10_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.states = new Lru(maxKeys);
+  }
 
   limit(identifier: string): LocalDecision {
     const now = this.now();
     const win = windowMs(this.spec.window);
     const max = this.spec.limit;
-    let state = this.states.get(identifier);
+    let state = this.states.peek(identifier);
     if (state === undefined) {
       state = {
         t: this.spec.algorithm === 'tokenBucket' ? now : now - (now % win),
         n: this.spec.algorithm === 'tokenBucket' ? max : 0,
         prev: 0,
       };
-      if (this.states.size >= this.maxKeys) {
-        const oldest = this.states.keys().next();
-        if (!oldest.done) this.states.delete(oldest.value);
-      }
       this.states.set(identifier, state);
     }
 

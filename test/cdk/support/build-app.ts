@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
+import { REPO_ROOT } from '../../../lib/config/names.ts';
 import type { Stage, StageConfig } from '../../../lib/config/stages.ts';
 import { addNimbusStacks } from '../../../lib/nimbus-app.ts';
 import type { ApiStack } from '../../../lib/stacks/api-stack.ts';
 import type { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-
 /** The context `cdk synth` passes the app: cdk.json's feature flags, plus the stage. */
 export function cdkContext(stage: Stage): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
   };
   return { ...cdkJson.context, stage };

@@ -10,7 +10,7 @@ import {
   SECOND_FACTOR_REQUIRED,
 } from '#functions/auth/use-cases/credentials.ts';
 import { activateTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
-import { META, rejectsUnauthorized, type TestClock, testAuthDeps } from '../support/auth-deps.ts';
+import { META, rejectsUnauthorized, type TestClock, testAuthDeps } from '../../support/auth-deps.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const INVALID_SECOND_FACTOR = 'invalid-second-factor';

@@ -7,7 +7,7 @@ import {
   type RefreshRecord,
   type Session,
 } from '#functions/auth/store/sessions.ts';
-import { APP_TABLE } from '../support/tables.ts';
+import { APP_TABLE } from '../../support/tables.ts';
 
 const sessions = dynamoSessionStore(APP_TABLE);
 const T0 = Math.floor(Date.now() / 1000);

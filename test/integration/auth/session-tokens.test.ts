@@ -9,7 +9,7 @@ import {
   refreshSession,
   startSession,
 } from '#functions/auth/use-cases/session-tokens.ts';
-import { LOCAL_AUTH, META, rejectsUnauthorized, testAuthDeps } from '../support/auth-deps.ts';
+import { LOCAL_AUTH, META, rejectsUnauthorized, testAuthDeps } from '../../support/auth-deps.ts';
 
 const INVALID = 'invalid-refresh-token';
 const GRACE = LOCAL_AUTH.refreshReuseGraceSeconds;

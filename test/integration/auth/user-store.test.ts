@@ -8,7 +8,7 @@ import {
   StaleWriteError,
   type User,
 } from '#functions/auth/store/users.ts';
-import { APP_TABLE } from '../support/tables.ts';
+import { APP_TABLE } from '../../support/tables.ts';
 
 const users = dynamoUserStore(APP_TABLE);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type ApiKeyRecord, dynamoApiKeyStore } from '#functions/keys/store/api-keys.ts';
-import { APP_TABLE } from '../support/tables.ts';
+import { APP_TABLE } from '../../support/tables.ts';
 
 const keys = dynamoApiKeyStore(APP_TABLE);
 const T0 = Date.now();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { routes } from '#functions/routes.ts';
-import { headersOf, type Invoke, invoker, jsonOf, quietPowertools, restEvent } from '../../fixtures/apigw.ts';
+import { headersOf, type Invoke, invoker, jsonOf, quietPowertools, restEvent } from '../../support/apigw.ts';
 
 let invoke: Invoke;
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { routeList } from '#functions/platform/domain/route-list.ts';
 import { routes } from '#functions/routes.ts';
-import { REPO_ROOT } from '#lib/constructs/feature-function.ts';
+import { REPO_ROOT } from '#lib/config/names.ts';
 
 /** Table cells trimmed and rules shortened: the formatter pads columns, the content is what counts. */
 const normalise = (markdown: string) =>

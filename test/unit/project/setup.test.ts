@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { REPO_ROOT } from '#lib/constructs/feature-function.ts';
+import { REPO_ROOT } from '#lib/config/names.ts';
 
 /**
  * `npm ci` on a fresh clone is the first thing the README and CI run: it refuses a lock that is

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { defineRoute } from '#shared/http/route.ts';
-import { headersOf, type Invoke, invoker, quietPowertools, restEvent } from '../../fixtures/apigw.ts';
+import { headersOf, type Invoke, invoker, quietPowertools, restEvent } from '../../support/apigw.ts';
 
 const APP = 'https://app.nimbus.example';
 const ADMIN = 'https://admin.nimbus.example';

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { CORS_EXPOSED_HEADERS, corsHeaders } from '#shared/http/headers.ts';
 import { defineRoute } from '#shared/http/route.ts';
-import { headersOf, type Invoke, invoker, quietPowertools, restEvent } from '../../fixtures/apigw.ts';
+import { headersOf, type Invoke, invoker, quietPowertools, restEvent } from '../../support/apigw.ts';
 
 const APP = 'https://app.nimbus.example';
 const ADMIN = 'https://admin.nimbus.example';

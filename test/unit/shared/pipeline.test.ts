@@ -15,7 +15,7 @@ import {
   jsonOf,
   quietPowertools,
   restEvent,
-} from '../../fixtures/apigw.ts';
+} from '../../support/apigw.ts';
 
 // Small on purpose, so that the 413 cases need no megabyte strings. The pipeline reads it at
 // module scope, hence the dynamic import in `before`.

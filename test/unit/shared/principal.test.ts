@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commaList, principalFrom } from '#shared/http/principal.ts';
-import { restEvent } from '../../fixtures/apigw.ts';
+import { restEvent } from '../../support/apigw.ts';
 
 describe('commaList', () => {
   it('trims entries and drops empty ones', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quietPowertools } from '../../../fixtures/apigw.ts';
+import { quietPowertools } from '../../../support/apigw.ts';
 
 quietPowertools();
 const { cacheKey } = await import('#shared/cache/response-cache.ts');

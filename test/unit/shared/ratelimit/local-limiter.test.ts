@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LocalLimiter } from '../../../functions/shared/ratelimit/local-limiter.ts';
-import { resolveScopes, type ScopeSpec } from '../../../functions/shared/ratelimit/scopes.ts';
+import { LocalLimiter } from '../../../../functions/shared/ratelimit/local-limiter.ts';
+import { resolveScopes, type ScopeSpec } from '../../../../functions/shared/ratelimit/scopes.ts';
 
 function clock(start = 1_000_000_000_000) {
   let now = start;

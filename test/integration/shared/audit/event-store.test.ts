@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { EVENTS_TABLE } from '../support/tables.ts';
+import { EVENTS_TABLE } from '../../../support/tables.ts';
 
 const events = dynamoEventStore(EVENTS_TABLE);
 const newSubject = () => `test:${randomUUID()}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quietPowertools } from '../../fixtures/apigw.ts';
-import { failing, loader, world } from './helpers.ts';
+import { quietPowertools } from '../../../support/apigw.ts';
+import { failing, loader, world } from '../../../support/cache-world.ts';
 
 quietPowertools();
 const { createCache } = await import('#shared/cache/two-level-cache.ts');

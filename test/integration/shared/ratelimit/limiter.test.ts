@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type RedisSandbox, startRedisSandbox } from '../../support/redis-sandbox.ts';
+import { type RedisSandbox, startRedisSandbox } from '../../../support/redis-sandbox.ts';
 
 // The real limiter (@upstash/ratelimit → bridge → its own redis-server) with small limits, so
 // Redis can be stopped and restarted under it.
-type Limiter = typeof import('../../../functions/shared/ratelimit/limiter.ts');
+type Limiter = typeof import('../../../../functions/shared/ratelimit/limiter.ts');
 let sandbox: RedisSandbox;
 let limiter: Limiter;
 const id = () => `it:${randomUUID()}`;
@@ -26,7 +26,7 @@ before(async () => {
     }),
   });
   // Imported after the environment is set: the limiter reads it at module scope, as in a Lambda.
-  limiter = await import('../../../functions/shared/ratelimit/limiter.ts');
+  limiter = await import('../../../../functions/shared/ratelimit/limiter.ts');
 });
 
 after(async () => {

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from '@upstash/redis';
 import type { CacheOptions, CacheRedis } from '#shared/cache/two-level-cache.ts';
-import { quietPowertools } from '../../fixtures/apigw.ts';
-import { type RedisSandbox, startRedisSandbox } from '../../support/redis-sandbox.ts';
+import { quietPowertools } from '../../../support/apigw.ts';
+import { type RedisSandbox, startRedisSandbox } from '../../../support/redis-sandbox.ts';
 
 quietPowertools();
 const { createCache } = await import('#shared/cache/two-level-cache.ts');

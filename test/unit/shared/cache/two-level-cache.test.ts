@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DATA_CLASSES, type DataClass } from '#shared/cache/data-classes.ts';
-import { quietPowertools } from '../../fixtures/apigw.ts';
-import { delay, loader, world } from './helpers.ts';
+import { quietPowertools } from '../../../support/apigw.ts';
+import { delay, loader, world } from '../../../support/cache-world.ts';
 
 quietPowertools();
 const { createCache } = await import('#shared/cache/two-level-cache.ts');

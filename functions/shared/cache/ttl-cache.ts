@@ -1,4 +1,4 @@
-import { Lru } from './cache/lru.ts';
+import { Lru } from './lru.ts';
 
 /** A bounded in-container cache whose entries also expire (the authorizer's session and key views). */
 export class TtlCache<V> {

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type AuthConfig, authConfigFromEnv, authEnvironment } from '#functions/auth/config.ts';
+import { apiKeySettingsFromEnv, apiKeysEnvironment } from '#shared/config/api-keys.ts';
+import { BINDING_ENV, type Binding, bindingsEnvironment, boundResource } from '#shared/config/bindings.ts';
+import { buildEnvironment, buildInfoFromEnv } from '#shared/config/build.ts';
+import { httpEnvironment, httpSettingsFromEnv } from '#shared/config/http.ts';
+import { powertoolsEnvironment, tracingFromEnv } from '#shared/config/powertools.ts';
+import { rateLimitConfigFromEnv, rateLimitEnvironment } from '#shared/config/rate-limits.ts';
+import { redisEnvironment, redisSettingsFromEnv } from '#shared/config/redis.ts';
+import { resolveScopes } from '#shared/ratelimit/scopes.ts';
+
+/**
+ * Runs `read` with exactly `env` as the process environment (plus PATH-like basics untouched by
+ * the contracts), so a reader sees only what its writer wrote.
+ */
+function withEnv<T>(env: Readonly<Record<string, string>>, read: () => T): T {
+  const saved = { ...process.env };
+  for (const name of Object.keys(process.env)) {
+    if (/^(NIMBUS_|UPSTASH_|POWERTOOLS_)|_TABLE_NAME$|_SECRET_ARN$/.test(name)) delete process.env[name];
+  }
+  Object.assign(process.env, env);
+  try {
+    return read();
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+}
+
+describe('environment contracts: what the CDK writes is what the functions read', () => {
+  it('bindings: every bound table and secret round-trips, each under its own variable', () => {
+    const values = Object.fromEntries(
+      (Object.keys(BINDING_ENV) as Binding[]).map((binding) => [binding, `value-of-${binding}`]),
+    ) as Record<Binding, string>;
+    const env = bindingsEnvironment(values);
+
+    assert.equal(new Set(Object.keys(env)).size, Object.keys(BINDING_ENV).length);
+    for (const binding of Object.keys(BINDING_ENV) as Binding[]) {
+      assert.equal(
+        withEnv(env, () => boundResource(binding)),
+        values[binding],
+      );
+    }
+  });
+
+  it('bindings: a function without the binding fails naming the variable', () => {
+    assert.throws(() => withEnv({}, () => boundResource('dataKeySecret')), /DATA_KEY_SECRET_ARN/);
+  });
+
+  it('redis: URL, health timeout and a directly given token round-trip', () => {
+    const settings = { restUrl: 'https://db.upstash.io', healthTimeoutMs: 800, token: 'tok' };
+
+    assert.deepEqual(withEnv(redisEnvironment(settings), redisSettingsFromEnv), settings);
+  });
+
+  it('redis: the stage config writes no token (functions read it from the secret)', () => {
+    const env = redisEnvironment({ restUrl: 'https://db.upstash.io', healthTimeoutMs: 500 });
+
+    assert.deepEqual(withEnv(env, redisSettingsFromEnv), {
+      restUrl: 'https://db.upstash.io',
+      healthTimeoutMs: 500,
+    });
+  });
+
+  it('rate limits: the stage overrides and the Redis tuning round-trip', () => {
+    const overrides = { global: { limit: 5 }, auth_login: { limit: 3, window: '30 s' } };
+
+    const config = withEnv(
+      rateLimitEnvironment({ overrides, redisTimeoutMs: 250, breakerMs: 300 }),
+      rateLimitConfigFromEnv,
+    );
+
+    assert.deepEqual(config, {
+      scopes: resolveScopes(JSON.stringify(overrides)),
+      redisTimeoutMs: 250,
+      breakerMs: 300,
+    });
+    assert.equal(config.scopes.global.limit, 5);
+  });
+
+  it('rate limits: an unknown scope fails at init', () => {
+    const env = rateLimitEnvironment({ overrides: { no_such_scope: { limit: 1 } } });
+
+    assert.throws(() => withEnv(env, rateLimitConfigFromEnv), /unknown scope no_such_scope/);
+  });
+
+  it('http: CORS origins and the body limit round-trip', () => {
+    const settings = { corsOrigins: ['https://a.example', 'https://b.example'], maxBodyBytes: 2048 };
+
+    assert.deepEqual(withEnv(httpEnvironment(settings), httpSettingsFromEnv), settings);
+  });
+
+  it('build facts round-trip', () => {
+    const info = {
+      stage: 'staging',
+      version: '1.2.3',
+      commit: 'abc123def456',
+      buildTime: '2030-01-01T00:00:00Z',
+    };
+
+    assert.deepEqual(withEnv(buildEnvironment(info), buildInfoFromEnv), info);
+  });
+
+  it('powertools: tracing on and off round-trip', () => {
+    for (const tracing of [true, false]) {
+      const env = powertoolsEnvironment({
+        serviceName: 'nimbus-auth',
+        logLevel: 'INFO',
+        tracing,
+        logSampleRate: 0,
+      });
+
+      assert.equal(withEnv(env, tracingFromEnv), tracing);
+    }
+  });
+
+  it('api keys: the key environment round-trips, and a bad one fails naming the variable', () => {
+    for (const environment of ['live', 'test'] as const) {
+      assert.deepEqual(withEnv(apiKeysEnvironment({ environment }), apiKeySettingsFromEnv), { environment });
+    }
+    assert.throws(() => withEnv({ NIMBUS_API_KEY_ENV: 'prod' }, apiKeySettingsFromEnv), /NIMBUS_API_KEY_ENV/);
+  });
+
+  it('auth: the identity settings round-trip (the API key environment through its own contract)', () => {
+    const auth: AuthConfig = {
+      issuer: 'https://nimbus.example',
+      audience: 'nimbus-api',
+      accessTokenTtlSeconds: 600,
+      refreshIdleSeconds: 3600,
+      refreshAbsoluteSeconds: 86_400,
+      refreshReuseGraceSeconds: 5,
+      authorizerCacheSeconds: 1,
+      registration: 'admin',
+      apiKeyEnvironment: 'live',
+    };
+
+    assert.deepEqual(withEnv(authEnvironment(auth), authConfigFromEnv), auth);
+  });
+});
