@@ -3,7 +3,7 @@ import { readSecretString } from '#shared/clients/secrets.ts';
 import { requireEnv } from '#shared/env.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
 import { deriveKey } from './domain/crypto-box.ts';
-import { type Keyring, keyring } from './keyring.ts';
+import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
 import { dynamoUserStore, type UserStore } from './store/users.ts';
 
@@ -23,10 +23,39 @@ export interface AuthDeps {
 
 let dataKey: Promise<Buffer> | undefined;
 
-/** What the authorizer needs: no event store, no data key. */
-export type AuthenticatorDeps = Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'>;
+/** An API key as the authenticator sees it: what it grants and whether it is still good. */
+export interface ApiKeyGrant {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly permissions: readonly string[];
+  /** ISO 8601; `null` never expires. */
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+}
 
-export function authenticatorDeps(): AuthenticatorDeps {
+/**
+ * The port through which the authenticator reaches API keys. Identity does not own keys (the
+ * `keys` feature does): the composition root (`functions/authorizer/deps.ts`) plugs the keys
+ * feature in here, so neither feature imports the other.
+ */
+export interface ApiKeyLookup {
+  /**
+   * A stable, non-secret name for a presented key (its hash), used to look it up and to cache
+   * the answer; `null` when the value is not even shaped like a key, so it costs no lookup.
+   */
+  fingerprint(presented: string): string | null;
+  find(fingerprint: string): Promise<ApiKeyGrant | undefined>;
+  /** Records use; writes only when the last recorded use is older than `staleBefore`. */
+  touch(fingerprint: string, at: string, staleBefore: string): Promise<void>;
+}
+
+/** What the authorizer needs: no event store, no data key, and API keys through a port. */
+export interface AuthenticatorDeps
+  extends Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'> {
+  readonly apiKeys: ApiKeyLookup;
+}
+
+function identityDeps(): Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'> {
   const config = authConfigFromEnv();
   const table = requireEnv('APP_TABLE_NAME');
   return {
@@ -38,10 +67,15 @@ export function authenticatorDeps(): AuthenticatorDeps {
   };
 }
 
+/** The authorizer's deps; the caller brings the API-key port (see `ApiKeyLookup`). */
+export function authenticatorDeps(apiKeys: ApiKeyLookup): AuthenticatorDeps {
+  return { ...identityDeps(), apiKeys };
+}
+
 /** Built once per container from the environment the CDK sets. */
 export function authDeps(): AuthDeps {
   return {
-    ...authenticatorDeps(),
+    ...identityDeps(),
     events: dynamoEventStore(requireEnv('EVENTS_TABLE_NAME')),
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),

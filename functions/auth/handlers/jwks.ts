@@ -1,7 +1,7 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { authConfigFromEnv } from '../config.ts';
-import { keyring } from '../keyring.ts';
 import { jwks as route } from '../routes.ts';
+import { keyring } from '../store/keyring.ts';
 
 const config = authConfigFromEnv();
 

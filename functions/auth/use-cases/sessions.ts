@@ -1,4 +1,4 @@
-import { NotFoundError } from '#shared/errors.ts';
+import { ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
 
 /**
@@ -13,7 +13,7 @@ export async function revokeOwnSession(
   correlationId: string,
 ): Promise<void> {
   const revoked = await deps.sessions.revoke(userId, sessionId, reason, deps.now().toISOString());
-  if (!revoked) throw new NotFoundError('No such session.');
+  if (!revoked) throw new ResourceNotFoundError('No such session.');
   await deps.events.append({
     subject: `user:${userId}`,
     type: 'security.session-revoked',

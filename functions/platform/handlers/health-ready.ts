@@ -5,6 +5,7 @@ import { intEnv, requireEnv } from '#shared/env.ts';
 import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { logger } from '#shared/observability.ts';
+import { HEALTH_KEY } from '#shared/store/table-keys.ts';
 import { type CheckResult, checkReadiness, type Probe } from '../domain/readiness.ts';
 import { healthReady } from '../routes.ts';
 
@@ -17,7 +18,7 @@ const probes: readonly Probe[] = [
   {
     name: 'dynamodb',
     run: (abortSignal) =>
-      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }), {
+      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: HEALTH_KEY }), {
         abortSignal,
       }),
   },

@@ -1,7 +1,7 @@
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { requireEnv } from '#shared/env.ts';
-import type { AuthConfig } from './config.ts';
-import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from './domain/jwt.ts';
+import type { AuthConfig } from '../config.ts';
+import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from '../domain/jwt.ts';
 
 export interface Keyring {
   readonly issuer: ReturnType<typeof createTokenIssuer>;
