@@ -49,9 +49,13 @@ export interface ApiKeyLookup {
   touch(fingerprint: string, at: string, staleBefore: string): Promise<void>;
 }
 
-/** What the authorizer needs: no event store, no data key, and API keys through a port. */
-export interface AuthenticatorDeps
-  extends Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'> {
+/**
+ * What the authorizer needs, and no more: reads of users and sessions (no writes, no event store,
+ * no data key), and API keys through a port.
+ */
+export interface AuthenticatorDeps extends Pick<AuthDeps, 'config' | 'keyring' | 'now'> {
+  readonly users: Pick<UserStore, 'get'>;
+  readonly sessions: Pick<SessionStore, 'get'>;
   readonly apiKeys: ApiKeyLookup;
 }
 

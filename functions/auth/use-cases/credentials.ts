@@ -40,7 +40,7 @@ export function profileOf(user: User) {
  * registration is restricted, only a principal holding `users:admin` may register someone.
  */
 export async function register(
-  deps: AuthDeps,
+  deps: Pick<AuthDeps, 'config' | 'users' | 'events' | 'now'>,
   input: Registration,
   caller: Principal | null,
   meta: ClientMeta,
