@@ -4,7 +4,7 @@ import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
 import { deriveKey } from './domain/crypto-box.ts';
-import { type Keyring, keyring } from './keyring.ts';
+import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
 import { dynamoUserStore, type UserStore } from './store/users.ts';
 
@@ -26,10 +26,43 @@ const dataKey = memoiseAsync(async () =>
   deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/totp/v1'),
 );
 
-/** What the authorizer needs: no event store, no data key. */
-export type AuthenticatorDeps = Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'>;
+/** An API key as the authenticator sees it: what it grants and whether it is still good. */
+export interface ApiKeyGrant {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly permissions: readonly string[];
+  /** ISO 8601; `null` never expires. */
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+}
 
-export function authenticatorDeps(): AuthenticatorDeps {
+/**
+ * The port through which the authenticator reaches API keys. Identity does not own keys (the
+ * `keys` feature does): the composition root (`functions/authorizer/deps.ts`) plugs the keys
+ * feature in here, so neither feature imports the other.
+ */
+export interface ApiKeyLookup {
+  /**
+   * A stable, non-secret name for a presented key (its hash), used to look it up and to cache
+   * the answer; `null` when the value is not even shaped like a key, so it costs no lookup.
+   */
+  fingerprint(presented: string): string | null;
+  find(fingerprint: string): Promise<ApiKeyGrant | undefined>;
+  /** Records use; writes only when the last recorded use is older than `staleBefore`. */
+  touch(fingerprint: string, at: string, staleBefore: string): Promise<void>;
+}
+
+/**
+ * What the authorizer needs, and no more: reads of users and sessions (no writes, no event store,
+ * no data key), and API keys through a port.
+ */
+export interface AuthenticatorDeps extends Pick<AuthDeps, 'config' | 'keyring' | 'now'> {
+  readonly users: Pick<UserStore, 'get'>;
+  readonly sessions: Pick<SessionStore, 'get'>;
+  readonly apiKeys: ApiKeyLookup;
+}
+
+function identityDeps(): Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'> {
   const config = authConfigFromEnv();
   const table = boundResource('appTable');
   return {
@@ -41,10 +74,15 @@ export function authenticatorDeps(): AuthenticatorDeps {
   };
 }
 
+/** The authorizer's deps; the caller brings the API-key port (see `ApiKeyLookup`). */
+export function authenticatorDeps(apiKeys: ApiKeyLookup): AuthenticatorDeps {
+  return { ...identityDeps(), apiKeys };
+}
+
 /** Built once per container from the environment the CDK sets. */
 export function authDeps(): AuthDeps {
   return {
-    ...authenticatorDeps(),
+    ...identityDeps(),
     events: dynamoEventStore(boundResource('eventsTable')),
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),

@@ -1,7 +1,8 @@
 /**
  * Roles and the permissions they grant. Permissions are `<feature>:<action>` strings carried in the
  * access token, so routes check a permission and never a role: a role can change its grants here
- * without touching a handler. `*` grants everything (see `hasPermission` in `http/principal.ts`).
+ * without touching a handler. `grants` below is the one rule deciding whether held permissions
+ * cover a requested one; every check (route pipeline, registration, API keys) goes through it.
  */
 export const ROLES = ['admin', 'operator', 'developer', 'viewer', 'service'] as const;
 export type Role = (typeof ROLES)[number];
@@ -56,4 +57,14 @@ export function permissionsFor(roles: readonly string[]): string[] {
     for (const permission of ROLE_PERMISSIONS[role]) granted.add(permission);
   }
   return [...granted].sort();
+}
+
+/**
+ * The one permission rule: `*` grants everything, `feature:*` grants every action of that feature,
+ * anything else grants exactly itself. A wildcard is only ever on the holder's side: requesting
+ * `keys:*` needs `keys:*` (or `*`), not merely `keys:own`.
+ */
+export function grants(held: readonly string[], permission: string): boolean {
+  const featureWildcard = `${permission.split(':')[0]}:*`;
+  return held.some((p) => p === '*' || p === permission || p === featureWildcard);
 }

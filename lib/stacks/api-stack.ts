@@ -68,7 +68,7 @@ export class ApiStack extends Stack {
     });
 
     this.authorizerFunction = new FeatureFunction(this, 'Authorizer', {
-      entry: 'functions/auth/handlers/authorizer.ts',
+      entry: 'functions/authorizer/handler.ts',
       feature: 'auth',
       config,
       description: 'REQUEST authorizer: Bearer JWT or x-api-key',

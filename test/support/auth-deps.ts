@@ -9,13 +9,13 @@ import {
   generateSigningKey,
   jwksOf,
 } from '#functions/auth/domain/jwt.ts';
-import type { Keyring } from '#functions/auth/keyring.ts';
+import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
 import { dynamoUserStore } from '#functions/auth/store/users.ts';
 import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { UnauthorizedError } from '#shared/errors.ts';
+import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { APP_TABLE, EVENTS_TABLE } from './tables.ts';
 
 /** A clock the test moves by hand; starts at the real time so DynamoDB TTLs stay in the future. */
@@ -87,18 +87,23 @@ export const META: ClientMeta = {
   correlationId: 'it-identity',
 };
 
-/** Asserts a 401 of the given problem type and hands the error back for further checks. */
-export async function rejectsUnauthorized(
+/**
+ * Asserts a failed authentication with the given code (the problem type a client gets with its
+ * 401) and hands the error back for further checks.
+ */
+export async function rejectsAuthentication(
   promise: Promise<unknown>,
-  type: string,
-): Promise<UnauthorizedError> {
+  code: string,
+): Promise<AuthenticationFailedError> {
   let caught: unknown;
   await assert.rejects(promise, (error: unknown) => {
     caught = error;
     return true;
   });
-  assert.ok(caught instanceof UnauthorizedError, `expected an UnauthorizedError, got ${String(caught)}`);
-  assert.equal(caught.status, 401);
-  assert.equal(caught.type, type);
+  assert.ok(
+    caught instanceof AuthenticationFailedError,
+    `expected an AuthenticationFailedError, got ${String(caught)}`,
+  );
+  assert.equal(caught.code, code);
   return caught;
 }

@@ -1,14 +1,10 @@
-import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { boundResource } from '#shared/config/bindings.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
+import { auditDeps } from '../deps.ts';
 import { listAudit as route } from '../routes.ts';
+import { listAuditTrail } from '../use-cases/list.ts';
 
-const events = dynamoEventStore(boundResource('eventsTable'));
+const deps = auditDeps();
 
-export const handler = httpHandler(route, async ({ query }) => {
-  const items = await events.list(query.subject, { limit: query.limit, before: query.before });
-  const last = items.at(-1);
-  return {
-    body: { items, next: items.length === query.limit && last && last.version > 1 ? last.version : null },
-  };
-});
+export const handler = httpHandler(route, async ({ query }) => ({
+  body: await listAuditTrail(deps, query.subject, { limit: query.limit, before: query.before }),
+}));

@@ -1,8 +1,8 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { authDeps } from '../deps.ts';
-import { clientMeta } from '../http-meta.ts';
 import { login as route } from '../routes.ts';
 import { login } from '../use-cases/credentials.ts';
+import { clientMeta } from './client-meta.ts';
 
 const deps = authDeps();
 

@@ -1,8 +1,8 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { authDeps } from '../deps.ts';
-import { clientMeta } from '../http-meta.ts';
 import { refresh as route } from '../routes.ts';
 import { refreshSession } from '../use-cases/session-tokens.ts';
+import { clientMeta } from './client-meta.ts';
 
 const deps = authDeps();
 

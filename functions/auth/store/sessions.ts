@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
+import { refreshTokenKey as refreshKey, sessionKey, sessionsOfUser } from '#shared/store/table-keys.ts';
 
 /** One login. Its refresh tokens form the session's family: revoking the session kills them all. */
 export interface Session {
@@ -45,11 +46,6 @@ export interface SessionStore {
   rotate(old: RefreshRecord, next: RefreshRecord, at: string): Promise<void>;
 }
 
-const sessionKey = (userId: string, sessionId: string) => ({
-  pk: `USER#${userId}`,
-  sk: `SESSION#${sessionId}`,
-});
-const refreshKey = (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' });
 // Items linger one day past their end for forensics, then DynamoDB TTL sweeps them.
 const ttl = (epochSeconds: number) => epochSeconds + 86_400;
 
@@ -100,11 +96,12 @@ export function dynamoSessionStore(tableName: string): SessionStore {
     },
 
     async list(userId) {
+      const { pk, skPrefix } = sessionsOfUser(userId);
       const out = await dynamo.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':prefix': 'SESSION#' },
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
         }),
       );
       return (out.Items ?? []).map((item) => strip<Session>(item) as Session);

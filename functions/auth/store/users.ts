@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
+import { emailKey, userByOrgKey, userKey } from '#shared/store/table-keys.ts';
 
 export interface TotpState {
   /** Sealed (AES-GCM) base32 secret of an activated second factor. */
@@ -56,10 +57,9 @@ export interface UserStore {
   updateTotp(id: string, expected: TotpState, next: TotpState): Promise<void>;
 }
 
-const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 // Uniqueness is case-insensitive whoever calls the store.
-const emailKey = (email: string) => ({ pk: `EMAIL#${normaliseEmail(email)}`, sk: 'EMAIL' });
+const emailClaimKey = (email: string) => emailKey(normaliseEmail(email));
 
 function fromItem(item: Record<string, unknown> | undefined): User | undefined {
   if (!item) return undefined;
@@ -78,7 +78,7 @@ export function dynamoUserStore(tableName: string): UserStore {
               {
                 Put: {
                   TableName: tableName,
-                  Item: { ...emailKey(user.email), userId: user.id },
+                  Item: { ...emailClaimKey(user.email), userId: user.id },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -89,8 +89,7 @@ export function dynamoUserStore(tableName: string): UserStore {
                     ...userKey(user.id),
                     ...user,
                     email: normaliseEmail(user.email),
-                    gsi1pk: `ORG#${user.orgId}`,
-                    gsi1sk: `USER#${user.id}`,
+                    ...userByOrgKey(user.orgId, user.id),
                   },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
@@ -118,9 +117,7 @@ export function dynamoUserStore(tableName: string): UserStore {
     },
 
     async findByEmail(email) {
-      const out = await dynamo.send(
-        new GetCommand({ TableName: tableName, Key: emailKey(normaliseEmail(email)) }),
-      );
+      const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: emailClaimKey(email) }));
       const userId = out.Item?.userId;
       return typeof userId === 'string' ? this.get(userId) : undefined;
     },

@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, UnauthorizedError } from '#shared/errors.ts';
+import {
+  AuthenticationFailedError,
+  ConflictingStateError,
+  NotPermittedError,
+} from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
+import { grants } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
 import { hashPassword, verifyPassword } from '../domain/password.ts';
 import { EmailTakenError, NO_TOTP, normaliseEmail, type User } from '../store/users.ts';
@@ -9,6 +14,7 @@ import { type ClientMeta, startSession, type TokenPair } from './session-tokens.
 
 export const SECOND_FACTOR_REQUIRED = 'second-factor-required';
 export const INVALID_CREDENTIALS = 'invalid-credentials';
+export const INVALID_SECOND_FACTOR = 'invalid-second-factor';
 
 export interface Registration {
   readonly email: string;
@@ -34,17 +40,14 @@ export function profileOf(user: User) {
  * registration is restricted, only a principal holding `users:admin` may register someone.
  */
 export async function register(
-  deps: AuthDeps,
+  deps: Pick<AuthDeps, 'config' | 'users' | 'events' | 'now'>,
   input: Registration,
   caller: Principal | null,
   meta: ClientMeta,
   options: { roles?: readonly string[]; orgId?: string } = {},
 ): Promise<User> {
-  if (
-    deps.config.registration === 'admin' &&
-    !caller?.permissions.some((p) => p === '*' || p === 'users:admin')
-  ) {
-    throw new ForbiddenError('Registration on this deployment is by administrators only.');
+  if (deps.config.registration === 'admin' && !grants(caller?.permissions ?? [], 'users:admin')) {
+    throw new NotPermittedError('Registration on this deployment is by administrators only.');
   }
   const user: User = {
     id: randomUUID(),
@@ -60,7 +63,7 @@ export async function register(
     await deps.users.create(user);
   } catch (error) {
     if (error instanceof EmailTakenError)
-      throw new ConflictError('An account with this email already exists.');
+      throw new ConflictingStateError('An account with this email already exists.');
     throw error;
   }
   await deps.events.append({
@@ -95,11 +98,11 @@ export async function login(
       correlationId: meta.correlationId,
       data: { ip: meta.ip, reason: 'credentials' },
     });
-    throw new UnauthorizedError('The email or password is incorrect.', INVALID_CREDENTIALS);
+    throw new AuthenticationFailedError('The email or password is incorrect.', INVALID_CREDENTIALS);
   }
   if (user.totp.enabled) {
     if (input.totp === undefined || input.totp === '') {
-      throw new UnauthorizedError(
+      throw new AuthenticationFailedError(
         'A second factor is required: send `totp` with a code or a backup code.',
         SECOND_FACTOR_REQUIRED,
       );
@@ -113,9 +116,9 @@ export async function login(
         correlationId: meta.correlationId,
         data: { ip: meta.ip, reason: 'second-factor' },
       });
-      throw new UnauthorizedError(
+      throw new AuthenticationFailedError(
         'The second factor is incorrect or was already used.',
-        'invalid-second-factor',
+        INVALID_SECOND_FACTOR,
       );
     }
   }

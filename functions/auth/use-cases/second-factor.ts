@@ -1,4 +1,4 @@
-import { ConflictError } from '#shared/errors.ts';
+import { ConflictingStateError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
 import { generateBackupCodes, hashBackupCode, matchBackupCode } from '../domain/backup-codes.ts';
 import { open, seal } from '../domain/crypto-box.ts';
@@ -39,7 +39,7 @@ export async function verifySecondFactor(deps: AuthDeps, user: User, code: strin
 
 export async function enrollTotp(deps: AuthDeps, user: User) {
   if (user.totp.enabled)
-    throw new ConflictError('Two-factor authentication is already active; disable it first.');
+    throw new ConflictingStateError('Two-factor authentication is already active; disable it first.');
   const secret = generateTotpSecret();
   await deps.users.updateTotp(user.id, user.totp, {
     ...user.totp,
@@ -50,9 +50,9 @@ export async function enrollTotp(deps: AuthDeps, user: User) {
 }
 
 export async function activateTotp(deps: AuthDeps, user: User, code: string, correlationId: string) {
-  if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already active.');
+  if (user.totp.enabled) throw new ConflictingStateError('Two-factor authentication is already active.');
   if (user.totp.pendingSealed === null)
-    throw new ConflictError('No enrolment in progress: call /v1/auth/totp/enroll first.');
+    throw new ConflictingStateError('No enrolment in progress: call /v1/auth/totp/enroll first.');
   const secret = open(user.totp.pendingSealed, await deps.dataKey(), aad(user));
   const result = verifyTotp(secret, code.trim(), deps.now().getTime(), null);
   if (!result.ok) return undefined;
@@ -80,7 +80,7 @@ export async function disableTotp(
   code: string,
   correlationId: string,
 ): Promise<boolean> {
-  if (!user.totp.enabled) throw new ConflictError('Two-factor authentication is not active.');
+  if (!user.totp.enabled) throw new ConflictingStateError('Two-factor authentication is not active.');
   if (!(await verifySecondFactor(deps, user, code))) return false;
   // Re-read: verifySecondFactor consumed the code, so the stored state moved on.
   const current = await deps.users.get(user.id);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { UnauthorizedError } from '#shared/errors.ts';
+import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { permissionsFor } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
 import { RefreshRaceError, type RefreshRecord } from '../store/sessions.ts';
@@ -85,7 +85,7 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
  */
 export async function refreshSession(deps: AuthDeps, token: string, meta: ClientMeta): Promise<TokenPair> {
   const invalid = () =>
-    new UnauthorizedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
+    new AuthenticationFailedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
   if (!/^nmr_[A-Za-z0-9_-]{43}$/.test(token)) throw invalid();
   const hash = hashRefreshToken(token);
 
@@ -109,7 +109,7 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
           correlationId: meta.correlationId,
           data: { sessionId: record.sessionId, ip: meta.ip },
         });
-        throw new UnauthorizedError(
+        throw new AuthenticationFailedError(
           'The refresh token was already used; the session is revoked.',
           REFRESH_REUSED,
         );

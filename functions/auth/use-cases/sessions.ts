@@ -1,19 +1,20 @@
-import { NotFoundError } from '#shared/errors.ts';
+import { ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
+import type { SessionStore } from '../store/sessions.ts';
 
 /**
  * Revokes a session of the caller. Sessions are looked up under the caller's own key, so another
  * user's session id is simply "not found": nobody learns it exists.
  */
 export async function revokeOwnSession(
-  deps: AuthDeps,
+  deps: Pick<AuthDeps, 'events' | 'now'> & { readonly sessions: Pick<SessionStore, 'revoke'> },
   userId: string,
   sessionId: string,
   reason: string,
   correlationId: string,
 ): Promise<void> {
   const revoked = await deps.sessions.revoke(userId, sessionId, reason, deps.now().toISOString());
-  if (!revoked) throw new NotFoundError('No such session.');
+  if (!revoked) throw new ResourceNotFoundError('No such session.');
   await deps.events.append({
     subject: `user:${userId}`,
     type: 'security.session-revoked',
@@ -21,4 +22,24 @@ export async function revokeOwnSession(
     correlationId,
     data: { sessionId, reason },
   });
+}
+
+/** The user's sessions, newest first, marking the one the caller is using. */
+export async function listOwnSessions(
+  deps: { readonly sessions: Pick<SessionStore, 'list'> },
+  userId: string,
+  currentSessionId: string | null,
+) {
+  const sessions = await deps.sessions.list(userId);
+  return sessions
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map((s) => ({
+      sessionId: s.sessionId,
+      createdAt: s.createdAt,
+      lastUsedAt: s.lastUsedAt,
+      current: s.sessionId === currentSessionId,
+      revokedAt: s.revokedAt,
+      userAgent: s.userAgent,
+      ip: s.ip,
+    }));
 }

@@ -1,7 +1,7 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { keyDeps } from '../deps.ts';
 import { createKey as route } from '../routes.ts';
-import { createKey } from '../use-cases.ts';
+import { createKey } from '../use-cases/create.ts';
 
 const deps = keyDeps();
 

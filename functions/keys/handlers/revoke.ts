@@ -1,7 +1,7 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { keyDeps } from '../deps.ts';
 import { revokeKey as route } from '../routes.ts';
-import { revokeKey } from '../use-cases.ts';
+import { revokeKey } from '../use-cases/revoke.ts';
 
 const deps = keyDeps();
 

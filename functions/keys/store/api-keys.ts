@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
+import { apiKeyByOwnerKey, apiKeysOfOwner, apiKeyKey as key } from '#shared/store/table-keys.ts';
 
 export interface ApiKeyRecord {
   readonly id: string;
@@ -26,10 +27,6 @@ export interface ApiKeyStore {
   touch(hash: string, at: string, staleBefore: string): Promise<void>;
 }
 
-// The key's hash is the primary key: a lookup from an `x-api-key` header is one GetItem.
-// GSI1 lists a user's keys.
-const key = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' });
-
 function strip(item: Record<string, unknown> | undefined): ApiKeyRecord | undefined {
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
@@ -45,8 +42,7 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
           Item: {
             ...key(record.hash),
             ...record,
-            gsi1pk: `OWNER#${record.ownerId}`,
-            gsi1sk: `APIKEY#${record.id}`,
+            ...apiKeyByOwnerKey(record.ownerId, record.id),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -59,24 +55,26 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
     },
 
     async listByOwner(ownerId) {
+      const { gsi1pk, gsi1skPrefix } = apiKeysOfOwner(ownerId);
       const out = await dynamo.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
-          ExpressionAttributeValues: { ':owner': `OWNER#${ownerId}`, ':prefix': 'APIKEY#' },
+          ExpressionAttributeValues: { ':owner': gsi1pk, ':prefix': gsi1skPrefix },
         }),
       );
       return (out.Items ?? []).map((item) => strip(item) as ApiKeyRecord);
     },
 
     async getById(ownerId, id) {
+      const { gsi1pk, gsi1sk } = apiKeyByOwnerKey(ownerId, id);
       const out = await dynamo.send(
         new QueryCommand({
           TableName: tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :owner AND gsi1sk = :sk',
-          ExpressionAttributeValues: { ':owner': `OWNER#${ownerId}`, ':sk': `APIKEY#${id}` },
+          ExpressionAttributeValues: { ':owner': gsi1pk, ':sk': gsi1sk },
         }),
       );
       return strip(out.Items?.[0]);

@@ -6,6 +6,7 @@ import { redisSettingsFromEnv } from '#shared/config/redis.ts';
 import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { logger } from '#shared/observability.ts';
+import { HEALTH_KEY } from '#shared/store/table-keys.ts';
 import { type CheckResult, checkReadiness, type Probe } from '../domain/readiness.ts';
 import { healthReady } from '../routes.ts';
 
@@ -18,7 +19,7 @@ const probes: readonly Probe[] = [
   {
     name: 'dynamodb',
     run: (abortSignal) =>
-      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }), {
+      dynamo.send(new GetCommand({ TableName: TABLE_NAME, Key: HEALTH_KEY }), {
         abortSignal,
       }),
   },

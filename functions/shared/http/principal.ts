@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { grants } from '../rbac.ts';
 
 /** The caller as the authorizer described it in the request context. */
 export interface Principal {
@@ -40,8 +41,7 @@ export function principalFrom(event: APIGatewayProxyEvent): Principal | null {
   };
 }
 
-/** `*` grants everything; `feature:*` grants every action of a feature. */
+/** Whether the principal holds `permission`, by the one rule of `rbac.ts`. */
 export function hasPermission(principal: Principal, permission: string): boolean {
-  const feature = permission.split(':')[0];
-  return principal.permissions.some((held) => held === '*' || held === permission || held === `${feature}:*`);
+  return grants(principal.permissions, permission);
 }

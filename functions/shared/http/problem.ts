@@ -1,5 +1,13 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { HttpError } from '../errors.ts';
+import { DomainError, InvalidInputError } from '../domain-errors.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HttpError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../errors.ts';
 
 export const PROBLEM_BASE = 'https://nimbus.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -10,11 +18,28 @@ export interface ProblemContext {
   readonly correlationId: string;
 }
 
-/** The RFC 9457 document for an error. A non-HttpError becomes a 500 that reveals nothing. */
+/** A use case's domain error as the HTTP error it means: the status follows the error's kind. */
+function httpErrorOf(error: DomainError): HttpError {
+  switch (error.kind) {
+    case 'invalid-input':
+      return new BadRequestError(error.message, error instanceof InvalidInputError ? error.fields : []);
+    case 'authentication-failed':
+      return new UnauthorizedError(error.message, error.code);
+    case 'not-permitted':
+      return new ForbiddenError(error.message);
+    case 'not-found':
+      return new NotFoundError(error.message);
+    case 'conflict':
+      return new ConflictError(error.message);
+  }
+}
+
+/** The RFC 9457 document for an error. Anything but an HttpError or a DomainError becomes a 500 that reveals nothing. */
 export function problemOf(
-  error: unknown,
+  thrown: unknown,
   ctx: ProblemContext,
 ): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
   if (error instanceof HttpError) {
     return {
       status: error.status,

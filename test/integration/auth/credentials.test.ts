@@ -10,7 +10,7 @@ import {
   SECOND_FACTOR_REQUIRED,
 } from '#functions/auth/use-cases/credentials.ts';
 import { activateTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
-import { META, rejectsUnauthorized, type TestClock, testAuthDeps } from '../../support/auth-deps.ts';
+import { META, rejectsAuthentication, type TestClock, testAuthDeps } from '../../support/auth-deps.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const INVALID_SECOND_FACTOR = 'invalid-second-factor';
@@ -55,17 +55,16 @@ describe('login on the real stores', () => {
     const { deps } = await testAuthDeps();
     const { email } = await registered(deps, 'login');
 
-    const wrong = await rejectsUnauthorized(
+    const wrong = await rejectsAuthentication(
       login(deps, { email, password: 'not the password' }, META),
       INVALID_CREDENTIALS,
     );
-    const unknown = await rejectsUnauthorized(
+    const unknown = await rejectsAuthentication(
       login(deps, { email: uniqueEmail('nobody'), password: PASSWORD }, META),
       INVALID_CREDENTIALS,
     );
 
-    assert.equal(wrong.type, unknown.type);
-    assert.equal(wrong.detail, unknown.detail);
+    assert.equal(wrong.code, unknown.code);
     assert.equal(wrong.message, unknown.message);
   });
 
@@ -73,8 +72,8 @@ describe('login on the real stores', () => {
     const { deps, clock } = await testAuthDeps();
     const { email } = await withTotp(deps, clock);
 
-    await rejectsUnauthorized(login(deps, { email, password: PASSWORD }, META), SECOND_FACTOR_REQUIRED);
-    await rejectsUnauthorized(
+    await rejectsAuthentication(login(deps, { email, password: PASSWORD }, META), SECOND_FACTOR_REQUIRED);
+    await rejectsAuthentication(
       login(deps, { email, password: PASSWORD, totp: '' }, META),
       SECOND_FACTOR_REQUIRED,
     );
@@ -84,7 +83,7 @@ describe('login on the real stores', () => {
     const { deps, clock } = await testAuthDeps();
     const { email } = await withTotp(deps, clock);
 
-    await rejectsUnauthorized(
+    await rejectsAuthentication(
       login(deps, { email, password: 'not the password' }, META),
       INVALID_CREDENTIALS,
     );
@@ -99,7 +98,7 @@ describe('login on the real stores', () => {
     const replay = login(deps, { email, password: PASSWORD, totp: code }, META);
 
     assert.equal(pair.sessionId.length > 0, true);
-    await rejectsUnauthorized(replay, INVALID_SECOND_FACTOR);
+    await rejectsAuthentication(replay, INVALID_SECOND_FACTOR);
     assert.equal((await deps.users.get(user.id))?.totp.lastStep, Math.floor(clock.now().getTime() / 30_000));
   });
 
@@ -109,7 +108,7 @@ describe('login on the real stores', () => {
     const code = totpAt(secret, clock.now().getTime());
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-    await rejectsUnauthorized(
+    await rejectsAuthentication(
       login(deps, { email, password: PASSWORD, totp: wrong }, META),
       INVALID_SECOND_FACTOR,
     );
@@ -122,7 +121,7 @@ describe('login on the real stores', () => {
     assert.ok(first && second, 'precondition: backup codes were issued');
 
     await login(deps, { email, password: PASSWORD, totp: first }, META);
-    await rejectsUnauthorized(
+    await rejectsAuthentication(
       login(deps, { email, password: PASSWORD, totp: first }, META),
       INVALID_SECOND_FACTOR,
     );

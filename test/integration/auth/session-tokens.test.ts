@@ -9,7 +9,7 @@ import {
   refreshSession,
   startSession,
 } from '#functions/auth/use-cases/session-tokens.ts';
-import { LOCAL_AUTH, META, rejectsUnauthorized, testAuthDeps } from '../../support/auth-deps.ts';
+import { LOCAL_AUTH, META, rejectsAuthentication, testAuthDeps } from '../../support/auth-deps.ts';
 
 const INVALID = 'invalid-refresh-token';
 const GRACE = LOCAL_AUTH.refreshReuseGraceSeconds;
@@ -74,13 +74,13 @@ describe('startSession and refreshSession on the real stores', () => {
     const newest = await refreshSession(deps, login.refreshToken, META);
     clock.advance(GRACE + 1);
 
-    const error = await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), REFRESH_REUSED);
+    const error = await rejectsAuthentication(refreshSession(deps, login.refreshToken, META), REFRESH_REUSED);
 
-    assert.equal(error.status, 401);
+    assert.equal(error.kind, 'authentication-failed');
     const session = await deps.sessions.get(user.id, login.sessionId);
     assert.equal(session?.revokedAt, clock.now().toISOString());
     assert.equal(session?.revokedReason, 'refresh-token-reuse');
-    await rejectsUnauthorized(refreshSession(deps, newest.refreshToken, META), INVALID);
+    await rejectsAuthentication(refreshSession(deps, newest.refreshToken, META), INVALID);
     const events = await deps.events.list(`user:${user.id}`);
     const reused = events.find((event) => event.type === 'security.refresh-token-reused');
     assert.ok(reused, `no security.refresh-token-reused event among ${events.map((e) => e.type).join(', ')}`);
@@ -106,7 +106,7 @@ describe('startSession and refreshSession on the real stores', () => {
     const { deps, clock, login } = await loggedIn();
     clock.advance(LOCAL_AUTH.refreshIdleSeconds + 1);
 
-    await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), INVALID);
+    await rejectsAuthentication(refreshSession(deps, login.refreshToken, META), INVALID);
   });
 
   it('a token used just before its idle lifetime ends still refreshes', async () => {
@@ -135,14 +135,14 @@ describe('startSession and refreshSession on the real stores', () => {
   it('a malformed token and a well-formed unknown one are both refused with 401', async () => {
     const { deps } = await testAuthDeps();
 
-    await rejectsUnauthorized(refreshSession(deps, 'not-a-refresh-token', META), INVALID);
-    await rejectsUnauthorized(refreshSession(deps, `nmr_${'A'.repeat(43)}`, META), INVALID);
+    await rejectsAuthentication(refreshSession(deps, 'not-a-refresh-token', META), INVALID);
+    await rejectsAuthentication(refreshSession(deps, `nmr_${'A'.repeat(43)}`, META), INVALID);
   });
 
   it('a token of a session revoked by logout is refused with 401', async () => {
     const { deps, clock, user, login } = await loggedIn();
     await deps.sessions.revoke(user.id, login.sessionId, 'logout', clock.now().toISOString());
 
-    await rejectsUnauthorized(refreshSession(deps, login.refreshToken, META), INVALID);
+    await rejectsAuthentication(refreshSession(deps, login.refreshToken, META), INVALID);
   });
 });

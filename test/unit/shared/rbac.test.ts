@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isRole, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS, ROLES } from '#shared/rbac.ts';
+import { grants, isRole, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS, ROLES } from '#shared/rbac.ts';
 
 describe('rbac', () => {
   it('gives admin every permission through *', () => {
@@ -70,5 +70,45 @@ describe('rbac', () => {
     assert.equal(isRole('admin'), true);
     assert.equal(isRole('Admin'), false);
     assert.equal(isRole('toString'), false);
+  });
+});
+
+describe('grants', () => {
+  it('grants a permission held exactly', () => {
+    assert.equal(grants(['keys:own', 'audit:read'], 'audit:read'), true);
+  });
+
+  it('grants everything to `*`', () => {
+    assert.equal(grants(['*'], 'users:admin'), true);
+    assert.equal(grants(['*'], 'anything:at-all'), true);
+  });
+
+  it('grants every action of a feature to `feature:*`', () => {
+    assert.equal(grants(['users:*'], 'users:admin'), true);
+    assert.equal(grants(['deployments:*'], 'deployments:write'), true);
+  });
+
+  it('does not let a feature wildcard reach another feature', () => {
+    assert.equal(grants(['users:*'], 'audit:read'), false);
+    assert.equal(grants(['user:*'], 'users:admin'), false);
+  });
+
+  it('refuses what is not held, and grants nothing from an empty list', () => {
+    assert.equal(grants(['deployments:read'], 'deployments:write'), false);
+    assert.equal(grants([], 'profile:read'), false);
+  });
+
+  it('reads a wildcard only on the holder side: a requested `feature:*` needs the wildcard itself', () => {
+    assert.equal(grants(['keys:own'], 'keys:*'), false);
+    assert.equal(grants(['keys:*'], 'keys:*'), true);
+  });
+
+  it('matches case-sensitively, as permissions are written in the route table', () => {
+    assert.equal(grants(['Audit:read'], 'audit:read'), false);
+  });
+
+  it('agrees with the roles: admin holds every known permission, viewer not users:admin', () => {
+    for (const permission of PERMISSIONS) assert.equal(grants(permissionsFor(['admin']), permission), true);
+    assert.equal(grants(permissionsFor(['viewer']), 'users:admin'), false);
   });
 });

@@ -1,8 +1,8 @@
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
-import type { AuthConfig } from './config.ts';
-import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from './domain/jwt.ts';
+import type { AuthConfig } from '../config.ts';
+import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from '../domain/jwt.ts';
 
 export interface Keyring {
   readonly issuer: ReturnType<typeof createTokenIssuer>;

@@ -1,14 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { boundResource } from '#shared/config/bindings.ts';
+import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { lowerCaseHeaders } from '#shared/http/headers.ts';
 import { logger } from '#shared/observability.ts';
-import { dynamoApiKeyStore } from '../../keys/store/api-keys.ts';
-import { authenticatorDeps } from '../deps.ts';
-import { AuthenticationError, createAuthenticator } from '../use-cases/authenticate.ts';
+import { createAuthenticator } from '../auth/use-cases/authenticate.ts';
+import { authorizerDeps } from './deps.ts';
 
-const authenticator = createAuthenticator(authenticatorDeps(), dynamoApiKeyStore(boundResource('appTable')));
+const authenticator = createAuthenticator(authorizerDeps());
 
 /** arn:aws:execute-api:region:account:apiId/stage/METHOD/path → every method and path of the stage. */
 function stageWildcard(methodArn: string): string {
@@ -46,8 +45,8 @@ export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthori
         },
       };
     } catch (error) {
-      if (error instanceof AuthenticationError) {
-        logger.info('authentication refused', { reason: error.reason, path: event.path });
+      if (error instanceof AuthenticationFailedError) {
+        logger.info('authentication refused', { reason: error.code, path: event.path });
         throw new Error('Unauthorized');
       }
       logger.error('authorizer failed', { error });

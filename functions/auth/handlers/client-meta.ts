@@ -1,8 +1,12 @@
 import type { HttpRequest } from '#shared/http/pipeline.ts';
 import type { RouteDef } from '#shared/http/route.ts';
-import type { ClientMeta } from './use-cases/session-tokens.ts';
+import type { ClientMeta } from '../use-cases/session-tokens.ts';
 
-/** Who is calling, as far as the request tells: for audit events and session records. */
+/**
+ * Who is calling, as far as the request tells: for audit events and session records. Not a Lambda
+ * of its own: the login, register and refresh handlers share it, and it reads the HTTP request, so
+ * it lives with them rather than with the use cases.
+ */
 export function clientMeta(request: HttpRequest<RouteDef>): ClientMeta {
   return {
     ip: request.event.requestContext?.identity?.sourceIp ?? null,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { generateApiKey, hashApiKey, looksLikeApiKey } from '#functions/auth/domain/api-keys.ts';
+import { generateApiKey, hashApiKey, looksLikeApiKey } from '#functions/keys/domain/api-keys.ts';
 
 describe('api keys', () => {
   it('generates nmb_<env>_ plus 32 base62 characters', () => {

@@ -1,0 +1,30 @@
+import { ResourceNotFoundError } from '#shared/domain-errors.ts';
+import type { AuthDeps } from '../deps.ts';
+import type { User } from '../store/users.ts';
+
+/**
+ * Replaces a user's roles (duplicates dropped). Their cached responses are dropped at once; the
+ * permissions in access tokens already issued change at the next refresh.
+ */
+export async function setUserRoles(
+  deps: Pick<AuthDeps, 'users' | 'events' | 'invalidateUser'>,
+  actorId: string,
+  userId: string,
+  requested: readonly string[],
+  correlationId: string,
+): Promise<User> {
+  const before = await deps.users.get(userId);
+  if (!before) throw new ResourceNotFoundError('No such user.');
+  const roles = [...new Set(requested)];
+  const user = await deps.users.setRoles(userId, roles);
+  if (!user) throw new ResourceNotFoundError('No such user.');
+  await deps.invalidateUser(user.id);
+  await deps.events.append({
+    subject: `user:${user.id}`,
+    type: 'security.roles-changed',
+    actor: actorId,
+    correlationId,
+    data: { from: before.roles, to: roles },
+  });
+  return user;
+}

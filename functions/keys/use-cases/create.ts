@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError, NotPermittedError } from '#shared/domain-errors.ts';
+import type { Principal } from '#shared/http/principal.ts';
+import { grants } from '#shared/rbac.ts';
+import type { KeyDeps } from '../deps.ts';
+import { generateApiKey } from '../domain/api-keys.ts';
+import type { ApiKeyRecord } from '../store/api-keys.ts';
+import { publicKey } from './public-key.ts';
+
+export interface NewKey {
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly expiresAt?: string | undefined;
+}
+
+/**
+ * Creates an API key for the caller. A key can only carry permissions its creator holds
+ * (no privilege escalation through keys), and an API key cannot mint further keys.
+ */
+export async function createKey(deps: KeyDeps, caller: Principal, input: NewKey, correlationId: string) {
+  if (caller.kind === 'api-key')
+    throw new NotPermittedError('API keys cannot create API keys; log in as a user.');
+  const notHeld = input.permissions.filter((permission) => !grants(caller.permissions, permission));
+  if (notHeld.length > 0)
+    throw new NotPermittedError(`You cannot delegate permissions you do not hold: ${notHeld.join(', ')}.`);
+  const now = deps.now();
+  if (input.expiresAt !== undefined && Date.parse(input.expiresAt) <= now.getTime()) {
+    throw new InvalidInputError('expiresAt must be in the future.', [
+      { path: 'body.expiresAt', message: 'must be in the future' },
+    ]);
+  }
+  const generated = generateApiKey(deps.environment);
+  const record: ApiKeyRecord = {
+    id: randomUUID(),
+    hash: generated.hash,
+    ownerId: caller.id,
+    orgId: caller.orgId ?? '',
+    name: input.name,
+    prefix: generated.prefix,
+    permissions: [...new Set(input.permissions)].sort(),
+    createdAt: now.toISOString(),
+    expiresAt: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
+    revokedAt: null,
+    lastUsedAt: null,
+  };
+  await deps.keys.create(record);
+  await deps.invalidateUser(caller.id);
+  await deps.events.append({
+    subject: `apikey:${record.id}`,
+    type: 'security.apikey-created',
+    actor: caller.id,
+    correlationId,
+    data: {
+      name: record.name,
+      permissions: record.permissions,
+      expiresAt: record.expiresAt,
+      prefix: record.prefix,
+    },
+  });
+  return { ...publicKey(record), key: generated.key };
+}

@@ -1,0 +1,73 @@
+/**
+ * The single-table layout of the app table, in one place: every item's `pk`/`sk` and every GSI1
+ * key is built here, so two features can never pick colliding prefixes and a reader can see the
+ * whole table's shape at once. Stores import the builders; nobody writes `USER#` by hand.
+ *
+ * | item            | pk                  | sk                   | gsi1pk           | gsi1sk            |
+ * |-----------------|---------------------|----------------------|------------------|-------------------|
+ * | user profile    | `USER#<id>`         | `PROFILE`            | `ORG#<orgId>`    | `USER#<id>`       |
+ * | email claim     | `EMAIL#<email>`     | `EMAIL`              |                  |                   |
+ * | session         | `USER#<id>`         | `SESSION#<id>`       |                  |                   |
+ * | refresh token   | `REFRESH#<sha256>`  | `REFRESH`            |                  |                   |
+ * | API key         | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>`  |
+ * | readiness probe | `HEALTH`            | `HEALTH`             |                  |                   |
+ */
+
+export interface TableKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export interface Gsi1Key {
+  readonly gsi1pk: string;
+  readonly gsi1sk: string;
+}
+
+const SESSION_PREFIX = 'SESSION#';
+const APIKEY_PREFIX = 'APIKEY#';
+
+export const userKey = (userId: string): TableKey => ({ pk: `USER#${userId}`, sk: 'PROFILE' });
+
+/** Lists an organisation's users. */
+export const userByOrgKey = (orgId: string, userId: string): Gsi1Key => ({
+  gsi1pk: `ORG#${orgId}`,
+  gsi1sk: `USER#${userId}`,
+});
+
+/** The uniqueness claim on an email; callers pass it already normalised (lower-cased, trimmed). */
+export const emailKey = (normalisedEmail: string): TableKey => ({
+  pk: `EMAIL#${normalisedEmail}`,
+  sk: 'EMAIL',
+});
+
+// Sessions live under their user, so listing a user's sessions is one query on pk.
+export const sessionKey = (userId: string, sessionId: string): TableKey => ({
+  pk: `USER#${userId}`,
+  sk: `${SESSION_PREFIX}${sessionId}`,
+});
+
+/** Query condition values for every session of one user. */
+export const sessionsOfUser = (userId: string) => ({ pk: `USER#${userId}`, skPrefix: SESSION_PREFIX });
+
+export const refreshTokenKey = (tokenHash: string): TableKey => ({
+  pk: `REFRESH#${tokenHash}`,
+  sk: 'REFRESH',
+});
+
+// The key's hash is the primary key: a lookup from an `x-api-key` header is one GetItem.
+export const apiKeyKey = (keyHash: string): TableKey => ({ pk: `${APIKEY_PREFIX}${keyHash}`, sk: 'APIKEY' });
+
+/** GSI1 entry listing a user's keys, and finding one of them by id. */
+export const apiKeyByOwnerKey = (ownerId: string, keyId: string): Gsi1Key => ({
+  gsi1pk: `OWNER#${ownerId}`,
+  gsi1sk: `${APIKEY_PREFIX}${keyId}`,
+});
+
+/** GSI1 query condition values for every key of one owner. */
+export const apiKeysOfOwner = (ownerId: string) => ({
+  gsi1pk: `OWNER#${ownerId}`,
+  gsi1skPrefix: APIKEY_PREFIX,
+});
+
+/** A well-known key the readiness probe reads; it need not exist, the read proves the table answers. */
+export const HEALTH_KEY: TableKey = Object.freeze({ pk: 'HEALTH', sk: 'HEALTH' });

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KeyDeps } from '#functions/keys/deps.ts';
+import { hashApiKey } from '#functions/keys/domain/api-keys.ts';
+import type { ApiKeyRecord, ApiKeyStore } from '#functions/keys/store/api-keys.ts';
+import { createKey } from '#functions/keys/use-cases/create.ts';
+import { listOwnKeys } from '#functions/keys/use-cases/list.ts';
+import { apiKeyLookup } from '#functions/keys/use-cases/lookup.ts';
+import { revokeKey } from '#functions/keys/use-cases/revoke.ts';
+import { InvalidInputError, NotPermittedError, ResourceNotFoundError } from '#shared/domain-errors.ts';
+import { manualClock, memoryEventStore, userPrincipal } from '../../support/fakes.ts';
+
+/** The DynamoDB store's contract, in memory: hash is the key, revocation keeps the first time. */
+function memoryKeyStore(): ApiKeyStore & { readonly records: Map<string, ApiKeyRecord> } {
+  const records = new Map<string, ApiKeyRecord>();
+  return {
+    records,
+    async create(record) {
+      if (records.has(record.hash)) throw new Error('duplicate key hash');
+      records.set(record.hash, record);
+    },
+    async getByHash(hash) {
+      return records.get(hash);
+    },
+    async listByOwner(ownerId) {
+      return [...records.values()].filter((r) => r.ownerId === ownerId);
+    },
+    async getById(ownerId, id) {
+      return [...records.values()].find((r) => r.ownerId === ownerId && r.id === id);
+    },
+    async revoke(hash, at) {
+      const record = records.get(hash);
+      if (!record) return false;
+      if (record.revokedAt === null) records.set(hash, { ...record, revokedAt: at });
+      return true;
+    },
+    async touch(hash, at, staleBefore) {
+      const record = records.get(hash);
+      if (record && (record.lastUsedAt === null || record.lastUsedAt < staleBefore))
+        records.set(hash, { ...record, lastUsedAt: at });
+    },
+  };
+}
+
+function harness() {
+  const clock = manualClock();
+  const keys = memoryKeyStore();
+  const events = memoryEventStore(clock.now);
+  const invalidated: string[] = [];
+  const deps: KeyDeps = {
+    keys,
+    events,
+    environment: 'test',
+    now: clock.now,
+    invalidateUser: async (userId) => {
+      invalidated.push(userId);
+    },
+  };
+  return { deps, clock, keys, events, invalidated };
+}
+
+const NEW_KEY = { name: 'ci deploys', permissions: ['deployments:write', 'deployments:read'] };
+
+describe('createKey', () => {
+  it('returns the key once, stores only its hash, with permissions deduplicated and sorted', async () => {
+    const { deps, keys } = harness();
+
+    const created = await createKey(
+      deps,
+      userPrincipal(),
+      { ...NEW_KEY, permissions: ['deployments:write', 'deployments:read', 'deployments:write'] },
+      'corr-1',
+    );
+
+    assert.match(created.key, /^nmb_test_[0-9A-Za-z]{32}$/);
+    assert.deepEqual(created.permissions, ['deployments:read', 'deployments:write']);
+    assert.equal('hash' in created, false);
+    const stored = keys.records.get(hashApiKey(created.key));
+    assert.equal(stored?.id, created.id);
+    assert.equal(stored?.ownerId, 'user-1');
+    assert.deepEqual(stored?.permissions, ['deployments:read', 'deployments:write']);
+  });
+
+  it('records an audit event and drops the owner cached responses', async () => {
+    const { deps, events, invalidated } = harness();
+
+    const created = await createKey(deps, userPrincipal(), NEW_KEY, 'corr-1');
+
+    assert.deepEqual(invalidated, ['user-1']);
+    assert.equal(events.appended.length, 1);
+    assert.deepEqual(
+      { ...events.appended[0], at: undefined, id: undefined },
+      {
+        subject: `apikey:${created.id}`,
+        version: 1,
+        type: 'security.apikey-created',
+        actor: 'user-1',
+        at: undefined,
+        correlationId: 'corr-1',
+        data: {
+          name: 'ci deploys',
+          permissions: ['deployments:read', 'deployments:write'],
+          expiresAt: null,
+          prefix: created.prefix,
+        },
+        id: undefined,
+      },
+    );
+  });
+
+  it('refuses an API-key caller: keys cannot mint keys', async () => {
+    const { deps, keys, events } = harness();
+
+    await assert.rejects(
+      createKey(deps, userPrincipal({ kind: 'api-key', sessionId: null }), NEW_KEY, 'corr-1'),
+      NotPermittedError,
+    );
+    assert.equal(keys.records.size, 0);
+    assert.equal(events.appended.length, 0);
+  });
+
+  it('refuses to delegate a permission the caller does not hold, naming it', async () => {
+    const { deps, keys } = harness();
+
+    await assert.rejects(
+      createKey(
+        deps,
+        userPrincipal(),
+        { name: 'too much', permissions: ['deployments:read', 'audit:read'] },
+        'c',
+      ),
+      (error: unknown) => error instanceof NotPermittedError && error.message.includes('audit:read'),
+    );
+    assert.equal(keys.records.size, 0);
+  });
+
+  it('lets a caller holding a feature wildcard delegate any action of that feature', async () => {
+    const { deps } = harness();
+    const caller = userPrincipal({ permissions: ['deployments:*'] });
+
+    const created = await createKey(deps, caller, NEW_KEY, 'corr-1');
+
+    assert.deepEqual(created.permissions, ['deployments:read', 'deployments:write']);
+  });
+
+  it('refuses an expiry that is not in the future, pointing at the field', async () => {
+    const { deps, clock, keys } = harness();
+
+    await assert.rejects(
+      createKey(deps, userPrincipal(), { ...NEW_KEY, expiresAt: clock.now().toISOString() }, 'corr-1'),
+      (error: unknown) =>
+        error instanceof InvalidInputError &&
+        error.fields.length === 1 &&
+        error.fields[0]?.path === 'body.expiresAt',
+    );
+    assert.equal(keys.records.size, 0);
+  });
+
+  it('stores a future expiry in UTC', async () => {
+    const { deps } = harness();
+
+    const created = await createKey(
+      deps,
+      userPrincipal(),
+      { ...NEW_KEY, expiresAt: '2026-02-01T12:00:00+02:00' },
+      'corr-1',
+    );
+
+    assert.equal(created.expiresAt, '2026-02-01T10:00:00.000Z');
+  });
+});
+
+describe('listOwnKeys', () => {
+  it('lists only the caller keys, newest first, without secrets or owner fields', async () => {
+    const { deps, clock } = harness();
+    const first = await createKey(deps, userPrincipal(), { ...NEW_KEY, name: 'first' }, 'c');
+    clock.advance(1000);
+    const second = await createKey(deps, userPrincipal(), { ...NEW_KEY, name: 'second' }, 'c');
+    await createKey(deps, userPrincipal({ id: 'someone-else' }), NEW_KEY, 'c');
+
+    const items = await listOwnKeys(deps, 'user-1');
+
+    assert.deepEqual(
+      items.map((item) => item.id),
+      [second.id, first.id],
+    );
+    for (const item of items) {
+      assert.deepEqual(Object.keys(item).sort(), [
+        'createdAt',
+        'expiresAt',
+        'id',
+        'lastUsedAt',
+        'name',
+        'permissions',
+        'prefix',
+        'revokedAt',
+      ]);
+    }
+  });
+});
+
+describe('revokeKey', () => {
+  it('revokes the caller key now, records it and drops the owner cached responses', async () => {
+    const { deps, keys, events, invalidated } = harness();
+    const created = await createKey(deps, userPrincipal(), NEW_KEY, 'corr-1');
+
+    await revokeKey(deps, userPrincipal(), created.id, 'corr-2');
+
+    assert.equal(keys.records.get(hashApiKey(created.key))?.revokedAt, '2026-01-01T12:00:00.000Z');
+    assert.deepEqual(invalidated, ['user-1', 'user-1']);
+    const revoked = events.appended.at(-1);
+    assert.equal(revoked?.type, 'security.apikey-revoked');
+    assert.equal(revoked?.subject, `apikey:${created.id}`);
+    assert.equal(revoked?.correlationId, 'corr-2');
+    assert.deepEqual(revoked?.data, { prefix: created.prefix });
+  });
+
+  it('answers "not found" for another user key and leaves it alone', async () => {
+    const { deps, keys, events } = harness();
+    const created = await createKey(deps, userPrincipal({ id: 'owner' }), NEW_KEY, 'corr-1');
+
+    await assert.rejects(
+      revokeKey(deps, userPrincipal({ id: 'intruder' }), created.id, 'c'),
+      ResourceNotFoundError,
+    );
+
+    assert.equal(keys.records.get(hashApiKey(created.key))?.revokedAt, null);
+    assert.equal(events.appended.length, 1);
+  });
+
+  it('answers "not found" for an id that does not exist', async () => {
+    const { deps } = harness();
+
+    await assert.rejects(revokeKey(deps, userPrincipal(), 'no-such-id', 'c'), ResourceNotFoundError);
+  });
+});
+
+describe('apiKeyLookup', () => {
+  it('finds a created key by the fingerprint of the presented key', async () => {
+    const { deps, keys } = harness();
+    const created = await createKey(deps, userPrincipal(), NEW_KEY, 'corr-1');
+    const lookup = apiKeyLookup(keys);
+
+    const fingerprint = lookup.fingerprint(created.key);
+    const found = fingerprint === null ? undefined : await lookup.find(fingerprint);
+
+    assert.equal(fingerprint, hashApiKey(created.key));
+    assert.equal(found?.id, created.id);
+  });
+
+  it('gives no fingerprint to a value that is not shaped like a key', () => {
+    const lookup = apiKeyLookup(memoryKeyStore());
+
+    assert.equal(lookup.fingerprint('nmb_live_tooShort'), null);
+    assert.equal(lookup.fingerprint(''), null);
+  });
+});
