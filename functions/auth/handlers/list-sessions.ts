@@ -5,14 +5,14 @@ import { listSessions as route } from '../routes.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal }) => {
-  const sessions = await deps.sessions.list(principal!.id);
+  const sessions = await deps.sessions.list(principal.id);
   const items = sessions
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((s) => ({
       sessionId: s.sessionId,
       createdAt: s.createdAt,
       lastUsedAt: s.lastUsedAt,
-      current: s.sessionId === principal!.sessionId,
+      current: s.sessionId === principal.sessionId,
       revokedAt: s.revokedAt,
       userAgent: s.userAgent,
       ip: s.ip,

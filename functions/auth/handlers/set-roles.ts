@@ -16,7 +16,7 @@ export const handler = httpHandler(route, async ({ principal, params, body, corr
   await deps.events.append({
     subject: `user:${user.id}`,
     type: 'security.roles-changed',
-    actor: principal!.id,
+    actor: principal.id,
     correlationId,
     data: { from: before.roles, to: roles },
   });
