@@ -81,8 +81,14 @@ export interface FeatureDefaults {
 type Defaulted = 'auth' | 'permission' | 'tags' | 'rateLimit' | 'cache';
 
 /** A row as written in a feature's `routes.ts`: only what differs from the defaults. */
-export type PublicRow = Omit<RouteDef, Defaulted> & Partial<Pick<RouteDef, 'tags' | 'rateLimit' | 'cache'>>;
-export type PrincipalRow = PublicRow & { readonly permission: string };
+type Row = Omit<RouteDef, Defaulted> &
+  Partial<Pick<RouteDef, 'tags' | 'rateLimit' | 'cache'>> & {
+    /** The builder says who may call; a row cannot contradict it. */
+    readonly auth?: never;
+  };
+/** `permission?: never`: a public row that names one is a mistake the compiler (and defineRoute) reports. */
+export type PublicRow = Row & { readonly permission?: never };
+export type PrincipalRow = Row & { readonly permission: string };
 
 /** The full row a builder returns: the row's own literal types, the defaults' general ones. */
 type Built<R, A extends RouteAuth> = Omit<R, Defaulted> &
@@ -113,9 +119,10 @@ export function routeBuilders(feature: FeatureDefaults) {
       defineRoute<Built<R, 'public'>>({
         ...shared,
         rateLimit: PUBLIC_RATE_LIMIT,
+        // Before the row, so that a permission slipped past the types fails defineRoute's check.
+        permission: null,
         ...row,
         auth: 'public',
-        permission: null,
       }),
     principalRoute: <const R extends PrincipalRow>(row: R) =>
       defineRoute<Built<R, 'principal'>>({
