@@ -1,17 +1,15 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
 
-export const listAudit = defineRoute({
+const { principalRoute } = routeBuilders({ tags: ['admin'] });
+
+export const listAudit = principalRoute({
   id: 'audit.list',
   method: 'GET',
   path: '/v1/audit',
   handler: 'functions/audit/handlers/list.ts',
   summary: 'Audit trail of one subject (e.g. user:<id>), newest first',
-  tags: ['admin'],
-  auth: 'principal',
   permission: 'audit:read',
-  rateLimit: ['global', 'api_general'],
-  cache: null,
   needs: ['events:read', 'redis'],
   request: {
     query: z.object({

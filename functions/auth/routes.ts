@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
 import { ROLES } from '#shared/rbac.ts';
 import { SIGNING_KEYS_TAG } from './domain/cache-tags.ts';
 
@@ -32,20 +32,16 @@ const session = z.object({
 });
 const code = z.string().trim().min(6).max(32);
 
-const common = { tags: ['identity'], cache: null } as const;
 const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth', 'redis'] as const;
+const { publicRoute, principalRoute } = routeBuilders({ tags: ['identity'], needs });
 
-export const register = defineRoute({
-  ...common,
+export const register = publicRoute({
   id: 'auth.register',
   method: 'POST',
   path: '/v1/auth/register',
   handler: 'functions/auth/handlers/register.ts',
   summary: 'Create an account (open, or admins only, by stage)',
-  auth: 'public',
-  permission: null,
   rateLimit: ['global', 'auth_register'],
-  needs,
   request: { body: z.strictObject({ email, password, name: z.string().trim().min(1).max(100) }) },
   responses: {
     201: { description: 'Created', schema: profile },
@@ -53,15 +49,12 @@ export const register = defineRoute({
   },
 });
 
-export const login = defineRoute({
-  ...common,
+export const login = publicRoute({
   id: 'auth.login',
   method: 'POST',
   path: '/v1/auth/login',
   handler: 'functions/auth/handlers/login.ts',
   summary: 'Password login, with a TOTP or backup code when two-factor is on',
-  auth: 'public',
-  permission: null,
   rateLimit: ['global', 'auth_login'],
   needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
@@ -72,17 +65,12 @@ export const login = defineRoute({
   },
 });
 
-export const refresh = defineRoute({
-  ...common,
+export const refresh = publicRoute({
   id: 'auth.refresh',
   method: 'POST',
   path: '/v1/auth/refresh',
   handler: 'functions/auth/handlers/refresh.ts',
   summary: 'Rotate a refresh token; reuse of a rotated token revokes the session',
-  auth: 'public',
-  permission: null,
-  rateLimit: ['global'],
-  needs,
   request: { body: z.strictObject({ refreshToken: z.string().min(1).max(128) }) },
   responses: {
     200: { description: 'New token pair', schema: tokenPair },
@@ -90,74 +78,55 @@ export const refresh = defineRoute({
   },
 });
 
-export const logout = defineRoute({
-  ...common,
+export const logout = principalRoute({
   id: 'auth.logout',
   method: 'POST',
   path: '/v1/auth/logout',
   handler: 'functions/auth/handlers/logout.ts',
   summary: 'Revoke the current session',
-  auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: ['global', 'api_general'],
-  needs,
   responses: { 204: { description: 'Session revoked' } },
 });
 
-export const listSessions = defineRoute({
-  ...common,
+export const listSessions = principalRoute({
   id: 'auth.listSessions',
   method: 'GET',
   path: '/v1/auth/sessions',
   handler: 'functions/auth/handlers/list-sessions.ts',
   summary: 'My sessions',
-  auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: ['global', 'api_general'],
-  needs,
   responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(session) }) } },
 });
 
-export const revokeSession = defineRoute({
-  ...common,
+export const revokeSession = principalRoute({
   id: 'auth.revokeSession',
   method: 'DELETE',
   path: '/v1/auth/sessions/{sessionId}',
   handler: 'functions/auth/handlers/revoke-session.ts',
   summary: 'Revoke one of my sessions',
-  auth: 'principal',
   permission: 'sessions:own',
-  rateLimit: ['global', 'api_general'],
-  needs,
   request: { params: z.object({ sessionId: z.uuid() }) },
   responses: { 204: { description: 'Revoked' }, 404: { description: 'No such session of yours' } },
 });
 
-export const me = defineRoute({
-  ...common,
+export const me = principalRoute({
   id: 'auth.me',
   method: 'GET',
   path: '/v1/me',
   handler: 'functions/auth/handlers/me.ts',
   summary: 'My profile',
-  auth: 'principal',
   permission: 'profile:read',
-  rateLimit: ['global', 'api_general'],
-  needs,
   cache: { dataClass: 'user', perPrincipal: true },
   responses: { 200: { description: 'Profile', schema: profile } },
 });
 
-export const totpEnroll = defineRoute({
-  ...common,
+export const totpEnroll = principalRoute({
   id: 'auth.totpEnroll',
   method: 'POST',
   path: '/v1/auth/totp/enroll',
   handler: 'functions/auth/handlers/totp-enroll.ts',
   summary: 'Start two-factor enrolment: secret, otpauth URI and QR code',
-  auth: 'principal',
   permission: 'totp:own',
-  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   responses: {
     200: {
@@ -167,31 +136,25 @@ export const totpEnroll = defineRoute({
   },
 });
 
-export const totpActivate = defineRoute({
-  ...common,
+export const totpActivate = principalRoute({
   id: 'auth.totpActivate',
   method: 'POST',
   path: '/v1/auth/totp/activate',
   handler: 'functions/auth/handlers/totp-activate.ts',
   summary: 'Confirm enrolment with a code; returns 10 one-time backup codes, shown once',
-  auth: 'principal',
   permission: 'totp:own',
-  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ code }) },
   responses: { 200: { description: 'Backup codes', schema: z.object({ backupCodes: z.array(z.string()) }) } },
 });
 
-export const totpDisable = defineRoute({
-  ...common,
+export const totpDisable = principalRoute({
   id: 'auth.totpDisable',
   method: 'POST',
   path: '/v1/auth/totp/disable',
   handler: 'functions/auth/handlers/totp-disable.ts',
   summary: 'Turn two-factor off with a current code or a backup code',
-  auth: 'principal',
   permission: 'totp:own',
-  rateLimit: ['global', 'api_general'],
   needs: [...needs, 'dataKey:read'],
   request: {
     body: z.union([z.strictObject({ code }), z.strictObject({ backupCode: code })]),
@@ -199,15 +162,12 @@ export const totpDisable = defineRoute({
   responses: { 204: { description: 'Disabled' } },
 });
 
-export const jwks = defineRoute({
-  ...common,
+export const jwks = publicRoute({
   id: 'auth.jwks',
   method: 'GET',
   path: '/.well-known/jwks.json',
   handler: 'functions/auth/handlers/jwks.ts',
   summary: 'Public keys that verify access tokens, by kid',
-  auth: 'public',
-  permission: null,
   rateLimit: [],
   needs: ['signingKeys:read', 'redis'],
   // A key-set change must show in the very next response (tokens signed with a new key verify).
@@ -217,18 +177,14 @@ export const jwks = defineRoute({
   },
 });
 
-export const setRoles = defineRoute({
-  ...common,
+export const setRoles = principalRoute({
   id: 'auth.setRoles',
   method: 'POST',
   path: '/v1/admin/users/{userId}/roles',
   handler: 'functions/auth/handlers/set-roles.ts',
   summary: "Replace a user's roles",
   tags: ['admin'],
-  auth: 'principal',
   permission: 'users:admin',
-  rateLimit: ['global', 'api_general'],
-  needs,
   request: {
     params: z.object({ userId: z.uuid() }),
     body: z.strictObject({ roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length) }),

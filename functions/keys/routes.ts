@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
 
 const apiKey = z.object({
   id: z.string(),
@@ -11,22 +11,18 @@ const apiKey = z.object({
   revokedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
 });
-const common = {
+const { principalRoute } = routeBuilders({
   tags: ['api-keys'],
-  cache: null,
-  auth: 'principal',
-  permission: 'keys:own',
-  rateLimit: ['global', 'api_general'],
   needs: ['app:readWrite', 'events:append', 'auth', 'redis'],
-} as const;
+});
 
-export const createKey = defineRoute({
-  ...common,
+export const createKey = principalRoute({
   id: 'keys.create',
   method: 'POST',
   path: '/v1/keys',
   handler: 'functions/keys/handlers/create.ts',
   summary: 'Create a service API key; the key is shown once',
+  permission: 'keys:own',
   request: {
     body: z.strictObject({
       name: z.string().trim().min(1).max(100),
@@ -43,24 +39,24 @@ export const createKey = defineRoute({
   },
 });
 
-export const listKeys = defineRoute({
-  ...common,
+export const listKeys = principalRoute({
   id: 'keys.list',
   method: 'GET',
   path: '/v1/keys',
   handler: 'functions/keys/handlers/list.ts',
   cache: { dataClass: 'user', perPrincipal: true },
   summary: 'My API keys (without the secrets)',
+  permission: 'keys:own',
   responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(apiKey) }) } },
 });
 
-export const revokeKey = defineRoute({
-  ...common,
+export const revokeKey = principalRoute({
   id: 'keys.revoke',
   method: 'DELETE',
   path: '/v1/keys/{keyId}',
   handler: 'functions/keys/handlers/revoke.ts',
   summary: 'Revoke one of my API keys, immediately',
+  permission: 'keys:own',
   request: { params: z.object({ keyId: z.uuid() }) },
   responses: { 204: { description: 'Revoked' }, 404: { description: 'No such key of yours' } },
 });

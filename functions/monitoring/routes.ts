@@ -1,16 +1,10 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
 
-const common = {
-  tags: ['monitoring'],
-  auth: 'principal',
-  rateLimit: ['global', 'api_general'],
-  cache: null,
-} as const;
+const { principalRoute } = routeBuilders({ tags: ['monitoring'] });
 const level = z.object({ hits: z.number(), misses: z.number() });
 
-export const cacheStats = defineRoute({
-  ...common,
+export const cacheStats = principalRoute({
   id: 'monitoring.cacheStats',
   method: 'GET',
   path: '/v1/monitoring/cache/stats',
@@ -34,8 +28,7 @@ export const cacheStats = defineRoute({
   },
 });
 
-export const cacheHealth = defineRoute({
-  ...common,
+export const cacheHealth = principalRoute({
   id: 'monitoring.cacheHealth',
   method: 'GET',
   path: '/v1/monitoring/cache/health',
@@ -49,8 +42,7 @@ export const cacheHealth = defineRoute({
   },
 });
 
-export const cacheInvalidate = defineRoute({
-  ...common,
+export const cacheInvalidate = principalRoute({
   id: 'monitoring.cacheInvalidate',
   method: 'POST',
   path: '/v1/monitoring/cache/invalidate',

@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
+
+const { publicRoute } = routeBuilders({ tags: ['platform'] });
 
 const check = z.object({
   status: z.enum(['ok', 'fail']),
@@ -7,33 +9,25 @@ const check = z.object({
   error: z.string().optional(),
 });
 
-export const healthLive = defineRoute({
+export const healthLive = publicRoute({
   id: 'platform.healthLive',
   method: 'GET',
   path: '/health',
   handler: 'functions/platform/handlers/health-live.ts',
   summary: 'Liveness: the function answers; checks no dependency',
-  tags: ['platform'],
-  auth: 'public',
-  permission: null,
   rateLimit: [],
-  cache: null,
   responses: {
     200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) },
   },
 });
 
-export const healthReady = defineRoute({
+export const healthReady = publicRoute({
   id: 'platform.healthReady',
   method: 'GET',
   path: '/health/ready',
   handler: 'functions/platform/handlers/health-ready.ts',
   summary: 'Readiness: DynamoDB and Redis answer within a short timeout',
-  tags: ['platform'],
-  auth: 'public',
-  permission: null,
   rateLimit: [],
-  cache: null,
   needs: ['app:read', 'redis'],
   responses: {
     200: {
@@ -44,17 +38,13 @@ export const healthReady = defineRoute({
   },
 });
 
-export const version = defineRoute({
+export const version = publicRoute({
   id: 'platform.version',
   method: 'GET',
   path: '/version',
   handler: 'functions/platform/handlers/version.ts',
   summary: 'Version, commit, stage and build time of the deployed code',
-  tags: ['platform'],
-  auth: 'public',
-  permission: null,
   rateLimit: [],
-  cache: null,
   responses: {
     200: {
       description: 'Build information',
@@ -69,15 +59,12 @@ export const version = defineRoute({
   },
 });
 
-export const openapi = defineRoute({
+export const openapi = publicRoute({
   id: 'platform.openapi',
   method: 'GET',
   path: '/openapi.json',
   handler: 'functions/platform/handlers/openapi.ts',
   summary: 'The OpenAPI 3.1 document of this API, generated from the route table',
-  tags: ['platform'],
-  auth: 'public',
-  permission: null,
   rateLimit: [],
   cache: { dataClass: 'configuration', perPrincipal: false },
   needs: ['redis'],

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineRoute } from '#shared/http/route.ts';
+import { routeBuilders } from '#shared/http/route.ts';
 import { SCOPES } from '#shared/ratelimit/scopes.ts';
 
 const scopeNames = Object.keys(SCOPES) as [keyof typeof SCOPES, ...(keyof typeof SCOPES)[]];
@@ -17,22 +17,16 @@ const params = z.object({
     })
     .pipe(z.string().regex(/^(ip|p):[^\s]{1,300}$/, 'ip:<ip>, p:<principal id> or ip:<ip>|acct:<email>')),
 });
-const common = {
-  tags: ['admin'],
-  auth: 'principal',
-  permission: 'ratelimit:admin',
-  rateLimit: ['global', 'api_general'],
-  cache: null,
-  request: { params },
-} as const;
+const { principalRoute } = routeBuilders({ tags: ['admin'] });
 
-export const inspectLimit = defineRoute({
-  ...common,
+export const inspectLimit = principalRoute({
   id: 'ratelimit.inspect',
   method: 'GET',
   path: '/v1/admin/rate-limits/{scope}/{identifier}',
   handler: 'functions/ratelimit/handlers/inspect.ts',
+  permission: 'ratelimit:admin',
   needs: ['redis'],
+  request: { params },
   summary: 'Remaining requests and reset time of an identifier in a scope',
   responses: {
     200: {
@@ -49,13 +43,14 @@ export const inspectLimit = defineRoute({
   },
 });
 
-export const resetLimit = defineRoute({
-  ...common,
+export const resetLimit = principalRoute({
   id: 'ratelimit.reset',
   method: 'DELETE',
   path: '/v1/admin/rate-limits/{scope}/{identifier}',
   handler: 'functions/ratelimit/handlers/reset.ts',
+  permission: 'ratelimit:admin',
   needs: ['redis', 'events:append'],
+  request: { params },
   summary: 'Reset an identifier in a scope (audited)',
   responses: { 204: { description: 'Reset' }, 503: { description: 'Redis is unreachable' } },
 });

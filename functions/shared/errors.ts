@@ -1,7 +1,10 @@
+import { type ProblemKind, problemKind } from './http/problem-catalog.ts';
+
 /**
- * Typed errors. Each maps to exactly one HTTP status and one problem `type`; the mapping to a
- * response happens in one place (`http/problem.ts`). Anything that is not an HttpError is a 500
- * whose detail says nothing about the cause.
+ * Typed errors. Each maps to exactly one HTTP status and one problem `type`, taken from the
+ * problem catalog (`http/problem-catalog.ts`); the mapping to a response happens in one place
+ * (`http/problem.ts`). Anything that is neither an HttpError nor a DomainError is a 500 whose
+ * detail says nothing about the cause.
  */
 export interface FieldError {
   readonly path: string;
@@ -9,31 +12,36 @@ export interface FieldError {
 }
 
 export class HttpError extends Error {
+  readonly status: number;
+  /** Short stable slug, becomes `https://nimbus.dev/problems/<type>`. */
+  readonly type: string;
+  readonly title: string;
+
   constructor(
-    readonly status: number,
-    /** Short stable slug, becomes `https://nimbus.dev/problems/<type>`. */
-    readonly type: string,
-    readonly title: string,
+    problem: ProblemKind,
     readonly detail?: string,
     /** Extra members of the problem document (RFC 9457 extensions). */
     readonly extensions: Readonly<Record<string, unknown>> = {},
     /** Extra response headers (Allow, Retry-After, WWW-Authenticate...). */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
-    super(detail ?? title);
+    super(detail ?? problem.title);
     this.name = new.target.name;
+    this.status = problem.status;
+    this.type = problem.slug;
+    this.title = problem.title;
   }
 }
 
 export class BadRequestError extends HttpError {
   constructor(detail: string, errors: readonly FieldError[] = []) {
-    super(400, 'bad-request', 'Bad Request', detail, errors.length > 0 ? { errors } : {});
+    super(problemKind('bad-request'), detail, errors.length > 0 ? { errors } : {});
   }
 }
 
 export class ValidationError extends HttpError {
   constructor(errors: readonly FieldError[]) {
-    super(400, 'validation-failed', 'Request validation failed', 'One or more fields are invalid.', {
+    super(problemKind('validation-failed'), 'One or more fields are invalid.', {
       errors,
     });
   }
@@ -41,28 +49,27 @@ export class ValidationError extends HttpError {
 
 export class UnauthorizedError extends HttpError {
   constructor(detail = 'Authentication is required.', type = 'unauthorized') {
-    super(401, type, 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer' });
+    // A refinement (`invalid-credentials`) keeps the status and title of `unauthorized`.
+    super({ ...problemKind('unauthorized'), slug: type }, detail, {}, { 'WWW-Authenticate': 'Bearer' });
   }
 }
 
 export class ForbiddenError extends HttpError {
   constructor(detail = 'You do not have permission to perform this action.') {
-    super(403, 'forbidden', 'Forbidden', detail);
+    super(problemKind('forbidden'), detail);
   }
 }
 
 export class NotFoundError extends HttpError {
   constructor(detail = 'The requested resource does not exist.') {
-    super(404, 'not-found', 'Not Found', detail);
+    super(problemKind('not-found'), detail);
   }
 }
 
 export class MethodNotAllowedError extends HttpError {
   constructor(allowed: readonly string[]) {
     super(
-      405,
-      'method-not-allowed',
-      'Method Not Allowed',
+      problemKind('method-not-allowed'),
       `Allowed methods: ${allowed.join(', ')}.`,
       { allowed },
       { Allow: allowed.join(', ') },
@@ -72,13 +79,13 @@ export class MethodNotAllowedError extends HttpError {
 
 export class ConflictError extends HttpError {
   constructor(detail: string) {
-    super(409, 'conflict', 'Conflict', detail);
+    super(problemKind('conflict'), detail);
   }
 }
 
 export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
-    super(413, 'payload-too-large', 'Payload Too Large', `The request body exceeds ${limitBytes} bytes.`, {
+    super(problemKind('payload-too-large'), `The request body exceeds ${limitBytes} bytes.`, {
       limitBytes,
     });
   }
@@ -87,9 +94,7 @@ export class PayloadTooLargeError extends HttpError {
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(received: string | undefined) {
     super(
-      415,
-      'unsupported-media-type',
-      'Unsupported Media Type',
+      problemKind('unsupported-media-type'),
       `Expected application/json, received ${received ? JSON.stringify(received) : 'no content type'}.`,
     );
   }
@@ -98,9 +103,7 @@ export class UnsupportedMediaTypeError extends HttpError {
 export class TooManyRequestsError extends HttpError {
   constructor(retryAfterSeconds: number, scope: string, headers: Readonly<Record<string, string>> = {}) {
     super(
-      429,
-      'rate-limited',
-      'Too Many Requests',
+      problemKind('rate-limited'),
       `Rate limit for scope ${scope} exceeded; retry in ${retryAfterSeconds}s.`,
       { scope, retryAfter: retryAfterSeconds },
       { ...headers, 'Retry-After': String(retryAfterSeconds) },
@@ -110,6 +113,6 @@ export class TooManyRequestsError extends HttpError {
 
 export class ServiceUnavailableError extends HttpError {
   constructor(detail: string, extensions: Readonly<Record<string, unknown>> = {}) {
-    super(503, 'service-unavailable', 'Service Unavailable', detail, extensions);
+    super(problemKind('service-unavailable'), detail, extensions);
   }
 }

@@ -6,5 +6,5 @@ import { listOwnSessions } from '../use-cases/sessions.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal }) => ({
-  body: { items: await listOwnSessions(deps, principal!.id, principal!.sessionId) },
+  body: { items: await listOwnSessions(deps, principal.id, principal.sessionId) },
 }));

@@ -7,7 +7,7 @@ import { profileOf } from '../use-cases/credentials.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal }) => {
-  const user = await deps.users.get(principal!.id);
+  const user = await deps.users.get(principal.id);
   if (!user) throw new NotFoundError('The account no longer exists.');
   return { body: profileOf(user) };
 });

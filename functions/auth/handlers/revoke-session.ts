@@ -6,6 +6,6 @@ import { revokeOwnSession } from '../use-cases/sessions.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal, params, correlationId }) => {
-  await revokeOwnSession(deps, principal!.id, params.sessionId, 'user-revoked', correlationId);
+  await revokeOwnSession(deps, principal.id, params.sessionId, 'user-revoked', correlationId);
   return {};
 });

@@ -7,5 +7,5 @@ import { setUserRoles } from '../use-cases/roles.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal, params, body, correlationId }) => ({
-  body: profileOf(await setUserRoles(deps, principal!.id, params.userId, body.roles, correlationId)),
+  body: profileOf(await setUserRoles(deps, principal.id, params.userId, body.roles, correlationId)),
 }));

@@ -7,7 +7,7 @@ import { activateTotp } from '../use-cases/second-factor.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal, body, correlationId }) => {
-  const user = await deps.users.get(principal!.id);
+  const user = await deps.users.get(principal.id);
   if (!user) throw new NotFoundError('The account no longer exists.');
   const backupCodes = await activateTotp(deps, user, body.code, correlationId);
   if (!backupCodes) throw new UnauthorizedError('The code is incorrect.', 'invalid-second-factor');

@@ -7,7 +7,7 @@ import { disableTotp } from '../use-cases/second-factor.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal, body, correlationId }) => {
-  const user = await deps.users.get(principal!.id);
+  const user = await deps.users.get(principal.id);
   if (!user) throw new NotFoundError('The account no longer exists.');
   const code = 'code' in body ? body.code : body.backupCode;
   if (!(await disableTotp(deps, user, code, correlationId))) {

@@ -7,7 +7,7 @@ import { enrollTotp } from '../use-cases/second-factor.ts';
 const deps = authDeps();
 
 export const handler = httpHandler(route, async ({ principal }) => {
-  const user = await deps.users.get(principal!.id);
+  const user = await deps.users.get(principal.id);
   if (!user) throw new NotFoundError('The account no longer exists.');
   return { body: await enrollTotp(deps, user) };
 });

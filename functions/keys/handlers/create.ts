@@ -7,5 +7,5 @@ const deps = keyDeps();
 
 export const handler = httpHandler(route, async ({ principal, body, correlationId }) => ({
   status: 201,
-  body: await createKey(deps, principal!, body, correlationId),
+  body: await createKey(deps, principal, body, correlationId),
 }));

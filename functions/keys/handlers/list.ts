@@ -6,5 +6,5 @@ import { listOwnKeys } from '../use-cases/list.ts';
 const deps = keyDeps();
 
 export const handler = httpHandler(route, async ({ principal }) => ({
-  body: { items: await listOwnKeys(deps, principal!.id) },
+  body: { items: await listOwnKeys(deps, principal.id) },
 }));

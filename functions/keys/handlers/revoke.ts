@@ -6,6 +6,6 @@ import { revokeKey } from '../use-cases/revoke.ts';
 const deps = keyDeps();
 
 export const handler = httpHandler(route, async ({ principal, params, correlationId }) => {
-  await revokeKey(deps, principal!, params.keyId, correlationId);
+  await revokeKey(deps, principal, params.keyId, correlationId);
   return {};
 });

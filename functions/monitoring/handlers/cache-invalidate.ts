@@ -13,7 +13,7 @@ export const handler = httpHandler(route, async ({ body, principal, correlationI
   await events.append({
     subject: 'cache:http',
     type: 'cache.invalidated',
-    actor: principal!.id,
+    actor: principal.id,
     correlationId,
     data: { tags, userId: body.userId ?? null },
   });

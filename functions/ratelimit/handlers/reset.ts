@@ -14,7 +14,7 @@ export const handler = httpHandler(route, async ({ params, principal, correlatio
   await events.append({
     subject: `ratelimit:${params.scope}`,
     type: 'ratelimit.reset',
-    actor: principal!.id,
+    actor: principal.id,
     correlationId,
     data: { identifier: params.identifier },
   });

@@ -5,17 +5,23 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { httpSettingsFromEnv } from '../config/http.ts';
-import { ForbiddenError, HttpError, UnauthorizedError } from '../errors.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
 import { corsHeaders, lowerCaseHeaders, SECURITY_HEADERS } from './headers.ts';
 import { hasPermission, type Principal, principalFrom } from './principal.ts';
-import { problemResponse } from './problem.ts';
+import { isAnswer, problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
 import { validatePart } from './validate.ts';
 
 const { corsOrigins: CORS_ORIGINS, maxBodyBytes: MAX_BODY_BYTES } = httpSettingsFromEnv();
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The caller as a route sees it: never null where the row says `auth: 'principal'`, because the
+ * pipeline answers 401 before the route runs.
+ */
+export type RoutePrincipal<R extends RouteDef> = R['auth'] extends 'principal' ? Principal : Principal | null;
 
 export interface HttpRequest<R extends RouteDef> {
   readonly route: R;
@@ -24,7 +30,7 @@ export interface HttpRequest<R extends RouteDef> {
   readonly params: RouteParams<R>;
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly principal: Principal | null;
+  readonly principal: RoutePrincipal<R>;
   readonly correlationId: string;
   readonly event: APIGatewayProxyEvent;
 }
@@ -48,10 +54,49 @@ interface RequestState {
 type NimbusContext = Context & { nimbus?: RequestState };
 
 /**
+ * The pipeline's one error path: every error that ends a request becomes its problem response
+ * here. An answer (HttpError, DomainError) is a rejection, logged at debug; anything else is a
+ * failure of ours, logged as an error, and its problem is the 500 that reveals nothing.
+ */
+function errorResponse(
+  error: unknown,
+  event: APIGatewayProxyEvent,
+  correlationId: string,
+): APIGatewayProxyResult {
+  const response = problemResponse(error, { instance: event.path ?? '/', correlationId });
+  if (isAnswer(error)) {
+    logger.debug('request rejected', { status: response.statusCode, reason: error.message });
+  } else {
+    logger.error('request failed', { error, path: event.path });
+  }
+  return response;
+}
+
+/**
+ * Runs `work` and answers an expected error through `errorResponse`, so that it never sets
+ * middy's `request.error` (the Tracer would record every 4xx as a fault) and never looks like a
+ * loader failure to the response cache (which would serve a stale copy). An unexpected error
+ * propagates to whichever of the two should see it.
+ */
+async function answering(
+  work: () => Promise<APIGatewayProxyResult>,
+  event: APIGatewayProxyEvent,
+  correlationId: string,
+): Promise<APIGatewayProxyResult> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isAnswer(error)) throw error;
+    return errorResponse(error, event, correlationId);
+  }
+}
+
+/**
  * Correlation id, headers, the per-request metric and the mapping of *unexpected* errors in one
  * middleware: it must see the final response whichever way the request ended, which middy's
- * reverse onError order would not give two separate middlewares. Expected errors (HttpError) never
- * get here as errors: `core` answers them, so they leave through `after` like any response.
+ * reverse onError order would not give two separate middlewares. Expected errors (HttpError,
+ * DomainError) never get here as errors: `core` answers them, so they leave through `after` like
+ * any response.
  */
 function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
   const decorate = (response: APIGatewayProxyResult, state: RequestState): void => {
@@ -78,20 +123,23 @@ function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
     // Whatever reaches here also reaches the Tracer's onError, which marks the trace as a fault.
     onError: (request) => {
       const state = request.context.nimbus ?? { correlationId: randomUUID(), headers: {} };
-      const response = problemResponse(request.error, {
-        instance: request.event.path ?? '/',
-        correlationId: state.correlationId,
-      });
-      if (response.statusCode >= 500) {
-        logger.error('request failed', { error: request.error, path: request.event.path });
-      } else {
-        logger.debug('request rejected', { status: response.statusCode, reason: request.error?.message });
-      }
+      const response = errorResponse(request.error, request.event, state.correlationId);
       countResponse(response.statusCode);
       decorate(response, state);
       request.response = response;
     },
   };
+}
+
+/** The caller, checked against the row: 401 without one on an authenticated route, 403 without its permission. */
+function authorize<R extends RouteDef>(route: R, event: APIGatewayProxyEvent): RoutePrincipal<R> {
+  const principal = principalFrom(event);
+  if (route.auth === 'principal') {
+    if (principal === null) throw new UnauthorizedError();
+    if (route.permission !== null && !hasPermission(principal, route.permission)) throw new ForbiddenError();
+  }
+  // TypeScript does not narrow a conditional type over a generic R; the checks above make it hold.
+  return principal as RoutePrincipal<R>;
 }
 
 function toResult(result: HttpResult): APIGatewayProxyResult {
@@ -118,61 +166,52 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
     context: NimbusContext,
   ): Promise<APIGatewayProxyResult> => {
     const state = context.nimbus as RequestState;
-    // An HttpError is an answer, not a failure: turn it into its problem response here, so that
-    // it never sets middy's `request.error` and the Tracer does not record every 4xx as a fault.
-    try {
-      const principal = principalFrom(event);
-      if (route.auth === 'principal') {
-        if (principal === null) throw new UnauthorizedError();
-        if (route.permission !== null && !hasPermission(principal, route.permission))
-          throw new ForbiddenError();
-      }
-      const spec = route.request ?? {};
-      // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
-      const body = spec.body
-        ? validatePart(
-            spec.body,
-            parseJsonBody(event.body, event.isBase64Encoded, state.headers['content-type'], MAX_BODY_BYTES),
-            'body',
-          )
+    return answering(() => serve(event, state), event, state.correlationId);
+  };
+
+  const serve = async (event: APIGatewayProxyEvent, state: RequestState): Promise<APIGatewayProxyResult> => {
+    const principal = authorize(route, event);
+    const spec = route.request ?? {};
+    // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
+    const body = spec.body
+      ? validatePart(
+          spec.body,
+          parseJsonBody(event.body, event.isBase64Encoded, state.headers['content-type'], MAX_BODY_BYTES),
+          'body',
+        )
+      : undefined;
+    const request: HttpRequest<R> = {
+      route,
+      body: body as RouteBody<R>,
+      query: (spec.query
+        ? validatePart(spec.query, event.queryStringParameters ?? {}, 'query')
+        : undefined) as RouteQuery<R>,
+      params: (spec.params
+        ? validatePart(spec.params, event.pathParameters ?? {}, 'params')
+        : undefined) as RouteParams<R>,
+      headers: state.headers,
+      principal,
+      correlationId: state.correlationId,
+      event,
+    };
+    // Scopes keyed by account read the validated body, so limiting comes after validation.
+    const limits =
+      route.rateLimit.length > 0
+        ? await (await import('../ratelimit/route-limits.ts')).enforceRouteLimits(route, {
+            sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
+            principal,
+            body,
+          })
         : undefined;
-      const request: HttpRequest<R> = {
-        route,
-        body: body as RouteBody<R>,
-        query: (spec.query
-          ? validatePart(spec.query, event.queryStringParameters ?? {}, 'query')
-          : undefined) as RouteQuery<R>,
-        params: (spec.params
-          ? validatePart(spec.params, event.pathParameters ?? {}, 'params')
-          : undefined) as RouteParams<R>,
-        headers: state.headers,
-        principal,
-        correlationId: state.correlationId,
-        event,
-      };
-      // Scopes keyed by account read the validated body, so limiting comes after validation.
-      const limits =
-        route.rateLimit.length > 0
-          ? await (await import('../ratelimit/route-limits.ts')).enforceRouteLimits(route, {
-              sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
-              principal,
-              body,
-            })
-          : undefined;
-      const result =
-        route.cache && route.method === 'GET'
-          ? await serveCached(route, request, state)
-          : toResult(await impl(request));
-      if (limits) {
-        await limits.onSuccess();
-        result.headers = { ...limits.headers, ...result.headers };
-      }
-      return result;
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      logger.debug('request rejected', { status: error.status, reason: error.message });
-      return problemResponse(error, { instance: event.path ?? '/', correlationId: state.correlationId });
+    const result =
+      route.cache && route.method === 'GET'
+        ? await serveCached(route, request, state)
+        : toResult(await impl(request));
+    if (limits) {
+      await limits.onSuccess();
+      result.headers = { ...limits.headers, ...result.headers };
     }
+    return result;
   };
 
   /** GET routes with a cache policy answer through the shared response cache (ETag, 304). */
@@ -188,14 +227,7 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
         ifNoneMatch: state.headers['if-none-match'],
       },
       // An expected error is an answer, not a loader failure: it must not trigger stale serving.
-      async () => {
-        try {
-          return toResult(await impl(request));
-        } catch (error) {
-          if (!(error instanceof HttpError)) throw error;
-          return problemResponse(error, { instance: request.event.path, correlationId: state.correlationId });
-        }
-      },
+      () => answering(async () => toResult(await impl(request)), request.event, state.correlationId),
     );
     await flushStats();
     return response;
@@ -203,9 +235,12 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
 
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext>();
   if (tracer) chain.use(captureLambdaHandler(tracer, { captureResponse: false }));
-  return chain
+  const handler = chain
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpEnvelope())
     .handler(core);
+  // The row the handler was built from, readable by tests: each handler module must serve the
+  // row that names it as its entry file (test/unit/platform/handler-routes.test.ts).
+  return Object.assign(handler, { route });
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, InvalidInputError } from '../domain-errors.ts';
+import { DomainError, type DomainErrorKind, InvalidInputError } from '../domain-errors.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -8,8 +8,9 @@ import {
   NotFoundError,
   UnauthorizedError,
 } from '../errors.ts';
+import { problemKind, problemTypeUri } from './problem-catalog.ts';
 
-export const PROBLEM_BASE = 'https://nimbus.dev/problems/';
+export { PROBLEM_BASE } from './problem-catalog.ts';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface ProblemContext {
@@ -18,50 +19,60 @@ export interface ProblemContext {
   readonly correlationId: string;
 }
 
-/** A use case's domain error as the HTTP error it means: the status follows the error's kind. */
-function httpErrorOf(error: DomainError): HttpError {
-  switch (error.kind) {
-    case 'invalid-input':
-      return new BadRequestError(error.message, error instanceof InvalidInputError ? error.fields : []);
-    case 'authentication-failed':
-      return new UnauthorizedError(error.message, error.code);
-    case 'not-permitted':
-      return new ForbiddenError(error.message);
-    case 'not-found':
-      return new NotFoundError(error.message);
-    case 'conflict':
-      return new ConflictError(error.message);
-  }
+/**
+ * The one table from what a use case says went wrong to how HTTP answers it. A use case knows
+ * nothing of statuses; each kind becomes the HttpError whose problem type it means, with the
+ * error's message as the detail. Typed over every kind, so a new kind does not compile until it
+ * has a row.
+ */
+export const DOMAIN_ERROR_ANSWERS: { readonly [K in DomainErrorKind]: (error: DomainError) => HttpError } = {
+  'invalid-input': (error) =>
+    new BadRequestError(error.message, error instanceof InvalidInputError ? error.fields : []),
+  // The code (`second-factor-required`) is what a client branches on, so it becomes the type.
+  'authentication-failed': (error) => new UnauthorizedError(error.message, error.code ?? 'unauthorized'),
+  'not-permitted': (error) => new ForbiddenError(error.message),
+  'not-found': (error) => new NotFoundError(error.message),
+  conflict: (error) => new ConflictError(error.message),
+};
+
+/**
+ * Whether an error is an *answer* (a problem the client caused or must hear about) rather than a
+ * failure of ours: answers are not logged as failures, do not mark the trace as a fault and do
+ * not make the response cache serve a stale copy.
+ */
+export function isAnswer(error: unknown): error is HttpError | DomainError {
+  return error instanceof HttpError || error instanceof DomainError;
 }
 
-/** The RFC 9457 document for an error. Anything but an HttpError or a DomainError becomes a 500 that reveals nothing. */
+/** The RFC 9457 document for an error. Anything but an answer becomes a 500 that reveals nothing. */
 export function problemOf(
-  thrown: unknown,
+  error: unknown,
   ctx: ProblemContext,
 ): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
-  const error = thrown instanceof DomainError ? httpErrorOf(thrown) : thrown;
-  if (error instanceof HttpError) {
+  const answer = error instanceof DomainError ? DOMAIN_ERROR_ANSWERS[error.kind](error) : error;
+  if (answer instanceof HttpError) {
     return {
-      status: error.status,
-      headers: { ...error.headers },
+      status: answer.status,
+      headers: { ...answer.headers },
       body: {
-        ...error.extensions,
-        type: `${PROBLEM_BASE}${error.type}`,
-        title: error.title,
-        status: error.status,
-        detail: error.detail ?? error.title,
+        ...answer.extensions,
+        type: problemTypeUri(answer.type),
+        title: answer.title,
+        status: answer.status,
+        detail: answer.detail ?? answer.title,
         instance: ctx.instance,
         correlationId: ctx.correlationId,
       },
     };
   }
+  const internal = problemKind('internal');
   return {
-    status: 500,
+    status: internal.status,
     headers: {},
     body: {
-      type: `${PROBLEM_BASE}internal`,
-      title: 'Internal Server Error',
-      status: 500,
+      type: problemTypeUri(internal.slug),
+      title: internal.title,
+      status: internal.status,
       detail: 'An unexpected error occurred. Quote the correlation id when reporting it.',
       instance: ctx.instance,
       correlationId: ctx.correlationId,

@@ -86,6 +86,69 @@ export function defineRoute<const R extends RouteDef>(route: R): R {
   return route;
 }
 
+/** What every route of a feature shares: its OpenAPI tags and, often, the resources it uses. */
+export interface FeatureDefaults {
+  readonly tags: readonly string[];
+  readonly needs?: readonly ResourceNeed[];
+}
+
+/** The members a builder fills in; a row may still override the ones it does not fix. */
+type Defaulted = 'auth' | 'permission' | 'tags' | 'rateLimit' | 'cache';
+
+/** A row as written in a feature's `routes.ts`: only what differs from the defaults. */
+type Row = Omit<RouteDef, Defaulted> &
+  Partial<Pick<RouteDef, 'tags' | 'rateLimit' | 'cache'>> & {
+    /** The builder says who may call; a row cannot contradict it. */
+    readonly auth?: never;
+  };
+/** `permission?: never`: a public row that names one is a mistake the compiler (and defineRoute) reports. */
+export type PublicRow = Row & { readonly permission?: never };
+export type PrincipalRow = Row & { readonly permission: string };
+
+/** The full row a builder returns: the row's own literal types, the defaults' general ones. */
+type Built<R, A extends RouteAuth> = Omit<R, Defaulted> &
+  Pick<RouteDef, 'tags' | 'rateLimit' | 'cache'> & {
+    readonly auth: A;
+    readonly permission: A extends 'public' ? null : string;
+  };
+
+/**
+ * Every public request still passes the API-wide limit: a forgotten limit should cost a line to
+ * lift, not be the default. Health checks and other probes opt out with `rateLimit: []`.
+ */
+export const PUBLIC_RATE_LIMIT = ['global'] as const;
+/** Authenticated callers also spend their per-principal general budget. */
+export const PRINCIPAL_RATE_LIMIT = ['global', 'api_general'] as const;
+
+/**
+ * Route builders with a feature's defaults, so that each row states only what differs:
+ * - `publicRoute`: anyone may call (no permission), limited by `PUBLIC_RATE_LIMIT`;
+ * - `principalRoute`: a JWT user or an API key holding `permission`, limited by
+ *   `PRINCIPAL_RATE_LIMIT`; its handler sees a non-null `principal`.
+ * Neither caches unless the row says so. The result goes through `defineRoute`'s checks.
+ */
+export function routeBuilders(feature: FeatureDefaults) {
+  const shared = { cache: null, ...feature };
+  return {
+    publicRoute: <const R extends PublicRow>(row: R) =>
+      defineRoute<Built<R, 'public'>>({
+        ...shared,
+        rateLimit: PUBLIC_RATE_LIMIT,
+        // Before the row, so that a permission slipped past the types fails defineRoute's check.
+        permission: null,
+        ...row,
+        auth: 'public',
+      }),
+    principalRoute: <const R extends PrincipalRow>(row: R) =>
+      defineRoute<Built<R, 'principal'>>({
+        ...shared,
+        rateLimit: PRINCIPAL_RATE_LIMIT,
+        ...row,
+        auth: 'principal',
+      }),
+  };
+}
+
 /** The names of a path's `{name}` placeholders; greedy `{name+}` ones apart. */
 function placeholders(path: string): { plain: string[]; greedy: string[] } {
   const plain: string[] = [];

@@ -3,10 +3,11 @@ import { afterEach, before, describe, it, mock } from 'node:test';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { ConflictingStateError, ResourceNotFoundError } from '#shared/domain-errors.ts';
 import { NotFoundError, TooManyRequestsError } from '#shared/errors.ts';
 import { SECURITY_HEADERS } from '#shared/http/headers.ts';
 import type { HttpRequest } from '#shared/http/pipeline.ts';
-import { defineRoute } from '#shared/http/route.ts';
+import { defineRoute, routeBuilders } from '#shared/http/route.ts';
 import {
   authorizerContext,
   headersOf,
@@ -647,6 +648,28 @@ describe('httpHandler: expected errors stay out of the onError chain', () => {
     assert.deepEqual(spy.errorsSeen, []);
   });
 
+  it('answers a DomainError thrown by the route (a use case) the same way, as its problem', async (t) => {
+    const spy = probe();
+    const failuresLogged = t.mock.method(observability.logger, 'error');
+    const invoke = invoker(
+      pipeline
+        .httpHandler(getWidget, async () => {
+          throw new ConflictingStateError('The widget is already archived.');
+        })
+        .use(spy.middleware),
+    );
+
+    const response = await invoke(getEvent('w_1'));
+
+    const problem = assertProblem(response, 409, 'conflict');
+    assert.equal(problem.detail, 'The widget is already archived.');
+    assert.equal(headersOf(response)['cache-control'], 'no-store');
+    assert.match(headersOf(response)['x-correlation-id'] ?? '', UUID);
+    assert.deepEqual(spy.errorsSeen, []);
+    assert.deepEqual(spy.after, [{ status: 409, error: undefined }]);
+    assert.equal(failuresLogged.mock.callCount(), 0, 'an answer is not logged as a failure');
+  });
+
   it('still raises an unexpected error through onError, where it becomes the 500', async () => {
     const spy = probe();
     const invoke = invoker(
@@ -712,4 +735,77 @@ describe('httpHandler: metrics', () => {
       assert.deepEqual(storedAtPublish, [true]);
     });
   }
+});
+
+describe('httpHandler: errors on a cached route', () => {
+  // Redis is absent in unit tests, so the response cache runs on its in-container level: a
+  // loader failure there is answered with the expired copy (stale-while-error).
+  const cachedWidget = routeBuilders({ tags: ['widgets'] }).publicRoute({
+    id: 'widgets.cached',
+    method: 'GET',
+    path: '/v1/cached-widgets/{widgetId}',
+    handler: 'functions/widgets/handlers/cached.ts',
+    summary: 'Read a cached widget',
+    rateLimit: [],
+    cache: { dataClass: 'user', perPrincipal: false },
+    request: { params: z.object({ widgetId: z.string() }) },
+    responses: { 200: { description: 'The widget' } },
+  });
+  const cachedEvent = (widgetId: string) =>
+    restEvent({
+      method: 'GET',
+      path: `/v1/cached-widgets/${widgetId}`,
+      resource: '/v1/cached-widgets/{widgetId}',
+      pathParameters: { widgetId },
+    });
+  // Past the `user` data class's TTL (300 s), well within the stale window.
+  const EXPIRED_MS = 301_000;
+
+  afterEach(() => mock.timers.reset());
+
+  /** A handler whose route answers 200 once, then fails with `failure`. */
+  function answersOnceThen(failure: () => Error): Invoke {
+    let calls = 0;
+    return invoker(
+      pipeline.httpHandler(cachedWidget, async () => {
+        calls += 1;
+        if (calls > 1) throw failure();
+        return { body: { version: calls } };
+      }),
+    );
+  }
+
+  const cases: ReadonlyArray<[string, () => Error, number, string]> = [
+    ['an HttpError', () => new NotFoundError('The widget was deleted.'), 404, 'not-found'],
+    ['a DomainError', () => new ResourceNotFoundError('The widget was deleted.'), 404, 'not-found'],
+  ];
+  for (const [label, failure, status, type] of cases) {
+    it(`answers ${label} from the loader instead of serving the stale copy`, async () => {
+      delete process.env.UPSTASH_REDIS_REST_URL;
+      mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      const invoke = answersOnceThen(failure);
+      const widgetId = `w_${label.replaceAll(' ', '_')}`;
+      assert.equal((await invoke(cachedEvent(widgetId))).statusCode, 200);
+
+      mock.timers.tick(EXPIRED_MS);
+      const response = await invoke(cachedEvent(widgetId));
+
+      const problem = assertProblem(response, status, type);
+      assert.equal(problem.detail, 'The widget was deleted.');
+    });
+  }
+
+  it('serves the stale copy when the loader fails unexpectedly (the contrast)', async () => {
+    delete process.env.UPSTASH_REDIS_REST_URL;
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const invoke = answersOnceThen(() => new Error('database unavailable'));
+    assert.equal((await invoke(cachedEvent('w_unexpected'))).statusCode, 200);
+
+    mock.timers.tick(EXPIRED_MS);
+    const response = await invoke(cachedEvent('w_unexpected'));
+
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(jsonOf(response), { version: 1 });
+    assert.equal(headersOf(response)['x-cache'], 'stale');
+  });
 });

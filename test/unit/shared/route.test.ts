@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { defineRoute, type RouteDef } from '#shared/http/route.ts';
+import type { HttpRequest } from '#shared/http/pipeline.ts';
+import type { Principal } from '#shared/http/principal.ts';
+import { defineRoute, type RouteDef, routeBuilders } from '#shared/http/route.ts';
 
 const base = {
   id: 'widgets.get',
@@ -70,5 +72,127 @@ describe('defineRoute: path parameters', () => {
     assert.doesNotThrow(() =>
       defineRoute({ ...base, path: '/{proxy+}', request: { params: z.object({ proxy: z.string() }) } }),
     );
+  });
+});
+
+describe('routeBuilders', () => {
+  const { publicRoute, principalRoute } = routeBuilders({ tags: ['widgets'], needs: ['app:read'] });
+  const row = {
+    id: 'widgets.list',
+    method: 'GET',
+    path: '/v1/widgets',
+    handler: 'functions/widgets/handlers/list.ts',
+    summary: 'List widgets',
+    responses: { 200: { description: 'Widgets' } },
+  } as const;
+
+  it('fills a public row with the defaults: no permission, the global limit, no cache', () => {
+    assert.deepEqual(publicRoute(row), {
+      ...row,
+      tags: ['widgets'],
+      needs: ['app:read'],
+      auth: 'public',
+      permission: null,
+      rateLimit: ['global'],
+      cache: null,
+    } satisfies RouteDef);
+  });
+
+  it('fills a principal row with the defaults: the global and per-principal limits, no cache', () => {
+    assert.deepEqual(principalRoute({ ...row, permission: 'widgets:read' }), {
+      ...row,
+      tags: ['widgets'],
+      needs: ['app:read'],
+      auth: 'principal',
+      permission: 'widgets:read',
+      rateLimit: ['global', 'api_general'],
+      cache: null,
+    } satisfies RouteDef);
+  });
+
+  it('lets a row state what differs: tags, limits, cache, needs', () => {
+    const route = principalRoute({
+      ...row,
+      permission: 'widgets:read',
+      tags: ['admin'],
+      rateLimit: [],
+      cache: { dataClass: 'user', perPrincipal: true },
+      needs: ['redis'],
+    });
+
+    assert.deepEqual(
+      [route.tags, route.rateLimit, route.cache, route.needs],
+      [['admin'], [], { dataClass: 'user', perPrincipal: true }, ['redis']],
+    );
+  });
+
+  it('leaves `needs` out when neither the feature nor the row names any', () => {
+    const route = routeBuilders({ tags: ['widgets'] }).publicRoute(row);
+
+    assert.equal('needs' in route, false);
+  });
+
+  it("still runs defineRoute's checks", () => {
+    assert.throws(() => publicRoute({ ...row, path: '/v1/widgets/{widgetId}' }), /\{widgetId\} missing/);
+    assert.throws(
+      () => principalRoute({ ...row, path: 'v1/widgets', permission: 'widgets:read' }),
+      /must start/,
+    );
+  });
+
+  it('keeps a public row from naming a permission and a principal row from omitting one', () => {
+    // @ts-expect-error a public route has no permission to name
+    assert.throws(() => publicRoute({ ...row, permission: 'widgets:read' }), /cannot require permission/);
+    // @ts-expect-error an authenticated route must name its permission
+    assert.throws(() => principalRoute({ ...row, permission: null }), /must name its permission/);
+  });
+});
+
+describe('HttpRequest: principal typing', () => {
+  const { publicRoute, principalRoute } = routeBuilders({ tags: ['widgets'] });
+  const base = {
+    method: 'GET',
+    path: '/v1/widgets',
+    handler: 'functions/widgets/handlers/list.ts',
+    summary: 'List widgets',
+    responses: {},
+  } as const;
+  const authenticated = principalRoute({ ...base, id: 'widgets.mine', permission: 'widgets:read' });
+  const open = publicRoute({ ...base, id: 'widgets.all' });
+  const alice: Principal = {
+    id: 'u-1',
+    kind: 'user',
+    roles: [],
+    permissions: [],
+    sessionId: null,
+    orgId: null,
+  };
+
+  // These compile only while the types hold; tsc (npm run lint) checks them, the runtime lines
+  // keep them from being dead code.
+  it('is a Principal on an authenticated route and may be null on a public one', () => {
+    const onAuthenticated: HttpRequest<typeof authenticated>['principal'] = alice;
+    const id: string = onAuthenticated.id;
+    const onPublic: HttpRequest<typeof open>['principal'] = null;
+    // @ts-expect-error a public route's principal may be null, so it does not narrow to Principal
+    const narrowed: Principal = onPublic;
+
+    assert.deepEqual([id, narrowed], ['u-1', null]);
+  });
+
+  it('is a Principal on an authenticated row written with defineRoute as well', () => {
+    const defined = defineRoute({
+      ...base,
+      id: 'widgets.defined',
+      tags: [],
+      auth: 'principal',
+      permission: 'x:y',
+      rateLimit: [],
+      cache: null,
+    });
+    // @ts-expect-error null is not a caller of an authenticated route
+    const nobody: HttpRequest<typeof defined>['principal'] = null;
+
+    assert.equal(nobody, null);
   });
 });

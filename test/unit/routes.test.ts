@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { quietPowertools } from '../support/apigw.ts';
+
+const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+
+/** The route a handler module's `handler` was built from (`httpHandler` exposes it). */
+function servedRoute(module: unknown): { readonly id: unknown } | undefined {
+  if (typeof module !== 'object' || module === null || !('handler' in module)) return undefined;
+  const handler = module.handler;
+  if (typeof handler !== 'function' || !('route' in handler)) return undefined;
+  const route = handler.route;
+  return typeof route === 'object' && route !== null && 'id' in route ? route : undefined;
+}
+
+let routes: typeof import('#functions/routes.ts').routes;
+
+before(async () => {
+  quietPowertools();
+  // What the handler modules read at init (clients are built, nothing is called): dummy values,
+  // so that importing a module proves its wiring and nothing else.
+  const { authEnvironment } = await import('#functions/auth/config.ts');
+  const { bindingsEnvironment } = await import('#shared/config/bindings.ts');
+  const { redisEnvironment } = await import('#shared/config/redis.ts');
+  const { STAGE_CONFIGS } = await import('#lib/config/stages.ts');
+  Object.assign(process.env, {
+    ...bindingsEnvironment({
+      appTable: 'unit-app',
+      eventsTable: 'unit-events',
+      signingKeysSecret: 'unit-signing-keys',
+      dataKeySecret: 'unit-data-key',
+      upstashTokenSecret: 'unit-upstash',
+    }),
+    ...redisEnvironment({ restUrl: 'http://127.0.0.1:1' }),
+    ...authEnvironment(STAGE_CONFIGS.local.auth),
+    AWS_REGION: 'eu-west-1',
+  });
+  ({ routes } = await import('#functions/routes.ts'));
+});
+
+describe('route table: handlers', () => {
+  it('has rows to check', () => {
+    assert.ok(routes.length > 0);
+  });
+
+  // One row, one entry file, one Lambda: a handler that imported a neighbour's row would run
+  // that row's permission, validation, limits and cache policy under this row's path.
+  it('wires every row to a handler module built from that very row', async () => {
+    const miswired: string[] = [];
+    for (const row of routes) {
+      const module: unknown = await import(pathToFileURL(resolve(REPO_ROOT, row.handler)).href);
+      const served = servedRoute(module);
+      if (served?.id !== row.id) {
+        miswired.push(`${row.id}: ${row.handler} serves ${served ? String(served.id) : 'no route'}`);
+      }
+    }
+
+    assert.deepEqual(miswired, []);
+  });
+
+  it('gives every row an entry file of its own', () => {
+    const byHandler = new Map<string, string[]>();
+    for (const row of routes) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row.id]);
+
+    const shared = [...byHandler].filter(([, ids]) => ids.length > 1);
+
+    assert.deepEqual(shared, []);
+  });
+});
