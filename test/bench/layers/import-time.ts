@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './bundling.ts';
+import { REPO_ROOT } from '../../../lib/constructs/bundling.ts';
 
 /**
  * The environment a deployed function starts with, as far as module init reads it: the Lambda

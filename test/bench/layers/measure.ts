@@ -4,8 +4,10 @@
  * processes. Also probes each shared dependency alone and a few bundling variants, to say what
  * the bytes and milliseconds are spent on. See docs/decisions/0002-layers-vs-bundling.md.
  *
- *   node --import tsx layers/measure.ts [--deep] [--all] [--json out.json] [--runs 15] [--node path] [--only text] [--keep]
- *   node --import tsx layers/measure.ts --build-layer <dir>   # only build the layer
+ *   node --import tsx test/bench/layers/measure.ts [--deep] [--all] [--json out.json] [--runs 15] [--node path] [--only text] [--keep]
+ *
+ * The layer is the one the CDK app deploys when a stage turns it on (`layers/shared-deps-layer.ts`);
+ * `node --import tsx layers/build.ts <dir>` builds it alone.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -23,15 +25,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
-import {
-  type BundleResult,
-  bundleEntry,
-  bytesByPackage,
-  FEATURE_FUNCTION_ESBUILD_OPTIONS,
-  findHandlers,
-  REPO_ROOT,
-  SHARED_DEP_PATTERNS,
-} from './bundling.ts';
+import { findHandlers, SHARED_DEP_PATTERNS } from '../../../layers/shared-deps.ts';
+import { buildSharedDepsLayer, type SharedDepsLayer } from '../../../layers/shared-deps-layer.ts';
+import { FEATURE_FUNCTION_ESBUILD_OPTIONS, REPO_ROOT } from '../../../lib/constructs/bundling.ts';
+import { type BundleResult, bundleEntry, bytesByPackage } from './bundle.ts';
 import {
   type ChildOptions,
   DEPLOYED_NODE_OPTIONS,
@@ -44,12 +41,9 @@ import {
   tryImport,
 } from './import-time.ts';
 import { formatReport } from './report.ts';
-import { buildSharedDepsLayer, type SharedDepsLayer } from './shared-deps-layer.ts';
 import { BASELINE, deepVariants, PROBES, SAMPLE_HANDLERS, SMOKE_HANDLERS, type Variant } from './variants.ts';
 
-export { FEATURE_FUNCTION_ESBUILD_OPTIONS, SHARED_DEP_PATTERNS } from './bundling.ts';
 export { formatReport } from './report.ts';
-export { buildSharedDepsLayer } from './shared-deps-layer.ts';
 
 interface Size {
   readonly bytes: number;
@@ -394,14 +388,8 @@ async function main(): Promise<void> {
       deep: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       only: { type: 'string' },
-      'build-layer': { type: 'string' },
     },
   });
-  if (values['build-layer']) {
-    const layer = await buildSharedDepsLayer(resolve(values['build-layer']));
-    process.stdout.write(`layer in ${layer.dir}: ${layer.specifiers.join(', ')}\n`);
-    return;
-  }
   const report = await measure({
     runs: Number(values.runs),
     keep: values.keep,
