@@ -10,15 +10,7 @@
  * `node --import tsx layers/build.ts <dir>` builds it alone.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { findHandlers, SHARED_DEP_PATTERNS } from '../../../layers/shared-deps.ts';
-import { buildSharedDepsLayer, type SharedDepsLayer } from '../../../layers/shared-deps-layer.ts';
+import { buildSharedDepsLayer } from '../../../layers/shared-deps-layer.ts';
 import { FEATURE_FUNCTION_ESBUILD_OPTIONS, REPO_ROOT } from '../../../lib/constructs/bundling.ts';
 import { type BundleResult, bundleEntry, bytesByPackage } from './bundle.ts';
 import {
@@ -35,6 +27,7 @@ import {
   defaultNode,
   handlerEnv,
   invokeOnce,
+  linkLayer,
   type Stats,
   stats,
   timeImport,
@@ -110,15 +103,6 @@ function staticClosure(metafile: Metafile, starts: readonly string[]): string[] 
   return [...seen];
 }
 
-/** Lays the layer out as ministack does for ESM: each package symlinked into the function's node_modules. */
-function linkLayer(taskDir: string, layer: SharedDepsLayer): void {
-  const nodeModules = join(taskDir, 'node_modules');
-  mkdirSync(nodeModules, { recursive: true });
-  for (const entry of readdirSync(layer.nodeModules)) {
-    symlinkSync(join(layer.nodeModules, entry), join(nodeModules, entry));
-  }
-}
-
 async function buildVariant(variant: Variant, handler: string, root: string): Promise<Built> {
   const taskDir = join(root, variant.id, handler.replace(/^functions\//, '').replace(/\.ts$/, ''));
   const file = join(taskDir, 'index.mjs');
@@ -131,7 +115,7 @@ async function buildVariant(variant: Variant, handler: string, root: string): Pr
   let layerLoaded: Size = { bytes: 0, gzip: 0 };
   if (variant.layer) {
     const { layer } = variant;
-    linkLayer(taskDir, layer);
+    linkLayer(taskDir, layer.nodeModules);
     const imports = Object.entries(metafile.outputs).find(([key]) => resolve(REPO_ROOT, key) === file)?.[1]
       .imports;
     const entries = (imports ?? []).flatMap((i) => (i.external ? [layer.entryFiles.get(i.path) ?? ''] : []));
