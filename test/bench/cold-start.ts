@@ -1,8 +1,8 @@
 /**
- * Cold-start proxy: each handler bundled exactly as FeatureFunction bundles it (layers/bundle.ts),
- * its minified and gzipped size, and `await import()` of it in fresh Node processes
- * (layers/import-time.ts, both under test/bench/), against an empty handler and a naive bundle of the same handler that
- * imports every shared dependency whole.
+ * Cold-start proxy: each handler bundled exactly as FeatureFunction bundles it
+ * (test/bench/layers/bundle.ts), its minified and gzipped size, and `await import()` of it in
+ * fresh Node processes (test/bench/layers/import-time.ts), against an empty handler and a naive
+ * bundle of the same handler that imports every shared dependency whole.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
