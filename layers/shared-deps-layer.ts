@@ -2,13 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import {
-  FEATURE_FUNCTION_ESBUILD_OPTIONS,
-  findHandlers,
-  isSharedDep,
-  packageName,
-  REPO_ROOT,
-} from './bundling.ts';
+import { REPO_ROOT } from '../lib/config/names.ts';
+import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../lib/constructs/bundling.ts';
+import { findHandlers, isSharedDep, packageName } from './shared-deps.ts';
 
 export interface SharedDepsLayerOptions {
   /** Handler entries (relative to the repository root) whose shared imports the layer serves. @default every handler */

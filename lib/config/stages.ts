@@ -47,6 +47,12 @@ export interface StageConfig {
   readonly functions: {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
+    /**
+     * Deploy the shared third-party dependencies once, as a Lambda layer built by `layers/`, and
+     * bundle every function without them. Off on every stage: per-function bundles start faster
+     * (docs/decisions/0002-layers-vs-bundling.md); the layer only makes the upload smaller.
+     */
+    readonly sharedDependenciesLayer: boolean;
   };
   /** Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/limiter.ts`). */
   readonly rateLimits: Readonly<Record<string, { readonly limit?: number; readonly window?: string }>>;
@@ -71,7 +77,7 @@ export interface StageConfig {
 
 const base = {
   rateLimits: {},
-  functions: { memoryMb: 512, timeoutSeconds: 10 },
+  functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
 } as const;
 

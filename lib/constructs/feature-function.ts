@@ -6,7 +6,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +16,8 @@ import { httpEnvironment } from '../../functions/shared/config/http.ts';
 import { powertoolsEnvironment } from '../../functions/shared/config/powertools.ts';
 import { REPO_ROOT } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { nodejsBundling } from './bundling.ts';
+import { SharedDependenciesLayer } from './shared-dependencies-layer.ts';
 
 function git(args: string, fallback: string): string {
   try {
@@ -90,10 +92,11 @@ export interface FeatureFunctionProps {
 }
 
 /**
- * NodejsFunction with the house defaults: Node.js 22 on arm64, ESM bundle (minified, source maps,
- * AWS SDK bundled because the local emulator provides none; target node20 so the same bundle
- * also runs on a host's Node 20), active tracing where the target has X-Ray, a log group with the
- * stage's retention and the Powertools environment.
+ * NodejsFunction with the house defaults: Node.js 22 on arm64, built with
+ * FEATURE_FUNCTION_ESBUILD_OPTIONS (`bundling.ts`: one ESM file, minified, source maps; every
+ * dependency inside, or the shared ones left to the stack's SharedDependenciesLayer where the stage
+ * sets `functions.sharedDependenciesLayer`), active tracing where the target has X-Ray, a log group
+ * with the stage's retention and the Powertools environment.
  */
 export class FeatureFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FeatureFunctionProps) {
@@ -104,6 +107,10 @@ export class FeatureFunction extends NodejsFunction {
     }
     if (!/\.ts$/.test(props.entry)) throw new Error(`FeatureFunction ${id}: entry must be a .ts file`);
     const { config } = props;
+    const sharedDeps = config.functions.sharedDependenciesLayer
+      ? SharedDependenciesLayer.of(scope)
+      : undefined;
+    sharedDeps?.assertServes(props.entry);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: config.logRetentionDays,
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -120,18 +127,8 @@ export class FeatureFunction extends NodejsFunction {
       logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node20',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        externalModules: [],
-        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        metafile: false,
-      },
+      bundling: nodejsBundling(sharedDeps?.externalModules ?? []),
+      layers: sharedDeps ? [sharedDeps] : undefined,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...powertoolsEnvironment({

@@ -1,14 +1,16 @@
 /**
- * Cold-start proxy: each handler bundled exactly as FeatureFunction bundles it (layers/bundling.ts),
- * its minified and gzipped size, and `await import()` of it in fresh Node processes
- * (layers/import-time.ts), against an empty handler and a naive bundle of the same handler that
- * imports every shared dependency whole.
+ * Cold-start proxy: each handler bundled exactly as FeatureFunction bundles it
+ * (test/bench/layers/bundle.ts), its minified and gzipped size, and `await import()` of it in
+ * fresh Node processes (test/bench/layers/import-time.ts), against an empty handler and a naive
+ * bundle of the same handler that imports every shared dependency whole.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { bundleEntry, bytesByPackage, isSharedDep, REPO_ROOT } from '../../layers/bundling.ts';
+import { isSharedDep } from '../../layers/shared-deps.ts';
+import { REPO_ROOT } from '../../lib/config/names.ts';
+import { bundleEntry, bytesByPackage } from './layers/bundle.ts';
 import {
   type ChildOptions,
   DEPLOYED_NODE_OPTIONS,
@@ -16,7 +18,7 @@ import {
   handlerEnv,
   stats,
   timeImport,
-} from '../../layers/import-time.ts';
+} from './layers/import-time.ts';
 
 /** A representative subset: trivial, DynamoDB + Redis, identity with everything, a keys route. */
 export const COLD_HANDLERS: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../layers/bundling.ts';
+import { REPO_ROOT } from '../../lib/config/names.ts';
 
 export interface ServerStats {
   readonly requests: number;

@@ -304,9 +304,9 @@ ${verdicts(r).join('\n')}
 
 ${table(RESULT_HEADERS, resultRows(r))}
 
-- **§1** handlers bundled exactly as FeatureFunction bundles them (\`layers/bundling.ts\`); import =
+- **§1** handlers bundled exactly as FeatureFunction bundles them (\`test/bench/layers/bundle.ts\`); import =
   \`await import()\` of the bundle in a fresh Node ${m.coldStartNode} process with \`NODE_OPTIONS=${r.coldStart.nodeOptions}\`
-  and a Lambda-like environment (Tracer on), median of ${r.coldStart.runs} interleaved runs (\`layers/import-time.ts\`).
+  and a Lambda-like environment (Tracer on), median of ${r.coldStart.runs} interleaved runs (\`test/bench/layers/import-time.ts\`).
   _Naive_ = the same handler plus every shared dependency imported whole (\`import * as\`) and
   DynamoDB, SQS and Secrets Manager clients created at init.
 - **§2** \`httpHandler\` around a trivial implementation on an API Gateway REST event from

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '#lib/config/names.ts';
 import { quietPowertools } from '../support/apigw.ts';
-
-const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
 /** The route a handler module's `handler` was built from (`httpHandler` exposes it). */
 function servedRoute(module: unknown): { readonly id: unknown } | undefined {

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { BuildOptions, Plugin } from 'esbuild';
+import type { SharedDepsLayer } from '../../../layers/shared-deps-layer.ts';
 import { DEPLOYED_NODE_OPTIONS } from './import-time.ts';
-import type { SharedDepsLayer } from './shared-deps-layer.ts';
 
 /** Handlers the bundling variants are measured on: a trivial one and the one that probes every dependency. */
 export const SAMPLE_HANDLERS = [

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './bundling.ts';
+import { REPO_ROOT } from '../../../lib/config/names.ts';
 
 /**
  * The environment a deployed function starts with, as far as module init reads it: the Lambda
@@ -60,6 +60,19 @@ export function handlerEnv(root = REPO_ROOT): Record<string, string> {
     }
   }
   return env;
+}
+
+/**
+ * Lays a layer out as ministack does: each package of its `nodejs/node_modules` symlinked into
+ * `<taskDir>/node_modules/`. Plain Node ignores NODE_PATH for `import`, so this is how a handler
+ * bundled against the layer finds it outside Lambda.
+ */
+export function linkLayer(taskDir: string, layerNodeModules: string): void {
+  const nodeModules = join(taskDir, 'node_modules');
+  mkdirSync(nodeModules, { recursive: true });
+  for (const entry of readdirSync(layerNodeModules)) {
+    symlinkSync(join(layerNodeModules, entry), join(nodeModules, entry));
+  }
 }
 
 /** What FeatureFunction puts in NODE_OPTIONS. */

@@ -4,52 +4,40 @@
  * processes. Also probes each shared dependency alone and a few bundling variants, to say what
  * the bytes and milliseconds are spent on. See docs/decisions/0002-layers-vs-bundling.md.
  *
- *   node --import tsx layers/measure.ts [--deep] [--all] [--json out.json] [--runs 15] [--node path] [--only text] [--keep]
- *   node --import tsx layers/measure.ts --build-layer <dir>   # only build the layer
+ *   node --import tsx test/bench/layers/measure.ts [--deep] [--all] [--json out.json] [--runs 15] [--node path] [--only text] [--keep]
+ *
+ * The layer is the one the CDK app deploys when a stage turns it on (`layers/shared-deps-layer.ts`);
+ * `node --import tsx layers/build.ts <dir>` builds it alone.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
-import {
-  type BundleResult,
-  bundleEntry,
-  bytesByPackage,
-  FEATURE_FUNCTION_ESBUILD_OPTIONS,
-  findHandlers,
-  REPO_ROOT,
-  SHARED_DEP_PATTERNS,
-} from './bundling.ts';
+import { findHandlers, SHARED_DEP_PATTERNS } from '../../../layers/shared-deps.ts';
+import { buildSharedDepsLayer } from '../../../layers/shared-deps-layer.ts';
+import { REPO_ROOT } from '../../../lib/config/names.ts';
+import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../../../lib/constructs/bundling.ts';
+import { type BundleResult, bundleEntry, bytesByPackage } from './bundle.ts';
 import {
   type ChildOptions,
   DEPLOYED_NODE_OPTIONS,
   defaultNode,
   handlerEnv,
   invokeOnce,
+  linkLayer,
   type Stats,
   stats,
   timeImport,
   tryImport,
 } from './import-time.ts';
 import { formatReport } from './report.ts';
-import { buildSharedDepsLayer, type SharedDepsLayer } from './shared-deps-layer.ts';
 import { BASELINE, deepVariants, PROBES, SAMPLE_HANDLERS, SMOKE_HANDLERS, type Variant } from './variants.ts';
 
-export { FEATURE_FUNCTION_ESBUILD_OPTIONS, SHARED_DEP_PATTERNS } from './bundling.ts';
 export { formatReport } from './report.ts';
-export { buildSharedDepsLayer } from './shared-deps-layer.ts';
 
 interface Size {
   readonly bytes: number;
@@ -116,15 +104,6 @@ function staticClosure(metafile: Metafile, starts: readonly string[]): string[] 
   return [...seen];
 }
 
-/** Lays the layer out as ministack does for ESM: each package symlinked into the function's node_modules. */
-function linkLayer(taskDir: string, layer: SharedDepsLayer): void {
-  const nodeModules = join(taskDir, 'node_modules');
-  mkdirSync(nodeModules, { recursive: true });
-  for (const entry of readdirSync(layer.nodeModules)) {
-    symlinkSync(join(layer.nodeModules, entry), join(nodeModules, entry));
-  }
-}
-
 async function buildVariant(variant: Variant, handler: string, root: string): Promise<Built> {
   const taskDir = join(root, variant.id, handler.replace(/^functions\//, '').replace(/\.ts$/, ''));
   const file = join(taskDir, 'index.mjs');
@@ -137,7 +116,7 @@ async function buildVariant(variant: Variant, handler: string, root: string): Pr
   let layerLoaded: Size = { bytes: 0, gzip: 0 };
   if (variant.layer) {
     const { layer } = variant;
-    linkLayer(taskDir, layer);
+    linkLayer(taskDir, layer.nodeModules);
     const imports = Object.entries(metafile.outputs).find(([key]) => resolve(REPO_ROOT, key) === file)?.[1]
       .imports;
     const entries = (imports ?? []).flatMap((i) => (i.external ? [layer.entryFiles.get(i.path) ?? ''] : []));
@@ -394,14 +373,8 @@ async function main(): Promise<void> {
       deep: { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       only: { type: 'string' },
-      'build-layer': { type: 'string' },
     },
   });
-  if (values['build-layer']) {
-    const layer = await buildSharedDepsLayer(resolve(values['build-layer']));
-    process.stdout.write(`layer in ${layer.dir}: ${layer.specifiers.join(', ')}\n`);
-    return;
-  }
   const report = await measure({
     runs: Number(values.runs),
     keep: values.keep,
