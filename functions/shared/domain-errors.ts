@@ -8,7 +8,8 @@ export type DomainErrorKind =
   | 'authentication-failed'
   | 'not-permitted'
   | 'not-found'
-  | 'conflict';
+  | 'conflict'
+  | 'unavailable';
 
 export interface FieldIssue {
   /** Where the bad value is, as the caller sent it: `body.expiresAt`. */
@@ -62,4 +63,19 @@ export class ResourceNotFoundError extends DomainError {
 /** The request contradicts the current state (email taken, already enrolled, ...). */
 export class ConflictingStateError extends DomainError {
   readonly kind = 'conflict';
+}
+
+/**
+ * Something the use case depends on (Redis, a table) did not answer: nothing was done, and the
+ * caller may retry. `details` are safe to show (check names, never causes).
+ */
+export class DependencyUnavailableError extends DomainError {
+  readonly kind = 'unavailable';
+
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
 }

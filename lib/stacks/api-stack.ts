@@ -68,7 +68,7 @@ export class ApiStack extends Stack {
     });
 
     this.authorizerFunction = new FeatureFunction(this, 'Authorizer', {
-      entry: 'functions/authorizer/handler.ts',
+      entry: 'functions/authorizer/handlers/authorizer.ts',
       feature: 'auth',
       config,
       description: 'REQUEST authorizer: Bearer JWT or x-api-key',

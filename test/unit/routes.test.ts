@@ -20,22 +20,8 @@ before(async () => {
   quietPowertools();
   // What the handler modules read at init (clients are built, nothing is called): dummy values,
   // so that importing a module proves its wiring and nothing else.
-  const { authEnvironment } = await import('#functions/auth/config.ts');
-  const { bindingsEnvironment } = await import('#shared/config/bindings.ts');
-  const { redisEnvironment } = await import('#shared/config/redis.ts');
-  const { STAGE_CONFIGS } = await import('#lib/config/stages.ts');
-  Object.assign(process.env, {
-    ...bindingsEnvironment({
-      appTable: 'unit-app',
-      eventsTable: 'unit-events',
-      signingKeysSecret: 'unit-signing-keys',
-      dataKeySecret: 'unit-data-key',
-      upstashTokenSecret: 'unit-upstash',
-    }),
-    ...redisEnvironment({ restUrl: 'http://127.0.0.1:1' }),
-    ...authEnvironment(STAGE_CONFIGS.local.auth),
-    AWS_REGION: 'eu-west-1',
-  });
+  const { functionEnvironment } = await import('../support/function-env.ts');
+  Object.assign(process.env, { ...functionEnvironment(), AWS_REGION: 'eu-west-1' });
   ({ routes } = await import('#functions/routes.ts'));
 });
 

@@ -1,18 +1,8 @@
-import { responseCache } from '#shared/cache/response-cache.ts';
-import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
+import { cacheMonitoringDeps } from '../deps.ts';
 import { cacheHealth as route } from '../routes.ts';
+import { cacheHealth } from '../use-cases/cache.ts';
 
-export const handler = httpHandler(route, async () => {
-  const health = await responseCache.health();
-  if (health.l2 !== 'ok') {
-    throw new ServiceUnavailableError(
-      'The cache cannot reach Redis: only in-container and stale copies are served.',
-      {
-        l2: health.l2,
-        latencyMs: health.latencyMs,
-      },
-    );
-  }
-  return { body: health };
-});
+const deps = cacheMonitoringDeps();
+
+export const handler = httpHandler(route, async () => ({ body: await cacheHealth(deps) }));

@@ -1,21 +1,11 @@
-import { dynamoEventStore } from '#shared/audit/event-store.ts';
-import { responseCache } from '#shared/cache/response-cache.ts';
-import { boundResource } from '#shared/config/bindings.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
+import { cacheAdminDeps } from '../deps.ts';
 import { cacheInvalidate as route } from '../routes.ts';
+import { invalidateCache } from '../use-cases/cache.ts';
 
-const events = dynamoEventStore(boundResource('eventsTable'));
+const deps = cacheAdminDeps();
 
-export const handler = httpHandler(route, async ({ body, principal, correlationId }) => {
-  const tags = body.tags ?? [];
-  if (tags.length > 0) await responseCache.invalidateTags(tags);
-  if (body.userId !== undefined) await responseCache.invalidateUser(body.userId);
-  await events.append({
-    subject: 'cache:http',
-    type: 'cache.invalidated',
-    actor: principal.id,
-    correlationId,
-    data: { tags, userId: body.userId ?? null },
-  });
-  return { status: 202, body: { tags, userId: body.userId ?? null } };
-});
+export const handler = httpHandler(route, async ({ body, principal, correlationId }) => ({
+  status: 202,
+  body: await invalidateCache(deps, principal.id, body, correlationId),
+}));

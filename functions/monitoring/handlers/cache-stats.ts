@@ -1,11 +1,8 @@
-import { fleetStats } from '#shared/cache/response-cache.ts';
-import { ServiceUnavailableError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
+import { cacheMonitoringDeps } from '../deps.ts';
 import { cacheStats as route } from '../routes.ts';
+import { cacheStatistics } from '../use-cases/cache.ts';
 
-export const handler = httpHandler(route, async () => {
-  const stats = await fleetStats().catch(() => {
-    throw new ServiceUnavailableError('Redis is unreachable; the shared counters cannot be read.');
-  });
-  return { body: stats };
-});
+const deps = cacheMonitoringDeps();
+
+export const handler = httpHandler(route, async () => ({ body: await cacheStatistics(deps) }));

@@ -1,11 +1,17 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, type DomainErrorKind, InvalidInputError } from '../domain-errors.ts';
+import {
+  DependencyUnavailableError,
+  DomainError,
+  type DomainErrorKind,
+  InvalidInputError,
+} from '../domain-errors.ts';
 import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
   HttpError,
   NotFoundError,
+  ServiceUnavailableError,
   UnauthorizedError,
 } from '../errors.ts';
 import { problemKind, problemTypeUri } from './problem-catalog.ts';
@@ -33,6 +39,11 @@ export const DOMAIN_ERROR_ANSWERS: { readonly [K in DomainErrorKind]: (error: Do
   'not-permitted': (error) => new ForbiddenError(error.message),
   'not-found': (error) => new NotFoundError(error.message),
   conflict: (error) => new ConflictError(error.message),
+  unavailable: (error) =>
+    new ServiceUnavailableError(
+      error.message,
+      error instanceof DependencyUnavailableError ? error.details : {},
+    ),
 };
 
 /**

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../../lib/config/names.ts';
+import { functionEnvironment } from '../../support/function-env.ts';
 
 /**
  * The environment a deployed function starts with, as far as module init reads it: the Lambda
@@ -28,38 +29,9 @@ export const LAMBDA_ENV: Readonly<Record<string, string>> = {
   UPSTASH_REDIS_REST_TOKEN: 'bench',
 };
 
-const ENV_VALUES: Readonly<Record<string, string>> = {
-  NIMBUS_REGISTRATION: 'open',
-  NIMBUS_API_KEY_ENV: 'test',
-};
-
-function listSources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return listSources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
-/**
- * A value for every variable the functions read with `requireEnv('NAME')`, so that any handler's
- * module init passes; endpoints point at a closed local port so that no init can reach a network.
- */
-export function handlerEnv(root = REPO_ROOT): Record<string, string> {
-  const env: Record<string, string> = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
-  for (const file of listSources(join(root, 'functions'))) {
-    for (const [, name] of readFileSync(file, 'utf8').matchAll(/requireEnv\(\s*'([A-Z0-9_]+)'/g)) {
-      if (name === undefined || name in LAMBDA_ENV) continue;
-      env[name] =
-        ENV_VALUES[name] ??
-        (name.endsWith('_ARN')
-          ? `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name.toLowerCase()}`
-          : name.endsWith('_URL')
-            ? 'http://127.0.0.1:9'
-            : 'bench');
-    }
-  }
-  return env;
+/** A value for every variable a handler reads at init: see `test/support/function-env.ts`. */
+export function handlerEnv(): Record<string, string> {
+  return functionEnvironment();
 }
 
 /**

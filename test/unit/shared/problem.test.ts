@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   AuthenticationFailedError,
   ConflictingStateError,
+  DependencyUnavailableError,
   type DomainError,
   type DomainErrorKind,
   InvalidInputError,
@@ -115,7 +116,21 @@ describe('domain errors to problems', () => {
       type: 'conflict',
       title: 'Conflict',
     },
+    {
+      kind: 'unavailable',
+      error: new DependencyUnavailableError('Redis is unreachable; nothing was reset.'),
+      status: 503,
+      type: 'service-unavailable',
+      title: 'Service Unavailable',
+    },
   ];
+
+  it('carries an unavailable dependency’s safe details as extensions', () => {
+    const problem = answer(new DependencyUnavailableError('Not ready.', { failing: ['redis'] }));
+
+    assert.equal(problem.status, 503);
+    assert.deepEqual(problem.body.failing, ['redis']);
+  });
 
   it('has a test case for every kind the table maps', () => {
     assert.deepEqual(cases.map((c) => c.kind).sort(), Object.keys(DOMAIN_ERROR_ANSWERS).sort());

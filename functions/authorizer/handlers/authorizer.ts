@@ -4,8 +4,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { lowerCaseHeaders } from '#shared/http/headers.ts';
 import { logger } from '#shared/observability.ts';
-import { createAuthenticator } from '../auth/use-cases/authenticate.ts';
-import { authorizerDeps } from './deps.ts';
+import { createAuthenticator } from '../../auth/use-cases/authenticate.ts';
+import { authorizerDeps } from '../deps.ts';
 
 const authenticator = createAuthenticator(authorizerDeps());
 

@@ -1,0 +1,26 @@
+import { authEnvironment } from '#functions/auth/config.ts';
+import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { bindingsEnvironment } from '#shared/config/bindings.ts';
+import { redisEnvironment } from '#shared/config/redis.ts';
+
+const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`;
+
+/**
+ * What a deployed function's module init reads, written by the same contract writers the CDK uses
+ * (`functions/shared/config/`, `auth/config.ts`), with placeholder resources: importing a handler
+ * with it proves its wiring, and nothing can reach a network (endpoints point at a closed port).
+ */
+export function functionEnvironment(): Record<string, string> {
+  return {
+    ...bindingsEnvironment({
+      appTable: 'placeholder-app',
+      eventsTable: 'placeholder-events',
+      signingKeysSecret: arn('signing-keys'),
+      dataKeySecret: arn('data-key'),
+      upstashTokenSecret: arn('upstash'),
+    }),
+    ...redisEnvironment({ restUrl: 'http://127.0.0.1:9', token: 'placeholder' }),
+    ...authEnvironment(STAGE_CONFIGS.local.auth),
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
+}
