@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { seal } from '#functions/auth/domain/crypto-box.ts';
 import { generateTotpSecret, totpAt } from '#functions/auth/domain/totp.ts';
 import { NO_TOTP } from '#functions/auth/store/users.ts';
+import { login } from '#functions/auth/use-cases/credentials.ts';
 import { setUserRoles } from '#functions/auth/use-cases/roles.ts';
 import { activateTotp, disableTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { refreshSession } from '#functions/auth/use-cases/session-tokens.ts';
 import { confirmStepUp, type SensitiveChange } from '#functions/auth/use-cases/step-up.ts';
 import { AuthenticationFailedError, TooManyAttemptsError } from '#shared/domain-errors.ts';
 import { addUser, fakeAuthDeps, loggedInSince, TEST_PASSWORD } from '../../support/auth-fakes.ts';
@@ -19,6 +21,7 @@ interface SensitiveRoute {
   changed(h: Harness): Promise<boolean>;
 }
 
+const META = { ip: '203.0.113.5', userAgent: 'unit', correlationId: 'corr-1' };
 const sealedFor = async (h: Harness, secret: string) => seal(secret, await h.deps.dataKey(), 'totp:user-1');
 
 const ROUTES: readonly SensitiveRoute[] = [
@@ -121,6 +124,23 @@ for (const route of ROUTES) {
     });
   });
 }
+
+describe('auth_time in access tokens', () => {
+  it('is the time of the password login, and a refresh later keeps it', async () => {
+    const h = await fakeAuthDeps();
+    await addUser(h.users);
+    const loginSeconds = Math.floor(h.clock.now().getTime() / 1000);
+    const pair = await login(h.deps, { email: 'user-1@nimbus.test', password: TEST_PASSWORD }, META);
+
+    h.clock.advance(10 * 60_000);
+    const refreshed = await refreshSession(h.deps, pair.refreshToken, META);
+
+    assert.equal((await h.keyring.verifier.verify(pair.accessToken)).auth_time, loginSeconds);
+    const claims = await h.keyring.verifier.verify(refreshed.accessToken);
+    assert.equal(claims.auth_time, loginSeconds);
+    assert.ok(claims.iat > loginSeconds, 'precondition: the refreshed token is newer');
+  });
+});
 
 describe('confirmStepUp', () => {
   it('asks an API key (no password login) for the password', async () => {
