@@ -22,12 +22,30 @@ export interface AuthConfig {
   readonly registration: 'open' | 'admin';
   /** API keys are `nmb_live_...` on production-like stages, `nmb_test_...` elsewhere. */
   readonly apiKeyEnvironment: ApiKeyEnvironment;
+  /**
+   * A sensitive change (TOTP, API keys, roles) needs the password, or a password login at most
+   * this long ago (the access token's `auth_time`).
+   */
+  readonly stepUpMaxAgeSeconds: number;
+  /** Wrong second-factor codes (or step-up passwords) an account may send before it is locked. */
+  readonly attemptBudget: number;
+  /** The first lockout lasts this long; each further one without a success in between doubles it. */
+  readonly lockoutSeconds: number;
+  /** Ceiling of the doubling lockout. */
+  readonly maxLockoutSeconds: number;
 }
 
 export function authConfigFromEnv(): AuthConfig {
   const registration = requireEnv('NIMBUS_REGISTRATION');
   if (registration !== 'open' && registration !== 'admin')
     throw new Error('NIMBUS_REGISTRATION must be open|admin');
+  const lockoutSeconds = intEnv('NIMBUS_LOCKOUT_SECONDS', 900);
+  const maxLockoutSeconds = intEnv('NIMBUS_MAX_LOCKOUT_SECONDS', 86_400);
+  const attemptBudget = intEnv('NIMBUS_ATTEMPT_BUDGET', 10);
+  // A budget of 0 would lock every account at its first code; a lockout of 0 would not lock at all.
+  if (attemptBudget < 1) throw new Error('NIMBUS_ATTEMPT_BUDGET must be at least 1');
+  if (lockoutSeconds < 1 || maxLockoutSeconds < lockoutSeconds)
+    throw new Error('NIMBUS_LOCKOUT_SECONDS must be at least 1 and at most NIMBUS_MAX_LOCKOUT_SECONDS');
   return {
     issuer: requireEnv('NIMBUS_JWT_ISSUER'),
     audience: requireEnv('NIMBUS_JWT_AUDIENCE'),
@@ -38,6 +56,10 @@ export function authConfigFromEnv(): AuthConfig {
     authorizerCacheSeconds: intEnv('NIMBUS_AUTHORIZER_CACHE_SECONDS', 30),
     registration,
     apiKeyEnvironment: apiKeySettingsFromEnv().environment,
+    stepUpMaxAgeSeconds: intEnv('NIMBUS_STEP_UP_MAX_AGE_SECONDS', 300),
+    attemptBudget,
+    lockoutSeconds,
+    maxLockoutSeconds,
   };
 }
 
@@ -53,5 +75,9 @@ export function authEnvironment(auth: AuthConfig): Record<string, string> {
     NIMBUS_AUTHORIZER_CACHE_SECONDS: String(auth.authorizerCacheSeconds),
     NIMBUS_REGISTRATION: auth.registration,
     ...apiKeysEnvironment({ environment: auth.apiKeyEnvironment }),
+    NIMBUS_STEP_UP_MAX_AGE_SECONDS: String(auth.stepUpMaxAgeSeconds),
+    NIMBUS_ATTEMPT_BUDGET: String(auth.attemptBudget),
+    NIMBUS_LOCKOUT_SECONDS: String(auth.lockoutSeconds),
+    NIMBUS_MAX_LOCKOUT_SECONDS: String(auth.maxLockoutSeconds),
   };
 }

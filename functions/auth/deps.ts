@@ -1,9 +1,12 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
+import { metrics } from '#shared/observability.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
 import { deriveKey } from './domain/crypto-box.ts';
+import { type AttemptBudgetStore, dynamoAttemptBudgetStore } from './store/attempt-budgets.ts';
 import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
 import { dynamoUserStore, type UserStore } from './store/users.ts';
@@ -17,14 +20,28 @@ export interface AuthDeps {
   readonly keyring: () => Promise<Keyring>;
   /** Key sealing second-factor secrets at rest. */
   readonly dataKey: () => Promise<Buffer>;
+  /** Key of the HMAC backup codes are stored under (derived from the same secret, another context). */
+  readonly backupCodeKey: () => Promise<Buffer>;
+  /** Per-account budgets of wrong second-factor codes and step-up passwords. */
+  readonly attemptBudgets: AttemptBudgetStore;
+  /** Counts one security occurrence (a CloudWatch metric of that name, value 1). */
+  readonly countMetric: (name: SecurityMetric) => void;
   readonly now: () => Date;
   /** Drops every cached response of a user (profile, keys...) in all containers. */
   readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
-const dataKey = memoiseAsync(async () =>
-  deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/totp/v1'),
-);
+/** Metrics the identity use cases emit; alarms and dashboards refer to these names. */
+export type SecurityMetric =
+  | 'SecondFactorFailures'
+  | 'SecondFactorLockouts'
+  | 'StepUpFailures'
+  | 'StepUpLockouts'
+  | 'StepUpRequired';
+
+const dataKeyMaterial = memoiseAsync(() => readSecretString(boundResource('dataKeySecret')));
+const dataKey = memoiseAsync(async () => deriveKey(await dataKeyMaterial(), 'nimbus/totp/v1'));
+const backupCodeKey = memoiseAsync(async () => deriveKey(await dataKeyMaterial(), 'nimbus/backup-codes/v1'));
 
 /** An API key as the authenticator sees it: what it grants and whether it is still good. */
 export interface ApiKeyGrant {
@@ -87,5 +104,8 @@ export function authDeps(): AuthDeps {
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
     dataKey,
+    backupCodeKey,
+    attemptBudgets: dynamoAttemptBudgetStore(boundResource('appTable')),
+    countMetric: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
   };
 }

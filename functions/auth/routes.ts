@@ -31,6 +31,12 @@ const session = z.object({
   ip: z.string().nullable(),
 });
 const code = z.string().trim().min(6).max(32);
+// Step-up: changes that could take the account over need the password unless the login is recent.
+const stepUpPassword = z.string().min(1).max(128).optional();
+const stepUpRefused = {
+  description: '`step-up-required` (send `password`), or `invalid-credentials` (wrong password)',
+};
+const stepUpLocked = { description: '`step-up-locked` or `second-factor-locked`, with Retry-After' };
 
 const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth', 'redis'] as const;
 const { publicRoute, principalRoute } = routeBuilders({ tags: ['identity'], needs });
@@ -61,7 +67,7 @@ export const login = publicRoute({
   responses: {
     200: { description: 'Token pair', schema: tokenPair },
     401: { description: 'Wrong credentials, or `second-factor-required`' },
-    429: { description: 'Too many attempts' },
+    429: { description: 'Too many attempts, or `second-factor-locked` (with Retry-After)' },
   },
 });
 
@@ -128,11 +134,14 @@ export const totpEnroll = principalRoute({
   summary: 'Start two-factor enrolment: secret, otpauth URI and QR code',
   permission: 'totp:own',
   needs: [...needs, 'dataKey:read'],
+  request: { body: z.strictObject({ password: stepUpPassword }).optional() },
   responses: {
     200: {
       description: 'Enrolment',
       schema: z.object({ secret: z.string(), otpauthUri: z.string(), qrSvg: z.string() }),
     },
+    401: stepUpRefused,
+    429: stepUpLocked,
   },
 });
 
@@ -144,8 +153,12 @@ export const totpActivate = principalRoute({
   summary: 'Confirm enrolment with a code; returns 10 one-time backup codes, shown once',
   permission: 'totp:own',
   needs: [...needs, 'dataKey:read'],
-  request: { body: z.strictObject({ code }) },
-  responses: { 200: { description: 'Backup codes', schema: z.object({ backupCodes: z.array(z.string()) }) } },
+  request: { body: z.strictObject({ code, password: stepUpPassword }) },
+  responses: {
+    200: { description: 'Backup codes', schema: z.object({ backupCodes: z.array(z.string()) }) },
+    401: { description: '`invalid-second-factor`, or a step-up refusal' },
+    429: stepUpLocked,
+  },
 });
 
 export const totpDisable = principalRoute({
@@ -157,9 +170,16 @@ export const totpDisable = principalRoute({
   permission: 'totp:own',
   needs: [...needs, 'dataKey:read'],
   request: {
-    body: z.union([z.strictObject({ code }), z.strictObject({ backupCode: code })]),
+    body: z.union([
+      z.strictObject({ code, password: stepUpPassword }),
+      z.strictObject({ backupCode: code, password: stepUpPassword }),
+    ]),
   },
-  responses: { 204: { description: 'Disabled' } },
+  responses: {
+    204: { description: 'Disabled' },
+    401: { description: '`invalid-second-factor`, or a step-up refusal' },
+    429: stepUpLocked,
+  },
 });
 
 export const jwks = publicRoute({
@@ -187,10 +207,15 @@ export const setRoles = principalRoute({
   permission: 'users:admin',
   request: {
     params: z.object({ userId: z.uuid() }),
-    body: z.strictObject({ roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length) }),
+    body: z.strictObject({
+      roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+      password: stepUpPassword,
+    }),
   },
   responses: {
     200: { description: 'Updated profile', schema: profile },
+    401: stepUpRefused,
+    429: stepUpLocked,
     404: { description: 'No such user' },
   },
 });

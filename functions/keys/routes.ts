@@ -31,11 +31,15 @@ export const createKey = principalRoute({
         .min(1)
         .max(50),
       expiresAt: z.iso.datetime({ offset: true }).optional(),
+      // Step-up: needed unless the caller logged in with their password in the last few minutes.
+      password: z.string().min(1).max(128).optional(),
     }),
   },
   responses: {
     201: { description: 'Created; `key` is never shown again', schema: apiKey.extend({ key: z.string() }) },
+    401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
     403: { description: 'A requested permission is not yours to delegate' },
+    429: { description: '`step-up-locked`, with Retry-After' },
   },
 });
 

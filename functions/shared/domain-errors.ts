@@ -9,6 +9,7 @@ export type DomainErrorKind =
   | 'not-permitted'
   | 'not-found'
   | 'conflict'
+  | 'locked'
   | 'unavailable';
 
 export interface FieldIssue {
@@ -63,6 +64,23 @@ export class ResourceNotFoundError extends DomainError {
 /** The request contradicts the current state (email taken, already enrolled, ...). */
 export class ConflictingStateError extends DomainError {
   readonly kind = 'conflict';
+}
+
+/**
+ * The caller spent a budget of attempts (wrong second-factor codes, ...): every attempt is refused,
+ * right or wrong, until `retryAfterSeconds` have passed. `code` names the budget
+ * (`second-factor-locked`).
+ */
+export class TooManyAttemptsError extends DomainError {
+  readonly kind = 'locked';
+
+  constructor(
+    message: string,
+    code: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, code);
+  }
 }
 
 /**

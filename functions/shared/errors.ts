@@ -111,6 +111,21 @@ export class TooManyRequestsError extends HttpError {
   }
 }
 
+/**
+ * An account-level budget of attempts is spent (not a request rate): a refinement of
+ * `rate-limited` whose type names the budget (`second-factor-locked`), with Retry-After.
+ */
+export class AttemptsLockedError extends HttpError {
+  constructor(detail: string, type: string, retryAfterSeconds: number) {
+    super(
+      { ...problemKind('rate-limited'), slug: type },
+      detail,
+      { retryAfter: retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}
+
 export class ServiceUnavailableError extends HttpError {
   constructor(detail: string, extensions: Readonly<Record<string, unknown>> = {}) {
     super(problemKind('service-unavailable'), detail, extensions);

@@ -94,6 +94,10 @@ function authFor(
     refreshAbsoluteSeconds: 30 * 24 * 3600,
     refreshReuseGraceSeconds: 10,
     authorizerCacheSeconds: 30,
+    stepUpMaxAgeSeconds: 5 * 60,
+    attemptBudget: 10,
+    lockoutSeconds: 15 * 60,
+    maxLockoutSeconds: 24 * 3600,
     ...overrides,
   };
 }

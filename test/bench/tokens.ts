@@ -44,6 +44,7 @@ export async function issueTokens(
       permissions: ['profile:read', 'keys:own'],
       session_id: `sess-${i}`,
       org_id: null,
+      auth_time: Math.floor(Date.now() / 1000),
     });
     tokens.push(token);
   }

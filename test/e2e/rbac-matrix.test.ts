@@ -51,6 +51,7 @@ describe('permission matrix: route table × roles', () => {
         permissions: permissionsFor([role]),
         sessionId: null,
         orgId: null,
+        authTime: null,
       };
       const token = tokens.get(role);
       assert.ok(token);

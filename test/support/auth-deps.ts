@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
-import type { AuthDeps } from '#functions/auth/deps.ts';
+import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
 import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
-import {
-  createTokenIssuer,
-  createTokenVerifier,
-  generateSigningKey,
-  jwksOf,
-} from '#functions/auth/domain/jwt.ts';
+import { dynamoAttemptBudgetStore } from '#functions/auth/store/attempt-budgets.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
 import { dynamoUserStore } from '#functions/auth/store/users.ts';
@@ -16,6 +11,7 @@ import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
+import { testKeyring } from './auth-fakes.ts';
 import { APP_TABLE, EVENTS_TABLE } from './tables.ts';
 
 /** A clock the test moves by hand; starts at the real time so DynamoDB TTLs stay in the future. */
@@ -41,30 +37,19 @@ export const LOCAL_AUTH: AuthConfig = STAGE_CONFIGS.local.auth;
  * Real identity dependencies on the emulator's tables: Dynamo stores, the event store, and an
  * in-memory keyring (the Secrets Manager one is the only thing swapped), all on one movable clock.
  */
-export async function testAuthDeps(
-  clock: TestClock = testClock(),
-): Promise<{ deps: AuthDeps; clock: TestClock; keyring: Keyring; invalidated: string[] }> {
-  const keySet = { keys: [await generateSigningKey(clock.now())] };
-  const nowMs = () => clock.now().getTime();
-  const keyring: Keyring = {
-    keySet,
-    issuer: createTokenIssuer({
-      keySet,
-      issuer: LOCAL_AUTH.issuer,
-      audience: LOCAL_AUTH.audience,
-      ttlSeconds: LOCAL_AUTH.accessTokenTtlSeconds,
-      now: nowMs,
-    }),
-    verifier: createTokenVerifier({
-      keySet,
-      issuer: LOCAL_AUTH.issuer,
-      audience: LOCAL_AUTH.audience,
-      now: nowMs,
-    }),
-    jwks: jwksOf(keySet),
-  };
-  const dataKey = deriveKey(`integration-${randomUUID()}`, 'nimbus/totp/v1');
+export async function testAuthDeps(clock: TestClock = testClock()): Promise<{
+  deps: AuthDeps;
+  clock: TestClock;
+  keyring: Keyring;
+  invalidated: string[];
+  counted: SecurityMetric[];
+}> {
+  const keyring = await testKeyring(LOCAL_AUTH, clock.now);
+  const material = `integration-${randomUUID()}`;
+  const dataKey = deriveKey(material, 'nimbus/totp/v1');
+  const backupCodeKey = deriveKey(material, 'nimbus/backup-codes/v1');
   const invalidated: string[] = [];
+  const counted: SecurityMetric[] = [];
   const deps: AuthDeps = {
     config: LOCAL_AUTH,
     users: dynamoUserStore(APP_TABLE),
@@ -72,13 +57,19 @@ export async function testAuthDeps(
     events: dynamoEventStore(EVENTS_TABLE, clock.now),
     keyring: async () => keyring,
     dataKey: async () => dataKey,
+    backupCodeKey: async () => backupCodeKey,
+    attemptBudgets: dynamoAttemptBudgetStore(APP_TABLE),
+    // Metrics the use cases counted, in order.
+    countMetric: (name) => {
+      counted.push(name);
+    },
     now: clock.now,
     // Users whose cached responses the use cases asked to drop, in order.
     invalidateUser: async (userId) => {
       invalidated.push(userId);
     },
   };
-  return { deps, clock, keyring, invalidated };
+  return { deps, clock, keyring, invalidated, counted };
 }
 
 export const META: ClientMeta = {

@@ -1,3 +1,15 @@
+import type {
+  AttemptBudgetStore,
+  BudgetName,
+  BudgetState,
+  Reservation,
+} from '#functions/auth/store/attempt-budgets.ts';
+import {
+  RefreshRaceError,
+  type RefreshRecord,
+  type Session,
+  type SessionStore,
+} from '#functions/auth/store/sessions.ts';
 import {
   EmailTakenError,
   normaliseEmail,
@@ -70,6 +82,7 @@ export function userPrincipal(overrides: Partial<Principal> = {}): Principal {
     permissions: ['deployments:read', 'deployments:write', 'keys:own', 'monitoring:read'],
     sessionId: 'session-1',
     orgId: 'org-1',
+    authTime: null,
     ...overrides,
   };
 }
@@ -103,6 +116,94 @@ export function memoryUserStore(): UserStore & { readonly users: Map<string, Use
       if (!user || JSON.stringify(user.totp) !== JSON.stringify(expected))
         throw new StaleWriteError('second factor');
       users.set(id, { ...user, totp: next });
+    },
+    async replacePasswordHash(id, expected, next) {
+      const user = users.get(id);
+      if (!user || user.passwordHash !== expected) throw new StaleWriteError('password');
+      users.set(id, { ...user, passwordHash: next });
+    },
+  };
+}
+
+/**
+ * The attempt-budget store's contract in memory: a reservation counts unless locked or full, a
+ * lock applies only if the count is still the one observed, a success clears both counters.
+ * `unavailable` makes every call throw, as a table that does not answer would.
+ */
+export function memoryAttemptBudgetStore(): AttemptBudgetStore & {
+  readonly states: Map<string, BudgetState>;
+  unavailable: boolean;
+} {
+  const states = new Map<string, BudgetState>();
+  const empty: BudgetState = { failures: 0, lockedUntil: null, lockouts: 0 };
+  const key = (userId: string, budget: string) => `${userId}/${budget}`;
+  const store = {
+    states,
+    unavailable: false,
+    async reserve(
+      userId: string,
+      budget: BudgetName,
+      limit: number,
+      nowSeconds: number,
+    ): Promise<Reservation> {
+      if (store.unavailable) throw new Error('table unavailable');
+      const state = states.get(key(userId, budget)) ?? empty;
+      const locked = state.lockedUntil !== null && state.lockedUntil > nowSeconds;
+      if (locked || state.failures >= limit) return { granted: false, state };
+      const next = { ...state, failures: state.failures + 1 };
+      states.set(key(userId, budget), next);
+      return { granted: true, state: next };
+    },
+    async lock(userId: string, budget: BudgetName, observedFailures: number, lockedUntil: number) {
+      if (store.unavailable) throw new Error('table unavailable');
+      const state = states.get(key(userId, budget)) ?? empty;
+      if (state.failures !== observedFailures) return false;
+      states.set(key(userId, budget), { failures: 0, lockedUntil, lockouts: state.lockouts + 1 });
+      return true;
+    },
+    async clear(userId: string, budget: BudgetName) {
+      if (store.unavailable) throw new Error('table unavailable');
+      states.set(key(userId, budget), empty);
+    },
+  };
+  return store;
+}
+
+/** The session store's contract in memory, enough for use cases that open sessions (login). */
+export function memorySessionStore(): SessionStore & { readonly sessions: Map<string, Session> } {
+  const sessions = new Map<string, Session>();
+  const refresh = new Map<string, RefreshRecord>();
+  return {
+    sessions,
+    async create(session, firstRefresh) {
+      sessions.set(`${session.userId}/${session.sessionId}`, session);
+      refresh.set(firstRefresh.tokenHash, firstRefresh);
+    },
+    async get(userId, sessionId) {
+      return sessions.get(`${userId}/${sessionId}`);
+    },
+    async list(userId) {
+      return [...sessions.values()].filter((s) => s.userId === userId);
+    },
+    async revoke(userId, sessionId, reason, at) {
+      const session = sessions.get(`${userId}/${sessionId}`);
+      if (!session) return false;
+      if (session.revokedAt === null)
+        sessions.set(`${userId}/${sessionId}`, { ...session, revokedAt: at, revokedReason: reason });
+      return true;
+    },
+    async getRefresh(tokenHash) {
+      return refresh.get(tokenHash);
+    },
+    async rotate(old, next, at) {
+      const current = refresh.get(old.tokenHash);
+      if (current?.status !== 'active') throw new RefreshRaceError();
+      refresh.set(old.tokenHash, {
+        ...current,
+        status: 'rotated',
+        rotatedAt: Math.floor(Date.parse(at) / 1000),
+      });
+      refresh.set(next.tokenHash, next);
     },
   };
 }

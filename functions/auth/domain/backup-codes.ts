@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 // Crockford's base32 alphabet in lower case: no i, l, o or u, so nothing reads as something else.
 // 32 symbols make each character exactly 5 bits, drawn without modulo bias.
@@ -27,20 +27,39 @@ function normalise(code: string): string {
   return code.toLowerCase().replace(/[\s-]/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
 }
 
-/**
- * A plain sha256, not a password hash: each code carries 50 random bits, far beyond what an offline
- * guesser can search, so a slow KDF would add latency without adding safety.
- */
-export function hashBackupCode(code: string): string {
-  return createHash('sha256').update(normalise(code)).digest('hex');
+// Stored form: `h1:` + hex HMAC-SHA256(key, sha256hex(code)). Keyed, because 50 bits is within
+// reach of an offline search of a plain hash (2^50 sha256 is hours on GPUs) once the table leaks;
+// the key is derived from the data-key secret, which the table does not hold. It is computed over
+// the sha256 that was stored before, so those legacy hashes can be upgraded without the codes.
+const PREFIX = 'h1:';
+const LEGACY = /^[0-9a-f]{64}$/;
+
+const sha256 = (code: string) => createHash('sha256').update(normalise(code)).digest('hex');
+const keyed = (key: Buffer, digest: string) =>
+  `${PREFIX}${createHmac('sha256', key).update(digest).digest('hex')}`;
+
+/** The stored form of a backup code under the server-side `key`. */
+export function hashBackupCode(code: string, key: Buffer): string {
+  return keyed(key, sha256(code));
 }
 
-/** Index of the matching hash, or -1. Every hash is compared, so timing does not show which matched. */
-export function matchBackupCode(code: string, hashes: readonly string[]): number {
-  const candidate = Buffer.from(hashBackupCode(code));
+/**
+ * Upgrades a stored hash to the keyed form: a legacy plain sha256 (stored before the HMAC) is
+ * wrapped, a keyed one is returned as it is. Codes the user holds keep working either way.
+ */
+export function upgradeBackupHash(stored: string, key: Buffer): string {
+  return LEGACY.test(stored) ? keyed(key, stored) : stored;
+}
+
+/**
+ * Index of the matching hash, or -1. Every hash is compared (each in the keyed form, legacy ones
+ * upgraded on the fly), so timing does not show which matched, nor which were legacy.
+ */
+export function matchBackupCode(code: string, hashes: readonly string[], key: Buffer): number {
+  const candidate = Buffer.from(hashBackupCode(code, key));
   let found = -1;
   hashes.forEach((hash, index) => {
-    const stored = Buffer.from(hash);
+    const stored = Buffer.from(upgradeBackupHash(hash, key));
     const equal = stored.length === candidate.length && timingSafeEqual(stored, candidate);
     if (equal && found === -1) found = index;
   });

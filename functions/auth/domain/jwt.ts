@@ -35,6 +35,8 @@ export interface AccessClaims {
   permissions: string[];
   session_id: string;
   org_id: string | null;
+  /** When the session's password login happened (epoch seconds); absent on tokens older than the claim. */
+  auth_time?: number | undefined;
   iat: number;
   exp: number;
   iss: string;
@@ -105,9 +107,14 @@ const issuedClaimsSchema = z.object({
   permissions: z.array(z.string()),
   session_id: z.string().min(1),
   org_id: z.string().min(1).nullable(),
+  // Time of the password login (OIDC's `auth_time`), kept through refreshes: step-up compares it.
+  auth_time: z.number().int().nonnegative(),
 });
 
 const accessClaimsSchema = issuedClaimsSchema.extend({
+  // Tokens minted before the claim existed stay valid for their few minutes; without it a
+  // sensitive change asks for the password.
+  auth_time: z.number().int().nonnegative().optional(),
   iat: z.number().int().nonnegative(),
   exp: z.number().int().positive(),
   iss: z.string(),
@@ -195,9 +202,9 @@ export function createTokenIssuer(opts: TokenIssuerOptions) {
 
   return {
     async issue(claims: IssuedClaims): Promise<{ token: string; expiresIn: number; kid: string }> {
-      const { sub, roles, permissions, session_id, org_id } = issuedClaimsSchema.parse(claims);
+      const { sub, roles, permissions, session_id, org_id, auth_time } = issuedClaimsSchema.parse(claims);
       const iat = Math.floor(now() / 1000);
-      const token = await new SignJWT({ roles, permissions, session_id, org_id })
+      const token = await new SignJWT({ roles, permissions, session_id, org_id, auth_time })
         .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(opts.issuer)

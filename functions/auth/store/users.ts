@@ -55,6 +55,8 @@ export interface UserStore {
   setRoles(id: string, roles: readonly string[]): Promise<User | undefined>;
   /** Replaces the TOTP state if it still equals `expected` (optimistic concurrency on lastStep/codes). */
   updateTotp(id: string, expected: TotpState, next: TotpState): Promise<void>;
+  /** Replaces the password hash if it is still `expected`; StaleWriteError otherwise. */
+  replacePasswordHash(id: string, expected: string, next: string): Promise<void>;
 }
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -155,6 +157,23 @@ export function dynamoUserStore(tableName: string): UserStore {
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) throw new StaleWriteError('second factor');
+        throw error;
+      }
+    },
+
+    async replacePasswordHash(id, expected, next) {
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: userKey(id),
+            UpdateExpression: 'SET passwordHash = :next',
+            ConditionExpression: 'passwordHash = :expected',
+            ExpressionAttributeValues: { ':next': next, ':expected': expected },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new StaleWriteError('password');
         throw error;
       }
     },

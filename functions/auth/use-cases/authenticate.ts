@@ -58,6 +58,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       permissions: claims.permissions,
       sessionId: claims.session_id,
       orgId: claims.org_id,
+      authTime: claims.auth_time ?? null,
       keyId: null,
     };
   }
@@ -85,6 +86,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       permissions,
       sessionId: null,
       orgId: owner.orgId,
+      // A key never logged in with a password: a sensitive change made with it needs the password.
+      authTime: null,
       keyId: grant.id,
     };
   }

@@ -7,14 +7,15 @@ import {
 import type { Principal } from '#shared/http/principal.ts';
 import { grants } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
-import { hashPassword, verifyPassword } from '../domain/password.ts';
-import { EmailTakenError, NO_TOTP, normaliseEmail, type User } from '../store/users.ts';
-import { verifySecondFactor } from './second-factor.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../domain/password.ts';
+import { EmailTakenError, NO_TOTP, normaliseEmail, StaleWriteError, type User } from '../store/users.ts';
+import { spendAttempt } from './attempt-budget.ts';
+import { INVALID_SECOND_FACTOR, verifySecondFactor } from './second-factor.ts';
 import { type ClientMeta, startSession, type TokenPair } from './session-tokens.ts';
 
 export const SECOND_FACTOR_REQUIRED = 'second-factor-required';
 export const INVALID_CREDENTIALS = 'invalid-credentials';
-export const INVALID_SECOND_FACTOR = 'invalid-second-factor';
+export { INVALID_SECOND_FACTOR };
 
 export interface Registration {
   readonly email: string;
@@ -107,7 +108,10 @@ export async function login(
         SECOND_FACTOR_REQUIRED,
       );
     }
-    const ok = await verifySecondFactor(deps, user, input.totp);
+    const code = input.totp;
+    const context = { userId: user.id, via: 'login', ip: meta.ip, correlationId: meta.correlationId };
+    // The account's budget, not the (IP, account) login limit, is what bounds guessing the code.
+    const ok = await spendAttempt(deps, 'second-factor', context, () => verifySecondFactor(deps, user, code));
     if (!ok) {
       await deps.events.append({
         subject: `user:${user.id}`,
@@ -122,6 +126,7 @@ export async function login(
       );
     }
   }
+  await rehashIfWeak(deps, user, input.password);
   const pair = await startSession(deps, user, meta);
   await deps.events.append({
     subject: `user:${user.id}`,
@@ -131,6 +136,20 @@ export async function login(
     data: { ip: meta.ip, sessionId: pair.sessionId, secondFactor: user.totp.enabled },
   });
   return pair;
+}
+
+/**
+ * The password was just proven: if its stored hash predates today's scrypt parameters, store it
+ * again with them. Conditional on the old hash, so a password changed meanwhile is not undone.
+ */
+async function rehashIfWeak(deps: Pick<AuthDeps, 'users'>, user: User, password: string): Promise<void> {
+  if (!needsRehash(user.passwordHash)) return;
+  try {
+    await deps.users.replacePasswordHash(user.id, user.passwordHash, await hashPassword(password));
+  } catch (error) {
+    // A concurrent login already upgraded it (or the password changed): nothing left to do.
+    if (!(error instanceof StaleWriteError)) throw error;
+  }
 }
 
 /**
@@ -150,6 +169,7 @@ export async function ensureAdmin(
     permissions: ['*'],
     sessionId: null,
     orgId: null,
+    authTime: null,
   };
   const meta = { ip: null, userAgent: 'admin-create', correlationId: randomUUID() };
   const user = await register(deps, input, system, meta, { roles: ['admin'], orgId: 'org_default' });

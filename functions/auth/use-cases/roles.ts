@@ -1,18 +1,20 @@
 import { ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
 import type { User } from '../store/users.ts';
+import { confirmStepUp, type SensitiveChange, type StepUpDeps } from './step-up.ts';
 
 /**
- * Replaces a user's roles (duplicates dropped). Their cached responses are dropped at once; the
+ * Replaces a user's roles (duplicates dropped), after the administrator steps up (a stolen admin
+ * token alone cannot hand out `admin`). Their cached responses are dropped at once; the
  * permissions in access tokens already issued change at the next refresh.
  */
 export async function setUserRoles(
-  deps: Pick<AuthDeps, 'users' | 'events' | 'invalidateUser'>,
-  actorId: string,
+  deps: StepUpDeps & Pick<AuthDeps, 'invalidateUser'>,
+  change: SensitiveChange,
   userId: string,
   requested: readonly string[],
-  correlationId: string,
 ): Promise<User> {
+  await confirmStepUp(deps, { ...change, via: 'set-roles' });
   const before = await deps.users.get(userId);
   if (!before) throw new ResourceNotFoundError('No such user.');
   const roles = [...new Set(requested)];
@@ -22,8 +24,8 @@ export async function setUserRoles(
   await deps.events.append({
     subject: `user:${user.id}`,
     type: 'security.roles-changed',
-    actor: actorId,
-    correlationId,
+    actor: change.caller.id,
+    correlationId: change.correlationId,
     data: { from: before.roles, to: roles },
   });
   return user;

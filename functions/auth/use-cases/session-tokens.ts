@@ -29,7 +29,8 @@ function newRefreshToken(): { token: string; hash: string } {
 
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-async function accessTokenFor(deps: AuthDeps, user: User, sessionId: string) {
+/** `authTime`: epoch seconds of the session's password login, which step-up compares with. */
+async function accessTokenFor(deps: AuthDeps, user: User, sessionId: string, authTime: number) {
   const ring = await deps.keyring();
   return ring.issuer.issue({
     sub: user.id,
@@ -37,8 +38,13 @@ async function accessTokenFor(deps: AuthDeps, user: User, sessionId: string) {
     permissions: permissionsFor(user.roles),
     session_id: sessionId,
     org_id: user.orgId,
+    auth_time: authTime,
   });
 }
+
+// A session is created by a password login and only ever refreshed after, so its creation time is
+// the time of that login: no extra attribute to keep in step.
+const loginTimeOf = (session: { createdAt: string }) => Math.floor(Date.parse(session.createdAt) / 1000);
 
 /** A new login: a session (the refresh family), its first refresh token, an access token. */
 export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta): Promise<TokenPair> {
@@ -68,7 +74,7 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
       rotatedAt: null,
     },
   );
-  const access = await accessTokenFor(deps, user, sessionId);
+  const access = await accessTokenFor(deps, user, sessionId, nowSeconds);
   return {
     accessToken: access.token,
     refreshToken: refresh.token,
@@ -137,7 +143,7 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
       if (error instanceof RefreshRaceError) continue;
       throw error;
     }
-    const access = await accessTokenFor(deps, user, record.sessionId);
+    const access = await accessTokenFor(deps, user, record.sessionId, loginTimeOf(session));
     return {
       accessToken: access.token,
       refreshToken: next.token,

@@ -42,6 +42,7 @@ export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthori
           sessionId: principal.sessionId ?? '',
           orgId: principal.orgId ?? '',
           keyId: principal.keyId ?? '',
+          authTime: principal.authTime === null ? '' : String(principal.authTime),
         },
       };
     } catch (error) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError, NotPermittedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { grants } from '#shared/rbac.ts';
-import type { KeyDeps } from '../deps.ts';
+import type { CreateKeyDeps } from '../deps.ts';
 import { generateApiKey } from '../domain/api-keys.ts';
 import type { ApiKeyRecord } from '../store/api-keys.ts';
 import { publicKey } from './public-key.ts';
@@ -11,13 +11,22 @@ export interface NewKey {
   readonly name: string;
   readonly permissions: readonly string[];
   readonly expiresAt?: string | undefined;
+  /** Step-up, unless the caller's password login is recent. */
+  readonly password?: string | undefined;
 }
 
 /**
  * Creates an API key for the caller. A key can only carry permissions its creator holds
- * (no privilege escalation through keys), and an API key cannot mint further keys.
+ * (no privilege escalation through keys), and an API key cannot mint further keys. A key outlives
+ * sessions and logouts, so minting one needs step-up: a stolen access token alone cannot.
  */
-export async function createKey(deps: KeyDeps, caller: Principal, input: NewKey, correlationId: string) {
+export async function createKey(
+  deps: CreateKeyDeps,
+  caller: Principal,
+  input: NewKey,
+  correlationId: string,
+  ip: string | null = null,
+) {
   if (caller.kind === 'api-key')
     throw new NotPermittedError('API keys cannot create API keys; log in as a user.');
   const notHeld = input.permissions.filter((permission) => !grants(caller.permissions, permission));
@@ -29,6 +38,8 @@ export async function createKey(deps: KeyDeps, caller: Principal, input: NewKey,
       { path: 'body.expiresAt', message: 'must be in the future' },
     ]);
   }
+  // After the checks of the request itself, so a malformed request spends no password attempt.
+  await deps.confirmStepUp({ caller, password: input.password, via: 'keys-create', ip, correlationId });
   const generated = generateApiKey(deps.environment);
   const record: ApiKeyRecord = {
     id: randomUUID(),

@@ -9,6 +9,11 @@ export interface Principal {
   readonly permissions: readonly string[];
   readonly sessionId: string | null;
   readonly orgId: string | null;
+  /**
+   * When the user last typed their password (epoch seconds, the token's `auth_time`); `null` for
+   * API keys and tokens without it. Step-up compares it with the clock.
+   */
+  readonly authTime: number | null;
 }
 
 /**
@@ -38,6 +43,8 @@ export function principalFrom(event: APIGatewayProxyEvent): Principal | null {
     permissions: commaList(ctx.permissions),
     sessionId: typeof ctx.sessionId === 'string' && ctx.sessionId !== '' ? ctx.sessionId : null,
     orgId: typeof ctx.orgId === 'string' && ctx.orgId !== '' ? ctx.orgId : null,
+    authTime:
+      typeof ctx.authTime === 'string' && /^\d{1,12}$/.test(ctx.authTime) ? Number(ctx.authTime) : null,
   };
 }
 

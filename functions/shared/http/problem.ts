@@ -4,8 +4,10 @@ import {
   DomainError,
   type DomainErrorKind,
   InvalidInputError,
+  TooManyAttemptsError,
 } from '../domain-errors.ts';
 import {
+  AttemptsLockedError,
   BadRequestError,
   ConflictError,
   ForbiddenError,
@@ -39,6 +41,13 @@ export const DOMAIN_ERROR_ANSWERS: { readonly [K in DomainErrorKind]: (error: Do
   'not-permitted': (error) => new ForbiddenError(error.message),
   'not-found': (error) => new NotFoundError(error.message),
   conflict: (error) => new ConflictError(error.message),
+  // A 429 whose type names the spent budget; Retry-After says when attempts are taken again.
+  locked: (error) =>
+    new AttemptsLockedError(
+      error.message,
+      error.code ?? 'rate-limited',
+      error instanceof TooManyAttemptsError ? error.retryAfterSeconds : 60,
+    ),
   unavailable: (error) =>
     new ServiceUnavailableError(
       error.message,

@@ -8,6 +8,7 @@
  * | user profile    | `USER#<id>`         | `PROFILE`            | `ORG#<orgId>`    | `USER#<id>`       |
  * | email claim     | `EMAIL#<email>`     | `EMAIL`              |                  |                   |
  * | session         | `USER#<id>`         | `SESSION#<id>`       |                  |                   |
+ * | attempt budget  | `USER#<id>`         | `BUDGET#<name>`      |                  |                   |
  * | refresh token   | `REFRESH#<sha256>`  | `REFRESH`            |                  |                   |
  * | API key         | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>`  |
  * | readiness probe | `HEALTH`            | `HEALTH`             |                  |                   |
@@ -48,6 +49,15 @@ export const sessionKey = (userId: string, sessionId: string): TableKey => ({
 
 /** Query condition values for every session of one user. */
 export const sessionsOfUser = (userId: string) => ({ pk: `USER#${userId}`, skPrefix: SESSION_PREFIX });
+
+/**
+ * An account's budget of wrong attempts at one kind of secret (`second-factor`, `step-up`). Its
+ * own item beside the profile, so counting a failure never races the profile's conditional writes.
+ */
+export const attemptBudgetKey = (userId: string, budget: string): TableKey => ({
+  pk: `USER#${userId}`,
+  sk: `BUDGET#${budget}`,
+});
 
 export const refreshTokenKey = (tokenHash: string): TableKey => ({
   pk: `REFRESH#${tokenHash}`,

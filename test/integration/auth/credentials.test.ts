@@ -3,14 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { AuthDeps } from '#functions/auth/deps.ts';
 import { totpAt } from '#functions/auth/domain/totp.ts';
+import type { User } from '#functions/auth/store/users.ts';
 import {
   INVALID_CREDENTIALS,
   login,
   register,
   SECOND_FACTOR_REQUIRED,
 } from '#functions/auth/use-cases/credentials.ts';
-import { activateTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { activateTotp, disableTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { TooManyAttemptsError } from '#shared/domain-errors.ts';
+import type { Principal } from '#shared/http/principal.ts';
 import { META, rejectsAuthentication, type TestClock, testAuthDeps } from '../../support/auth-deps.ts';
+import { wrongTotpCode } from '../../support/auth-fakes.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const INVALID_SECOND_FACTOR = 'invalid-second-factor';
@@ -22,17 +26,31 @@ async function registered(deps: AuthDeps, tag: string) {
   return { email, user };
 }
 
+/** The user as a principal that logged in with their password just now (step-up passes). */
+function freshChange(user: User, clock: TestClock) {
+  const caller: Principal = {
+    id: user.id,
+    kind: 'user',
+    roles: [...user.roles],
+    permissions: [],
+    sessionId: null,
+    orgId: user.orgId,
+    authTime: Math.floor(clock.now().getTime() / 1000),
+  };
+  return { caller, password: undefined, ip: META.ip, correlationId: META.correlationId };
+}
+
 /** A registered user with an activated authenticator; the clock has moved on one TOTP step. */
 async function withTotp(deps: AuthDeps, clock: TestClock) {
   const { email, user } = await registered(deps, 'totp');
-  const { secret } = await enrollTotp(deps, user);
+  const { secret } = await enrollTotp(deps, user, freshChange(user, clock));
   const enrolling = await deps.users.get(user.id);
   assert.ok(enrolling, 'precondition: the user exists');
   const backupCodes = await activateTotp(
     deps,
     enrolling,
     totpAt(secret, clock.now().getTime()),
-    META.correlationId,
+    freshChange(user, clock),
   );
   assert.ok(backupCodes, 'precondition: activation accepted the code');
   // The activation code's step is spent; the next login uses the following one.
@@ -128,5 +146,63 @@ describe('login on the real stores', () => {
     await login(deps, { email, password: PASSWORD, totp: second.toUpperCase() }, META);
 
     assert.equal((await deps.users.get(user.id))?.totp.backupHashes.length, backupCodes.length - 2);
+  });
+});
+
+describe('the second-factor budget on the real stores', () => {
+  const lockedOut = (error: unknown) =>
+    error instanceof TooManyAttemptsError && error.code === 'second-factor-locked';
+
+  it('locks the account after 10 wrong codes from 10 addresses, refusing the right code, audited', async () => {
+    const { deps, clock, counted } = await testAuthDeps();
+    const { email, user, secret } = await withTotp(deps, clock);
+    const now = clock.now().getTime();
+    const from = (n: number) => ({ ...META, ip: `198.51.100.${n}` });
+
+    for (let i = 0; i < 9; i++) {
+      await rejectsAuthentication(
+        login(deps, { email, password: PASSWORD, totp: wrongTotpCode(secret, now) }, from(i)),
+        INVALID_SECOND_FACTOR,
+      );
+    }
+    await assert.rejects(
+      login(deps, { email, password: PASSWORD, totp: wrongTotpCode(secret, now) }, from(9)),
+      lockedOut,
+    );
+    await assert.rejects(
+      login(deps, { email, password: PASSWORD, totp: totpAt(secret, now) }, from(10)),
+      lockedOut,
+    );
+
+    const events = await deps.events.list(`user:${user.id}`);
+    assert.equal(events.filter((e) => e.type === 'security.second-factor-locked').length, 1);
+    assert.equal(counted.filter((m) => m === 'SecondFactorLockouts').length, 1);
+  });
+
+  it('counts wrong codes on disable in the same budget as login, audits them, and a success clears it', async () => {
+    const { deps, clock } = await testAuthDeps();
+    const { email, user, secret } = await withTotp(deps, clock);
+    const now = clock.now().getTime();
+    const enabled = await deps.users.get(user.id);
+    assert.ok(enabled);
+    for (let i = 0; i < 5; i++) {
+      await rejectsAuthentication(
+        login(deps, { email, password: PASSWORD, totp: wrongTotpCode(secret, now) }, META),
+        INVALID_SECOND_FACTOR,
+      );
+    }
+    for (let i = 0; i < 4; i++) {
+      await rejectsAuthentication(
+        disableTotp(deps, enabled, wrongTotpCode(secret, now), freshChange(user, clock)),
+        INVALID_SECOND_FACTOR,
+      );
+    }
+
+    // The budget's 10th attempt is the right code: it passes, and the count starts over.
+    await disableTotp(deps, enabled, totpAt(secret, now), freshChange(user, clock));
+
+    assert.equal((await deps.users.get(user.id))?.totp.enabled, false);
+    const events = await deps.events.list(`user:${user.id}`);
+    assert.equal(events.filter((e) => e.type === 'security.second-factor-failed').length, 4);
   });
 });

@@ -122,4 +122,25 @@ describe('dynamoUserStore on the emulator', () => {
   it('updateTotp on a missing user throws StaleWriteError', async () => {
     await assert.rejects(users.updateTotp(randomUUID(), NO_TOTP, NO_TOTP), StaleWriteError);
   });
+
+  it('replacePasswordHash swaps the hash only while it is still the expected one', async () => {
+    const user = newUser();
+    await users.create(user);
+
+    await users.replacePasswordHash(user.id, user.passwordHash, 'scrypt$131072$8$1$new-salt$new-hash');
+    await assert.rejects(
+      users.replacePasswordHash(user.id, user.passwordHash, 'scrypt$131072$8$1$other$other'),
+      StaleWriteError,
+    );
+
+    assert.equal((await users.get(user.id))?.passwordHash, 'scrypt$131072$8$1$new-salt$new-hash');
+  });
+
+  it('replacePasswordHash on a missing user throws StaleWriteError and creates nothing', async () => {
+    const id = randomUUID();
+
+    await assert.rejects(users.replacePasswordHash(id, 'a', 'b'), StaleWriteError);
+
+    assert.equal(await users.get(id), undefined);
+  });
 });

@@ -16,6 +16,9 @@ import { createAuthenticator } from '#functions/auth/use-cases/authenticate.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { type ManualClock, manualClock } from '../../support/fakes.ts';
 
+// The password login the test tokens claim; the principal carries it for step-up.
+const AUTH_TIME = 1_767_225_600;
+
 const CACHE_SECONDS = 30;
 const CONFIG: AuthConfig = {
   issuer: 'https://auth.nimbus.test',
@@ -27,6 +30,10 @@ const CONFIG: AuthConfig = {
   authorizerCacheSeconds: CACHE_SECONDS,
   registration: 'open',
   apiKeyEnvironment: 'test',
+  stepUpMaxAgeSeconds: 300,
+  attemptBudget: 10,
+  lockoutSeconds: 900,
+  maxLockoutSeconds: 86_400,
 };
 const VALID_KEY = 'key-valid';
 
@@ -126,6 +133,7 @@ function harness(clock: ManualClock = manualClock()) {
         permissions,
         session_id: sessionId,
         org_id: 'org-1',
+        auth_time: AUTH_TIME,
       });
       return issued.token;
     },
@@ -155,6 +163,7 @@ describe('createAuthenticator: bearer tokens', () => {
       permissions: ['deployments:read', 'profile:read'],
       sessionId: 'session-1',
       orgId: 'org-1',
+      authTime: AUTH_TIME,
       keyId: null,
     });
   });
@@ -243,6 +252,7 @@ describe('createAuthenticator: API keys', () => {
       permissions: ['deployments:read', 'deployments:write'],
       sessionId: null,
       orgId: 'org-of-owner-1',
+      authTime: null,
       keyId: `id-of-${VALID_KEY}`,
     });
     assert.deepEqual(h.touches, [

@@ -24,6 +24,7 @@ const CLAIMS = {
   permissions: ['deployments:read', 'profile:read'],
   session_id: 'sess-1',
   org_id: 'org-1',
+  auth_time: NOW - 60,
 };
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,39 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NO_TOTP } from '#functions/auth/store/users.ts';
 import { setUserRoles } from '#functions/auth/use-cases/roles.ts';
 import { ResourceNotFoundError } from '#shared/domain-errors.ts';
-import { memoryEventStore, memoryUserStore } from '../../support/fakes.ts';
+import { addUser, fakeAuthDeps, loggedInSince } from '../../support/auth-fakes.ts';
 
 async function harness() {
-  const users = memoryUserStore();
-  await users.create({
-    id: 'u1',
-    email: 'u1@nimbus.test',
-    name: 'U1',
-    passwordHash: 'unused',
-    roles: ['developer'],
-    orgId: 'org-1',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    totp: NO_TOTP,
-  });
-  const events = memoryEventStore();
+  const h = await fakeAuthDeps();
+  await addUser(h.users, { id: 'u1', email: 'u1@nimbus.test', roles: ['developer'] });
   const invalidated: string[] = [];
   const deps = {
-    users,
-    events,
+    ...h.deps,
     invalidateUser: async (userId: string) => {
       invalidated.push(userId);
     },
   };
-  return { deps, users, events, invalidated };
+  // An administrator who logged in a minute ago: step-up passes (step-up.test.ts covers the rest).
+  const change = {
+    caller: loggedInSince(h.clock, 60, { id: 'admin-1', roles: ['admin'] }),
+    password: undefined,
+    ip: null,
+    correlationId: 'corr-1',
+  };
+  return { deps, change, events: h.events, invalidated };
 }
 
 describe('setUserRoles', () => {
   it('replaces the roles without duplicates, drops the user cached responses and records from/to', async () => {
-    const { deps, events, invalidated } = await harness();
+    const { deps, change, events, invalidated } = await harness();
 
-    const user = await setUserRoles(deps, 'admin-1', 'u1', ['operator', 'viewer', 'operator'], 'corr-1');
+    const user = await setUserRoles(deps, change, 'u1', ['operator', 'viewer', 'operator']);
 
     assert.deepEqual(user.roles, ['operator', 'viewer']);
     assert.deepEqual(invalidated, ['u1']);
@@ -43,9 +38,9 @@ describe('setUserRoles', () => {
   });
 
   it('answers "not found" for an unknown user and changes nothing', async () => {
-    const { deps, events, invalidated } = await harness();
+    const { deps, change, events, invalidated } = await harness();
 
-    await assert.rejects(setUserRoles(deps, 'admin-1', 'nobody', ['admin'], 'c'), ResourceNotFoundError);
+    await assert.rejects(setUserRoles(deps, change, 'nobody', ['admin']), ResourceNotFoundError);
 
     assert.deepEqual(invalidated, []);
     assert.equal(events.appended.length, 0);

@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KeyDeps } from '#functions/keys/deps.ts';
+import { confirmStepUp } from '#functions/auth/use-cases/step-up.ts';
+import type { CreateKeyDeps, StepUpRequest } from '#functions/keys/deps.ts';
 import { hashApiKey } from '#functions/keys/domain/api-keys.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '#functions/keys/store/api-keys.ts';
 import { createKey } from '#functions/keys/use-cases/create.ts';
 import { listOwnKeys } from '#functions/keys/use-cases/list.ts';
 import { apiKeyLookup } from '#functions/keys/use-cases/lookup.ts';
 import { revokeKey } from '#functions/keys/use-cases/revoke.ts';
-import { InvalidInputError, NotPermittedError, ResourceNotFoundError } from '#shared/domain-errors.ts';
+import {
+  AuthenticationFailedError,
+  InvalidInputError,
+  NotPermittedError,
+  ResourceNotFoundError,
+} from '#shared/domain-errors.ts';
+import { addUser, fakeAuthDeps, loggedInSince, TEST_PASSWORD } from '../../support/auth-fakes.ts';
 import { manualClock, memoryEventStore, userPrincipal } from '../../support/fakes.ts';
 
 /** The DynamoDB store's contract, in memory: hash is the key, revocation keeps the first time. */
@@ -47,7 +54,10 @@ function harness() {
   const keys = memoryKeyStore();
   const events = memoryEventStore(clock.now);
   const invalidated: string[] = [];
-  const deps: KeyDeps = {
+  // Step-up as a port that says yes and remembers what it was asked; identity's own rule is
+  // plugged in where a test is about it.
+  const stepUps: StepUpRequest[] = [];
+  const deps: CreateKeyDeps = {
     keys,
     events,
     environment: 'test',
@@ -55,8 +65,23 @@ function harness() {
     invalidateUser: async (userId) => {
       invalidated.push(userId);
     },
+    confirmStepUp: async (request) => {
+      stepUps.push(request);
+    },
   };
-  return { deps, clock, keys, events, invalidated };
+  return { deps, clock, keys, events, invalidated, stepUps };
+}
+
+/** Key creation with identity's real step-up over in-memory identity stores. */
+async function withIdentityStepUp() {
+  const base = harness();
+  const identity = await fakeAuthDeps(base.clock);
+  await addUser(identity.users);
+  const deps: CreateKeyDeps = {
+    ...base.deps,
+    confirmStepUp: (request) => confirmStepUp(identity.deps, request),
+  };
+  return { ...base, deps, identity };
 }
 
 const NEW_KEY = { name: 'ci deploys', permissions: ['deployments:write', 'deployments:read'] };
@@ -167,6 +192,62 @@ describe('createKey', () => {
     );
 
     assert.equal(created.expiresAt, '2026-02-01T10:00:00.000Z');
+  });
+});
+
+describe('createKey: step-up', () => {
+  const caller = (clock: ReturnType<typeof manualClock>, ageSeconds: number) =>
+    loggedInSince(clock, ageSeconds, { permissions: ['keys:own', 'deployments:read', 'deployments:write'] });
+
+  it('asks for step-up with the password sent, naming the change and the client', async () => {
+    const { deps, stepUps } = harness();
+
+    await createKey(deps, userPrincipal(), { ...NEW_KEY, password: 'pw' }, 'corr-1', '203.0.113.9');
+
+    assert.equal(stepUps.length, 1);
+    assert.equal(stepUps[0]?.password, 'pw');
+    assert.equal(stepUps[0]?.via, 'keys-create');
+    assert.equal(stepUps[0]?.ip, '203.0.113.9');
+  });
+
+  it('creates a key for a login of a minute ago without a password', async () => {
+    const { deps, clock, keys } = await withIdentityStepUp();
+
+    await createKey(deps, caller(clock, 60), NEW_KEY, 'corr-1');
+
+    assert.equal(keys.records.size, 1);
+  });
+
+  it('refuses a stale login without a password (step-up-required), storing nothing', async () => {
+    const { deps, clock, keys } = await withIdentityStepUp();
+
+    await assert.rejects(
+      createKey(deps, caller(clock, 3600), NEW_KEY, 'corr-1'),
+      (error: unknown) => error instanceof AuthenticationFailedError && error.code === 'step-up-required',
+    );
+    assert.equal(keys.records.size, 0);
+  });
+
+  it('creates a key for a stale login that sends the right password', async () => {
+    const { deps, clock, keys } = await withIdentityStepUp();
+
+    await createKey(deps, caller(clock, 3600), { ...NEW_KEY, password: TEST_PASSWORD }, 'corr-1');
+
+    assert.equal(keys.records.size, 1);
+  });
+
+  it('refuses a wrong password, audited as a failed login, storing nothing', async () => {
+    const { deps, clock, keys, identity } = await withIdentityStepUp();
+
+    await assert.rejects(
+      createKey(deps, caller(clock, 60), { ...NEW_KEY, password: 'not the password' }, 'corr-1'),
+      (error: unknown) => error instanceof AuthenticationFailedError && error.code === 'invalid-credentials',
+    );
+    assert.equal(keys.records.size, 0);
+    assert.deepEqual(
+      identity.events.appended.map((e) => [e.type, e.data.reason, e.data.via]),
+      [['security.login-failed', 'step-up', 'keys-create']],
+    );
   });
 });
 

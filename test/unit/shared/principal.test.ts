@@ -27,6 +27,16 @@ describe('principalFrom', () => {
     assert.deepEqual(principal?.permissions, ['keys:read', '*']);
   });
 
+  it('reads the login time step-up compares, and null when it is absent or not a number', () => {
+    const withTime = principalFrom(restEvent({ authorizer: { principalId: 'u-1', authTime: '1767225600' } }));
+    const without = principalFrom(restEvent({ authorizer: { principalId: 'u-1', authTime: '' } }));
+    const forged = principalFrom(restEvent({ authorizer: { principalId: 'u-1', authTime: '1e99' } }));
+
+    assert.equal(withTime?.authTime, 1_767_225_600);
+    assert.equal(without?.authTime, null);
+    assert.equal(forged?.authTime, null);
+  });
+
   it('is null when the authorizer gave no principal id', () => {
     assert.equal(principalFrom(restEvent({ authorizer: { principalId: '' } })), null);
     assert.equal(principalFrom(restEvent()), null);

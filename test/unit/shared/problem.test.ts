@@ -9,8 +9,10 @@ import {
   InvalidInputError,
   NotPermittedError,
   ResourceNotFoundError,
+  TooManyAttemptsError,
 } from '#shared/domain-errors.ts';
 import {
+  AttemptsLockedError,
   BadRequestError,
   ConflictError,
   ForbiddenError,
@@ -71,6 +73,16 @@ describe('problem catalog', () => {
 
     assert.deepEqual([error.status, error.type, error.title], [401, 'invalid-credentials', 'Unauthorized']);
   });
+
+  it('keeps the status and title of rate-limited for a spent attempt budget, with Retry-After', () => {
+    const error = new AttemptsLockedError('Locked.', 'second-factor-locked', 60);
+
+    assert.deepEqual(
+      [error.status, error.type, error.title],
+      [429, 'second-factor-locked', 'Too Many Requests'],
+    );
+    assert.equal(error.headers['Retry-After'], '60');
+  });
 });
 
 describe('domain errors to problems', () => {
@@ -80,6 +92,8 @@ describe('domain errors to problems', () => {
     readonly status: number;
     readonly type: string;
     readonly title: string;
+    /** Members the kind adds to the problem document. */
+    readonly extensions?: Readonly<Record<string, unknown>>;
   }> = [
     {
       kind: 'invalid-input',
@@ -117,6 +131,14 @@ describe('domain errors to problems', () => {
       title: 'Conflict',
     },
     {
+      kind: 'locked',
+      error: new TooManyAttemptsError('Too many wrong codes.', 'second-factor-locked', 900),
+      status: 429,
+      type: 'second-factor-locked',
+      title: 'Too Many Requests',
+      extensions: { retryAfter: 900 },
+    },
+    {
       kind: 'unavailable',
       error: new DependencyUnavailableError('Redis is unreachable; nothing was reset.'),
       status: 503,
@@ -136,7 +158,7 @@ describe('domain errors to problems', () => {
     assert.deepEqual(cases.map((c) => c.kind).sort(), Object.keys(DOMAIN_ERROR_ANSWERS).sort());
   });
 
-  for (const { kind, error, status, type, title } of cases) {
+  for (const { kind, error, status, type, title, extensions } of cases) {
     it(`answers ${kind} with ${status} ${type}, the message as detail`, () => {
       assert.equal(error.kind, kind);
 
@@ -146,6 +168,7 @@ describe('domain errors to problems', () => {
       assert.equal(problem.headers['Content-Type'], 'application/problem+json');
       assert.equal(problem.headers['Cache-Control'], 'no-store');
       assert.deepEqual(problem.body, {
+        ...extensions,
         type: `${PROBLEM_BASE}${type}`,
         title,
         status,
@@ -176,7 +199,12 @@ describe('domain errors to problems', () => {
     assert.equal(problem.headers['WWW-Authenticate'], 'Bearer');
   });
 
-  for (const code of ['invalid-credentials', 'second-factor-required', 'invalid-second-factor']) {
+  for (const code of [
+    'invalid-credentials',
+    'second-factor-required',
+    'invalid-second-factor',
+    'step-up-required',
+  ]) {
     it(`makes the code ${code} of a failed authentication the problem type`, () => {
       const problem = answer(new AuthenticationFailedError('Try again.', code));
 

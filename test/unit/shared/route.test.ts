@@ -166,6 +166,7 @@ describe('HttpRequest: principal typing', () => {
     permissions: [],
     sessionId: null,
     orgId: null,
+    authTime: null,
   };
 
   // These compile only while the types hold; tsc (npm run lint) checks them, the runtime lines

@@ -14,6 +14,7 @@ const principal = (id: string) => ({
   permissions: [],
   sessionId: null,
   orgId: null,
+  authTime: null,
 });
 const request = { apiId: 'api1', path: '/openapi.json', query: null, principal: null };
 

@@ -133,8 +133,33 @@ describe('environment contracts: what the CDK writes is what the functions read'
       authorizerCacheSeconds: 1,
       registration: 'admin',
       apiKeyEnvironment: 'live',
+      stepUpMaxAgeSeconds: 120,
+      attemptBudget: 5,
+      lockoutSeconds: 60,
+      maxLockoutSeconds: 3600,
     };
 
     assert.deepEqual(withEnv(authEnvironment(auth), authConfigFromEnv), auth);
+  });
+
+  it('auth: an attempt budget below 1 or a lockout ceiling below the lockout fails at init', () => {
+    const valid = {
+      NIMBUS_JWT_ISSUER: 'https://nimbus.example',
+      NIMBUS_JWT_AUDIENCE: 'a',
+      NIMBUS_REGISTRATION: 'open',
+    };
+
+    assert.throws(
+      () => withEnv({ ...valid, NIMBUS_ATTEMPT_BUDGET: '0' }, authConfigFromEnv),
+      /NIMBUS_ATTEMPT_BUDGET/,
+    );
+    assert.throws(
+      () =>
+        withEnv(
+          { ...valid, NIMBUS_LOCKOUT_SECONDS: '600', NIMBUS_MAX_LOCKOUT_SECONDS: '60' },
+          authConfigFromEnv,
+        ),
+      /NIMBUS_LOCKOUT_SECONDS/,
+    );
   });
 });
