@@ -55,7 +55,9 @@ export const login = publicRoute({
   path: '/v1/auth/login',
   handler: 'functions/auth/handlers/login.ts',
   summary: 'Password login, with a TOTP or backup code when two-factor is on',
-  rateLimit: ['global', 'auth_login'],
+  // Per IP across accounts (spraying), per (IP, account) (blocks one source's guesses), per account
+  // from anywhere (distributed guessing; asked last, only for attempts the others admitted).
+  rateLimit: ['global', 'auth_login_ip', 'auth_login', 'auth_login_account'],
   needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
   responses: {
