@@ -67,6 +67,13 @@ describe('route table: rate limits', () => {
     );
   });
 
+  // Regression (issue 9): the readiness probe reads DynamoDB and Redis on every call, unlimited.
+  it('limits the readiness probe like every other route that reaches a dependency', () => {
+    const ready = routes.find((row) => row.id === 'platform.healthReady');
+
+    assert.deepEqual(ready?.rateLimit, ['global']);
+  });
+
   it('limits login per IP, per (IP, account) and per account', () => {
     const login = routes.find((row) => row.id === 'auth.login');
 
