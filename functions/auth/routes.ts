@@ -41,14 +41,34 @@ const stepUpLocked = { description: '`step-up-locked` or `second-factor-locked`,
 const needs = ['app:readWrite', 'events:append', 'signingKeys:read', 'auth', 'redis'] as const;
 const { publicRoute, principalRoute } = routeBuilders({ tags: ['identity'], needs });
 
+const newAccount = z.strictObject({ email, password, name: z.string().trim().min(1).max(100) });
+
 export const register = publicRoute({
   id: 'auth.register',
   method: 'POST',
   path: '/v1/auth/register',
   handler: 'functions/auth/handlers/register.ts',
-  summary: 'Create an account (open, or admins only, by stage)',
+  summary: 'Create an account where registration is open; the same answer whether the email was taken or not',
   rateLimit: ['global', 'auth_register'],
-  request: { body: z.strictObject({ email, password, name: z.string().trim().min(1).max(100) }) },
+  request: { body: newAccount },
+  responses: {
+    202: {
+      description: 'Accepted: the account exists now unless the email was taken (not said, on purpose)',
+      schema: z.object({ status: z.literal('accepted'), detail: z.string() }),
+    },
+    403: { description: 'Registration on this stage is by administrators only (`POST /v1/admin/users`)' },
+  },
+});
+
+export const createUser = principalRoute({
+  id: 'auth.createUser',
+  method: 'POST',
+  path: '/v1/admin/users',
+  handler: 'functions/auth/handlers/create-user.ts',
+  summary: 'Create an account for someone (every stage; the only way where registration is by admins)',
+  tags: ['admin'],
+  permission: 'users:admin',
+  request: { body: newAccount },
   responses: {
     201: { description: 'Created', schema: profile },
     409: { description: 'Email already registered' },
@@ -61,7 +81,9 @@ export const login = publicRoute({
   path: '/v1/auth/login',
   handler: 'functions/auth/handlers/login.ts',
   summary: 'Password login, with a TOTP or backup code when two-factor is on',
-  rateLimit: ['global', 'auth_login'],
+  // Per IP across accounts (spraying), per (IP, account) (blocks one source's guesses), per account
+  // from anywhere (distributed guessing; asked last, only for attempts the others admitted).
+  rateLimit: ['global', 'auth_login_ip', 'auth_login', 'auth_login_account'],
   needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ email, password: z.string().min(1).max(128), totp: code.optional() }) },
   responses: {
@@ -222,6 +244,7 @@ export const setRoles = principalRoute({
 
 export const authRoutes = [
   register,
+  createUser,
   login,
   refresh,
   logout,

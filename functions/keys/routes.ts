@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { routeBuilders } from '#shared/http/route.ts';
+import { API_KEY_PERMISSIONS } from '#shared/rbac.ts';
 
 const apiKey = z.object({
   id: z.string(),
@@ -37,6 +38,9 @@ export const createKey = principalRoute({
   },
   responses: {
     201: { description: 'Created; `key` is never shown again', schema: apiKey.extend({ key: z.string() }) },
+    400: {
+      description: `A requested permission cannot be carried by an API key (only ${API_KEY_PERMISSIONS.join(', ')}); \`errors\` names each`,
+    },
     401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
     403: { description: 'A requested permission is not yours to delegate' },
     429: { description: '`step-up-locked`, with Retry-After' },

@@ -27,7 +27,9 @@ export const healthReady = publicRoute({
   path: '/health/ready',
   handler: 'functions/platform/handlers/health-ready.ts',
   summary: 'Readiness: DynamoDB and Redis answer within a short timeout',
-  rateLimit: [],
+  // Each call reads DynamoDB and Redis: unlimited, it would turn a flood into load on both. The
+  // `global` scope fails `local`, so the probe still answers (503 naming redis) when Redis is down.
+  rateLimit: ['global'],
   needs: ['app:read', 'redis'],
   responses: {
     200: {

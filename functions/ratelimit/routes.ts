@@ -5,7 +5,7 @@ import { SCOPES } from '#shared/ratelimit/scopes.ts';
 const scopeNames = Object.keys(SCOPES) as [keyof typeof SCOPES, ...(keyof typeof SCOPES)[]];
 const params = z.object({
   scope: z.enum(scopeNames),
-  // `ip:<ip>`, `p:<principal id>` or `ip:<ip>|acct:<email>`, URL-encoded in the path.
+  // `ip:<ip>`, `p:<principal id>`, `ip:<ip>|acct:<email>` or `acct:<email>`, URL-encoded in the path.
   identifier: z
     .string()
     .transform((raw) => {
@@ -15,7 +15,14 @@ const params = z.object({
         return raw;
       }
     })
-    .pipe(z.string().regex(/^(ip|p):[^\s]{1,300}$/, 'ip:<ip>, p:<principal id> or ip:<ip>|acct:<email>')),
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(ip|p|acct):[^\s]{1,300}$/,
+          'ip:<ip>, p:<principal id>, ip:<ip>|acct:<email> or acct:<email>',
+        ),
+    ),
 });
 const { principalRoute } = routeBuilders({ tags: ['admin'] });
 

@@ -45,6 +45,19 @@ const byRole = {
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly string[]>> = Object.freeze(byRole);
 
+/**
+ * The only permissions an API key may carry: exactly the `service` role's, no wildcard. A key acts
+ * as a machine caller, never as the person who made it: with `sessions:own`, `totp:own`,
+ * `profile:read`, `keys:own` or `users:admin` a leaked key could list and revoke its owner's
+ * sessions or turn on a second factor and lock the owner out. Creation refuses anything else and
+ * the authorizer drops anything else from keys that already exist.
+ */
+export const API_KEY_PERMISSIONS: readonly Permission[] = Object.freeze([...byRole.service]);
+
+export function isApiKeyPermission(permission: string): boolean {
+  return (API_KEY_PERMISSIONS as readonly string[]).includes(permission);
+}
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }

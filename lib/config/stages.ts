@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
+import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
 export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
@@ -54,8 +55,14 @@ export interface StageConfig {
      */
     readonly sharedDependenciesLayer: boolean;
   };
-  /** Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/limiter.ts`). */
-  readonly rateLimits: Readonly<Record<string, { readonly limit?: number; readonly window?: string }>>;
+  /**
+   * Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/scopes.ts`): the
+   * login scopes `auth_login` (IP + account, blocks), `auth_login_account` (account from anywhere,
+   * slows) and `auth_login_ip` (IP across accounts) among them.
+   */
+  readonly rateLimits: Readonly<
+    Partial<Record<ScopeName, { readonly limit?: number; readonly window?: Duration }>>
+  >;
   /** Identity settings; the type is the one the functions read back from their environment. */
   readonly auth: AuthConfig;
   readonly redis: {
@@ -108,8 +115,12 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
     ...base,
     stage: 'local',
-    // e2e suites register many accounts from one IP.
-    rateLimits: { auth_register: { limit: 10_000 }, global: { limit: 10_000 } },
+    // e2e suites register and log into many accounts from one IP.
+    rateLimits: {
+      auth_register: { limit: 10_000 },
+      auth_login_ip: { limit: 10_000 },
+      global: { limit: 10_000 },
+    },
     // Short locally so tests see revocations at once; 30 s elsewhere (documented delay).
     auth: authFor('local', { registration: 'open', apiKeyEnvironment: 'test', authorizerCacheSeconds: 1 }),
     logLevel: 'DEBUG',

@@ -1,4 +1,5 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { SECURITY_HEADERS } from '../../functions/shared/http/headers.ts';
 import {
   type ProblemSlug,
   problemKind,
@@ -75,6 +76,19 @@ const RESPONSES: ReadonlyArray<{
   },
 ];
 
+/**
+ * A static gateway-response header value: enclosed in single quotes, which also mark the end of
+ * the literal, so quotes inside it (the CSP's `'none'`) are escaped with a backslash.
+ */
+export function staticHeaderValue(value: string): string {
+  return `'${value.replaceAll("'", "\\'")}'`;
+}
+
+/** The functions' security headers, the same values whoever answered (`functions/shared/http/headers.ts`). */
+const SECURITY_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SECURITY_HEADERS).map(([name, value]) => [name, staticHeaderValue(value)]),
+);
+
 export function addProblemGatewayResponses(api: RestApi, corsOrigin: string): void {
   for (const response of RESPONSES) {
     const problem = problemKind(response.problem);
@@ -87,6 +101,7 @@ export function addProblemGatewayResponses(api: RestApi, corsOrigin: string): vo
       // The correlation id travels in the body only: `context.requestId` is not a documented
       // source for gateway response header values, so the mapping cannot be relied on.
       responseHeaders: {
+        ...SECURITY_RESPONSE_HEADERS,
         'Content-Type': "'application/problem+json'",
         'Cache-Control': "'no-store'",
         'Access-Control-Allow-Origin': `'${corsOrigin}'`,

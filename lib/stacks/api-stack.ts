@@ -89,7 +89,13 @@ export class ApiStack extends Stack {
       routes,
       authorizer,
       fallbackEntry: 'functions/platform/handlers/fallback.ts',
-      bind: (fn: FeatureFunction, route: RouteDef) => bind(fn, route.needs ?? []),
+      bind: (fn: FeatureFunction, route: RouteDef) => {
+        bind(fn, route.needs ?? []);
+        // Only functions that rate-limit hash identifiers (Redis itself comes with the row's
+        // `redis` need, which defineRoute requires of a limited route).
+        if (route.rateLimit.length > 0)
+          fn.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
+      },
     });
     for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
     const { api } = this.routeApi;

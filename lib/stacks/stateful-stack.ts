@@ -23,6 +23,8 @@ export class StatefulStack extends Stack {
   public readonly signingKeysSecret: ISecret;
   /** Key material for sealing second-factor secrets at rest (AES-256-GCM via HKDF). */
   public readonly dataKeySecret: ISecret;
+  /** HMAC key that replaces emails and IPs in rate-limit key names (`functions/shared/ratelimit/identifiers.ts`). */
+  public readonly rateLimitKeySecret: ISecret;
   /** Global secondary indexes of the app table, for grants that name them. */
   public readonly appTableIndexes: readonly string[] = ['gsi1'];
 
@@ -74,6 +76,16 @@ export class StatefulStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
+    this.rateLimitKeySecret = new Secret(this, 'RateLimitKey', {
+      description: `Nimbus ${config.stage}: HMAC key for rate-limit identifiers (no email or IP in Redis)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(this.rateLimitKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated on a schedule: a new key only renames the rate-limit counters, so rotating it would reset every limit at once; operators replace it by hand if it leaks.',
+    });
     Validations.of(this.signingKeysSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -90,6 +102,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'UpstashSecretArn', { value: this.upstashSecret.secretArn });
     new CfnOutput(this, 'SigningKeysSecretArn', { value: this.signingKeysSecret.secretArn });
     new CfnOutput(this, 'DataKeySecretArn', { value: this.dataKeySecret.secretArn });
+    new CfnOutput(this, 'RateLimitKeySecretArn', { value: this.rateLimitKeySecret.secretArn });
 
     Validations.of(this.upstashSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

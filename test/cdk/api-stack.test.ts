@@ -6,8 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { routes } from '../../functions/routes.ts';
+import { SECURITY_HEADERS } from '../../functions/shared/http/headers.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import type { Stage, StageConfig } from '../../lib/config/stages.ts';
+import { staticHeaderValue } from '../../lib/constructs/gateway-responses.ts';
 import { type BuiltApp, buildApp } from './support/build-app.ts';
 
 type Json = Record<string, unknown>;
@@ -331,6 +333,25 @@ for (const stage of ['local', 'prod'] as const) {
       assert.equal(env.NIMBUS_HEALTH_TIMEOUT_MS, String(b.config.redis.healthTimeoutMs));
       assert.equal(env.UPSTASH_REDIS_REST_TOKEN, undefined, 'the token never sits in the configuration');
     });
+
+    it('lets exactly the rate-limited functions read the rate-limit identifier key, and not change it', () => {
+      const b = stageBuild(stage);
+      const keyId = exportedLogicalIdOf(b, b.built.stateful.rateLimitKeySecret.node.defaultChild);
+
+      for (const route of routes) {
+        const statements = statementsOf(b, b.functionIds.get(route.id) ?? '');
+        const onKey = statements.filter((statement) => JSON.stringify(statement.Resource).includes(keyId));
+        const env = envOf(functionOf(b, route));
+        if (route.rateLimit.length > 0) {
+          assert.ok(actionsOf(onKey).includes('secretsmanager:GetSecretValue'), route.id);
+          assert.match(JSON.stringify(env.RATE_LIMIT_KEY_SECRET_ARN), /RateLimitKey/, route.id);
+          assert.equal(env.NIMBUS_RATE_LIMIT_ID_KEY, undefined, 'the key never sits in the configuration');
+        } else {
+          assert.deepEqual(onKey, [], route.id);
+          assert.equal(env.RATE_LIMIT_KEY_SECRET_ARN, undefined, route.id);
+        }
+      }
+    });
   });
 
   describe(`ApiStack (${stage}): stage`, () => {
@@ -441,6 +462,31 @@ for (const stage of ['local', 'prod'] as const) {
         );
         assert.equal(parameters['gatewayresponse.header.x-correlation-id'], undefined);
       }
+    });
+
+    // Regression (issue 9): the authorizer's 401/403, throttling's 429 and the 5xx came without
+    // the security headers every function response carries.
+    it('puts the functions security headers on every gateway response, quotes inside escaped', () => {
+      const b = stageBuild(stage);
+      const responses = ofType(b, 'AWS::ApiGateway::GatewayResponse');
+      const types = responses.map(([, response]) => String(response.ResponseType));
+      for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED', 'THROTTLED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+        assert.ok(types.includes(type), type);
+      }
+      for (const [, response] of responses) {
+        const parameters = response.ResponseParameters as Json;
+        for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+          assert.equal(
+            parameters[`gatewayresponse.header.${name}`],
+            `'${value.replaceAll("'", "\\'")}'`,
+            `${String(response.ResponseType)} ${name}`,
+          );
+        }
+      }
+      assert.equal(
+        staticHeaderValue("default-src 'none'; frame-ancestors 'none'"),
+        "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+      );
     });
 
     it('renders every gateway response template to a problem document', () => {

@@ -4,6 +4,7 @@ import { totpAt } from '../../functions/auth/domain/totp.ts';
 import {
   bearer,
   json,
+  localAdmin,
   loginAs,
   PASSWORD,
   pastAuthorizerCache,
@@ -164,11 +165,19 @@ describe('identity journey on the deployed API', () => {
     assert.equal(sixth.json?.type, `${PROBLEM}rate-limited`);
   });
 
-  it('rejects a registration with a taken email (409) and bad input with problem+json', async () => {
+  // Regression (issue 9): a taken email answered 409, telling anyone who has an account.
+  it('answers a taken email exactly as a new one (202, same body), and rejects bad input with problem+json', async () => {
     const { email } = await registerUser('dup');
 
     const dup = await call('/v1/auth/register', json({ email, password: PASSWORD, name: 'again' }));
-    assert.equal(dup.status, 409);
+    const fresh = await call(
+      '/v1/auth/register',
+      json({ email: uniqueEmail('fresh'), password: PASSWORD, name: 'n' }),
+    );
+    assert.equal(dup.status, 202, dup.text);
+    assert.equal(fresh.status, 202, fresh.text);
+    assert.equal(dup.text, fresh.text);
+    assert.equal(dup.headers.get('location'), fresh.headers.get('location'));
 
     const malformed = await call('/v1/auth/register', {
       method: 'POST',
@@ -230,5 +239,40 @@ describe('identity journey on the deployed API', () => {
       assert.equal(key.alg, 'ES256');
       assert.equal(key.d, undefined);
     }
+  });
+});
+
+// Regression (issue 9): registration by administrators only could not work, because the register
+// route is public and an admin's token never reached it. Admins create accounts on their own route.
+describe('account creation by an administrator', () => {
+  it('creates an account that can log in, and answers 409 for a taken email', async () => {
+    const admin = await loginAs(localAdmin().email, localAdmin().password);
+    const email = uniqueEmail('by-admin');
+
+    const created = await call(
+      '/v1/admin/users',
+      json({ email, password: PASSWORD, name: 'n' }, bearer(admin.accessToken)),
+    );
+    const again = await call(
+      '/v1/admin/users',
+      json({ email, password: PASSWORD, name: 'n' }, bearer(admin.accessToken)),
+    );
+
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json?.email, email);
+    assert.equal(again.status, 409, again.text);
+    assert.equal((await loginAs(email)).sessionId.length > 0, true);
+  });
+
+  it('refuses a caller without users:admin', async () => {
+    const { email } = await registerUser('not-admin');
+    const { accessToken } = await loginAs(email);
+
+    const res = await call(
+      '/v1/admin/users',
+      json({ email: uniqueEmail('x'), password: PASSWORD, name: 'n' }, bearer(accessToken)),
+    );
+
+    assert.equal(res.status, 403, res.text);
   });
 });

@@ -28,7 +28,13 @@ function env(overrides: Record<string, string>): Record<string, string> {
   for (const name of need) {
     if (!process.env[name]) throw new Error(`${name} must be set (run through npm test)`);
   }
-  return { POWERTOOLS_LOG_LEVEL: 'ERROR', NIMBUS_HEALTH_TIMEOUT_MS: '1500', ...overrides };
+  return {
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    NIMBUS_HEALTH_TIMEOUT_MS: '1500',
+    // The route is rate-limited (`global`): its identifiers are hashed under this key.
+    NIMBUS_RATE_LIMIT_ID_KEY: 'it-health-ready',
+    ...overrides,
+  };
 }
 
 describe('GET /health/ready against the real dependencies', () => {

@@ -18,6 +18,7 @@ export function functionEnvironment(): Record<string, string> {
       signingKeysSecret: arn('signing-keys'),
       dataKeySecret: arn('data-key'),
       upstashTokenSecret: arn('upstash'),
+      rateLimitKeySecret: arn('rate-limit-key'),
     }),
     ...redisEnvironment({ restUrl: 'http://127.0.0.1:9', token: 'placeholder' }),
     ...authEnvironment(STAGE_CONFIGS.local.auth),

@@ -25,10 +25,20 @@ export interface Tokens {
   readonly sessionId: string;
 }
 
+let adminToken: Promise<string> | undefined;
+
+/**
+ * Creates an account through the admin route (`POST /v1/admin/users`, 201 with the profile): the
+ * public registration answers the same whether the email was new or not, so it names no id.
+ */
 export async function registerUser(tag: string): Promise<{ email: string; id: string }> {
   const email = uniqueEmail(tag);
-  const res = await call('/v1/auth/register', json({ email, password: PASSWORD, name: tag }));
-  if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
+  adminToken ??= loginAs(localAdmin().email, localAdmin().password).then((tokens) => tokens.accessToken);
+  const res = await call(
+    '/v1/admin/users',
+    json({ email, password: PASSWORD, name: tag }, bearer(await adminToken)),
+  );
+  if (res.status !== 201) throw new Error(`create ${email}: ${res.status} ${res.text}`);
   return { email, id: String(res.json?.id) };
 }
 

@@ -13,6 +13,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { type RateLimitSettings, rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
+import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import { type Bridge, startBridge } from '../../localstack/bridge/upstash-bridge.ts';
 
 export interface RedisSandbox {
@@ -133,4 +135,20 @@ function ping(port: number): Promise<boolean> {
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
   });
+}
+
+/**
+ * What a rate-limited function reads at init, pointed at a sandbox: written by the same contract
+ * writers the CDK uses, with the identifier key given directly (tests have no bound secret).
+ */
+export function limiterEnvironment(
+  sandbox: RedisSandbox,
+  settings: RateLimitSettings,
+): Record<string, string> {
+  return {
+    ...redisEnvironment({ restUrl: sandbox.url, token: sandbox.token }),
+    ...rateLimitEnvironment({ identifierKey: `it-${randomUUID()}`, ...settings }),
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
 }

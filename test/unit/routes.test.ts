@@ -54,3 +54,29 @@ describe('route table: handlers', () => {
     assert.deepEqual(shared, []);
   });
 });
+
+describe('route table: rate limits', () => {
+  // Without Redis (and its binding) the limiter falls back to each scope's fail mode on every
+  // request: a limited row must say it uses Redis, which is what binds it (the CDK adds the key).
+  it('gives every rate-limited row the redis need', () => {
+    const without = routes.filter((row) => row.rateLimit.length > 0 && !(row.needs ?? []).includes('redis'));
+
+    assert.deepEqual(
+      without.map((row) => row.id),
+      [],
+    );
+  });
+
+  // Regression (issue 9): the readiness probe reads DynamoDB and Redis on every call, unlimited.
+  it('limits the readiness probe like every other route that reaches a dependency', () => {
+    const ready = routes.find((row) => row.id === 'platform.healthReady');
+
+    assert.deepEqual(ready?.rateLimit, ['global']);
+  });
+
+  it('limits login per IP, per (IP, account) and per account', () => {
+    const login = routes.find((row) => row.id === 'auth.login');
+
+    assert.deepEqual(login?.rateLimit, ['global', 'auth_login_ip', 'auth_login', 'auth_login_account']);
+  });
+});

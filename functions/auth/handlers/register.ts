@@ -1,12 +1,12 @@
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { authDeps } from '../deps.ts';
 import { register as route } from '../routes.ts';
-import { profileOf, register } from '../use-cases/credentials.ts';
+import { registerOpen } from '../use-cases/credentials.ts';
 import { clientMeta } from './client-meta.ts';
 
 const deps = authDeps();
 
-export const handler = httpHandler(route, async (request) => {
-  const user = await register(deps, request.body, request.principal, clientMeta(request));
-  return { status: 201, body: profileOf(user), headers: { Location: '/v1/me' } };
-});
+export const handler = httpHandler(route, async (request) => ({
+  status: 202,
+  body: await registerOpen(deps, request.body, clientMeta(request)),
+}));

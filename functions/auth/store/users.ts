@@ -59,6 +59,9 @@ export interface UserStore {
   replacePasswordHash(id: string, expected: string, next: string): Promise<void>;
 }
 
+/** Read in place of a user when an email is unknown (`findByEmail`); no account has this id. */
+const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
+
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 // Uniqueness is case-insensitive whoever calls the store.
 const emailClaimKey = (email: string) => emailKey(normaliseEmail(email));
@@ -121,7 +124,11 @@ export function dynamoUserStore(tableName: string): UserStore {
     async findByEmail(email) {
       const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: emailClaimKey(email) }));
       const userId = out.Item?.userId;
-      return typeof userId === 'string' ? this.get(userId) : undefined;
+      if (typeof userId === 'string') return this.get(userId);
+      // An unknown email costs the same two reads as a known one: login time (and read capacity)
+      // must not tell which emails have an account. The nil UUID is never a user's id.
+      await this.get(NO_USER_ID);
+      return undefined;
     },
 
     async setRoles(id, roles) {

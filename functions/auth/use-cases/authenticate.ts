@@ -1,7 +1,7 @@
 import { TtlCache } from '#shared/cache/ttl-cache.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
-import { grants, permissionsFor } from '#shared/rbac.ts';
+import { grants, isApiKeyPermission, permissionsFor } from '#shared/rbac.ts';
 import type { AuthenticatorDeps } from '../deps.ts';
 import { TokenError } from '../domain/jwt.ts';
 
@@ -74,9 +74,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     const owner = await deps.users.get(grant.ownerId);
     if (owner === undefined) return null;
     // A key never holds more than its owner holds today (an owner demoted since creation
-    // takes the key down with them).
+    // takes the key down with them), and never a permission keys may not carry: a key created
+    // before that rule keeps only its service permissions.
     const ownerPermissions = permissionsFor(owner.roles);
-    const permissions = grant.permissions.filter((p) => grants(ownerPermissions, p));
+    const permissions = grant.permissions.filter((p) => isApiKeyPermission(p) && grants(ownerPermissions, p));
     const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
     await deps.apiKeys.touch(fingerprint, now.toISOString(), staleBefore);
     return {

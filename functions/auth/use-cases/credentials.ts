@@ -77,6 +77,39 @@ export async function register(
   return user;
 }
 
+/** What the public registration answers, whether the email was new or not. */
+export const REGISTRATION_ACCEPTED = {
+  status: 'accepted',
+  detail: 'If the address can be registered, the account exists now: log in with it.',
+} as const;
+
+/**
+ * Self-service registration where the stage allows it. A new email and a taken one get the same
+ * answer after the same work (the password is hashed before the store refuses the email), so the
+ * endpoint does not tell who has an account. The owner of a taken email is not told: Nimbus has
+ * no mail sender yet, so the attempt is audited under their account (with the source IP) instead.
+ */
+export async function registerOpen(
+  deps: Pick<AuthDeps, 'config' | 'users' | 'events' | 'now'>,
+  input: Registration,
+  meta: ClientMeta,
+): Promise<typeof REGISTRATION_ACCEPTED> {
+  try {
+    await register(deps, input, null, meta);
+  } catch (error) {
+    if (!(error instanceof ConflictingStateError)) throw error;
+    const existing = await deps.users.findByEmail(input.email);
+    await deps.events.append({
+      subject: existing ? `user:${existing.id}` : 'user:unknown',
+      type: 'security.registration-email-taken',
+      actor: 'anonymous',
+      correlationId: meta.correlationId,
+      data: { ip: meta.ip },
+    });
+  }
+  return REGISTRATION_ACCEPTED;
+}
+
 /**
  * Password (+ second factor) login. Unknown email and wrong password give the same answer after
  * the same work (a dummy scrypt), so the response says nothing about which emails exist.

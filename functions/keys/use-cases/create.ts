@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError, NotPermittedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
-import { grants } from '#shared/rbac.ts';
+import { API_KEY_PERMISSIONS, grants, isApiKeyPermission } from '#shared/rbac.ts';
 import type { CreateKeyDeps } from '../deps.ts';
 import { generateApiKey } from '../domain/api-keys.ts';
 import type { ApiKeyRecord } from '../store/api-keys.ts';
@@ -16,9 +16,10 @@ export interface NewKey {
 }
 
 /**
- * Creates an API key for the caller. A key can only carry permissions its creator holds
- * (no privilege escalation through keys), and an API key cannot mint further keys. A key outlives
- * sessions and logouts, so minting one needs step-up: a stolen access token alone cannot.
+ * Creates an API key for the caller. A key carries only service permissions (`API_KEY_PERMISSIONS`:
+ * it never acts on the person's own account), only ones its creator holds (no privilege escalation
+ * through keys), and an API key cannot mint further keys. A key outlives sessions and logouts, so
+ * minting one needs step-up: a stolen access token alone cannot.
  */
 export async function createKey(
   deps: CreateKeyDeps,
@@ -29,6 +30,17 @@ export async function createKey(
 ) {
   if (caller.kind === 'api-key')
     throw new NotPermittedError('API keys cannot create API keys; log in as a user.');
+  // Checked before what the caller holds: such a permission is wrong whoever asks (400, not 403).
+  const notForKeys = [...new Set(input.permissions.filter((permission) => !isApiKeyPermission(permission)))];
+  if (notForKeys.length > 0) {
+    throw new InvalidInputError(
+      `An API key can only carry ${API_KEY_PERMISSIONS.join(', ')}; not ${notForKeys.join(', ')}.`,
+      notForKeys.map((permission) => ({
+        path: 'body.permissions',
+        message: `${permission} cannot be carried by an API key`,
+      })),
+    );
+  }
   const notHeld = input.permissions.filter((permission) => !grants(caller.permissions, permission));
   if (notHeld.length > 0)
     throw new NotPermittedError(`You cannot delegate permissions you do not hold: ${notHeld.join(', ')}.`);

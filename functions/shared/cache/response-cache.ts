@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
 import { getRedis } from '../clients/redis.ts';
 import { buildInfoFromEnv } from '../config/build.ts';
 import type { Principal } from '../http/principal.ts';
@@ -33,21 +34,40 @@ interface CacheRequest {
   /** The API deployment answering (API Gateway's api id): two deployments sharing one Redis never share copies. */
   readonly apiId: string;
   readonly path: string;
-  readonly query: Record<string, string | undefined> | null;
+  /** The query as the route's `request.query` schema validated it (`undefined` when it declares none). */
+  readonly query: Readonly<Record<string, unknown>> | null | undefined;
   readonly principal: Principal | null;
   readonly ifNoneMatch: string | undefined;
 }
 
-/** The cache key of one GET: deployment, build, route, principal where the route says so, path and query. */
+/**
+ * The query parameters that may make a copy of their own: those the route's schema declares. A
+ * parameter the route does not read cannot change its answer, and keying by it would let anyone
+ * fill the cache with copies (`?junk=1`, `?junk=2`, ...). Without a schema nothing counts; a schema
+ * that is not a plain object counts what its validated output kept.
+ */
+function declaredQuery(route: RouteDef, query: CacheRequest['query']): [string, unknown][] {
+  const schema = route.request?.query;
+  if (schema === undefined || query === null || query === undefined) return [];
+  const declared = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape)) : undefined;
+  return Object.entries(query).filter(([k]) => declared === undefined || declared.has(k));
+}
+
+const queryValue = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/**
+ * The cache key of one GET: deployment, build, route, principal where the route says so, path and
+ * the declared, validated query.
+ */
 export function cacheKey(
   route: RouteDef,
   request: Omit<CacheRequest, 'ifNoneMatch'>,
   build: string = BUILD,
 ): string {
-  const q = Object.entries(request.query ?? {})
+  const q = declaredQuery(route, request.query)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(queryValue(v))}`)
     .join('&');
   const who = route.cache?.perPrincipal ? (request.principal?.id ?? 'anonymous') : '-';
   return `${request.apiId}|${build}|${route.id}|${who}|${request.path}?${q}`;

@@ -12,6 +12,7 @@ export const BINDING_ENV = {
   signingKeysSecret: 'SIGNING_KEYS_SECRET_ARN',
   dataKeySecret: 'DATA_KEY_SECRET_ARN',
   upstashTokenSecret: 'UPSTASH_TOKEN_SECRET_ARN',
+  rateLimitKeySecret: 'RATE_LIMIT_KEY_SECRET_ARN',
 } as const;
 
 export type Binding = keyof typeof BINDING_ENV;

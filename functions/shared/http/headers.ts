@@ -49,3 +49,22 @@ export function corsHeaders(allowed: readonly string[], origin: string | undefin
   }
   return { Vary: 'Origin' };
 }
+
+/**
+ * One `Vary` from several: each list's names once, case-insensitively, in first-seen order. A
+ * response that varies by credential and by origin must say both, or a shared cache may hand one
+ * origin's copy (its Access-Control-Allow-Origin) to another.
+ */
+export function mergeVary(
+  ...values: ReadonlyArray<string | number | boolean | undefined>
+): string | undefined {
+  const names = new Map<string, string>();
+  for (const value of values) {
+    if (value === undefined) continue;
+    for (const name of String(value).split(',')) {
+      const trimmed = name.trim();
+      if (trimmed !== '' && !names.has(trimmed.toLowerCase())) names.set(trimmed.toLowerCase(), trimmed);
+    }
+  }
+  return names.size > 0 ? [...names.values()].join(', ') : undefined;
+}

@@ -8,7 +8,7 @@ import { httpSettingsFromEnv } from '../config/http.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
-import { corsHeaders, lowerCaseHeaders, SECURITY_HEADERS } from './headers.ts';
+import { corsHeaders, lowerCaseHeaders, mergeVary, SECURITY_HEADERS } from './headers.ts';
 import { hasPermission, type Principal, principalFrom } from './principal.ts';
 import { isAnswer, problemResponse } from './problem.ts';
 import type { RouteBody, RouteDef, RouteParams, RouteQuery } from './route.ts';
@@ -100,10 +100,15 @@ async function answering(
  */
 function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
   const decorate = (response: APIGatewayProxyResult, state: RequestState): void => {
+    const cors = corsHeaders(CORS_ORIGINS, state.headers.origin);
+    // The route's Vary (a cached per-principal answer varies by credential) and CORS's (Origin)
+    // both hold: merged, never one overwriting the other.
+    const vary = mergeVary(cors.Vary, response.headers?.Vary);
     response.headers = {
       ...SECURITY_HEADERS,
-      ...corsHeaders(CORS_ORIGINS, state.headers.origin),
+      ...cors,
       ...response.headers,
+      ...(vary === undefined ? {} : { Vary: vary }),
       'x-correlation-id': state.correlationId,
     };
   };
@@ -222,7 +227,8 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
       {
         apiId: request.event.requestContext?.apiId ?? '-',
         path: request.event.path,
-        query: request.event.queryStringParameters,
+        // Validated: only what the route declares can make a copy of its own.
+        query: request.query as Readonly<Record<string, unknown>> | undefined,
         principal: request.principal,
         ifNoneMatch: state.headers['if-none-match'],
       },

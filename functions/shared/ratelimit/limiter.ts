@@ -5,12 +5,24 @@ import { getRedis } from '../clients/redis.ts';
 import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
+import { identifierKeyLoader, keyedIdentifier } from './identifiers.ts';
 import { LocalLimiter } from './local-limiter.ts';
 import { type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
 export { SCOPES, type ScopeName, type ScopeSpec } from './scopes.ts';
 
-const { scopes, redisTimeoutMs: REDIS_TIMEOUT_MS, breakerMs: BREAKER_OPEN_MS } = rateLimitConfigFromEnv();
+const {
+  scopes,
+  redisTimeoutMs: REDIS_TIMEOUT_MS,
+  breakerMs: BREAKER_OPEN_MS,
+  identifierKey: DIRECT_IDENTIFIER_KEY,
+} = rateLimitConfigFromEnv();
+const identifierKey = identifierKeyLoader(DIRECT_IDENTIFIER_KEY);
+
+/** The name Redis knows an identifier by (see `identifiers.ts`): never the email or IP itself. */
+async function redisIdentifier(identifier: string): Promise<string> {
+  return keyedIdentifier(await identifierKey(), identifier);
+}
 
 export interface Decision {
   readonly allowed: boolean;
@@ -88,7 +100,7 @@ function fallback(scope: ScopeName, identifier: string, cause: string): Decision
 export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
   if (breaker.isOpen) return fallback(scope, identifier, 'breaker open');
   try {
-    const res = await (await limiterFor(scope)).limit(identifier);
+    const res = await (await limiterFor(scope)).limit(await redisIdentifier(identifier));
     if (res.reason !== 'timeout') {
       return {
         allowed: res.success,
@@ -110,14 +122,14 @@ export async function inspect(
   scope: ScopeName,
   identifier: string,
 ): Promise<{ remaining: number; reset: number; limit: number }> {
-  const res = await (await limiterFor(scope)).getRemaining(identifier);
+  const res = await (await limiterFor(scope)).getRemaining(await redisIdentifier(identifier));
   return { remaining: res.remaining, reset: res.reset, limit: scopes[scope].limit };
 }
 
 /** Clears an identifier's count in a scope (admin reset, or a success where the scope says so). */
 export async function reset(scope: ScopeName, identifier: string): Promise<void> {
   localFor(scope).reset(identifier);
-  await (await limiterFor(scope)).resetUsedTokens(identifier);
+  await (await limiterFor(scope)).resetUsedTokens(await redisIdentifier(identifier));
 }
 
 export function scopeSpec(scope: ScopeName): ScopeSpec {

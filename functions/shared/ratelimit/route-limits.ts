@@ -10,22 +10,42 @@ export interface LimitedRequest {
   readonly body: unknown;
 }
 
-/** Identifier formats (also what the admin endpoints take): `ip:<ip>`, `p:<principal>`, `ip:<ip>|acct:<email>`. */
-export function identifierFor(scope: ScopeName, request: LimitedRequest): string {
-  const { key } = scopeSpec(scope);
-  if (key === 'principal') return request.principal ? `p:${request.principal.id}` : `ip:${request.sourceIp}`;
-  if (key === 'ip+account') {
-    const email = (request.body as { email?: unknown } | undefined)?.email;
-    const account = typeof email === 'string' ? email.trim().toLowerCase() : '';
-    return `ip:${request.sourceIp}|acct:${account}`;
-  }
-  return `ip:${request.sourceIp}`;
+/** The account a login names, as the user store would find it (case and spaces do not matter). */
+function accountOf(request: LimitedRequest): string {
+  const email = (request.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' ? email.trim().toLowerCase() : '';
 }
 
 /**
- * Passes the request through every scope its route names. The scopes are asked together, so the
- * Upstash client's auto-pipelining sends them in one HTTP round trip. Throws 429 (or 503 for a
- * fail-closed scope without Redis) on a refusal; returns the tightest scope's RateLimit headers.
+ * Identifier formats (also what the admin endpoints take): `ip:<ip>`, `p:<principal>`,
+ * `ip:<ip>|acct:<email>`, `acct:<email>`. Readable here and in the admin API; Redis only ever sees
+ * their keyed hash (`identifiers.ts`).
+ */
+export function identifierFor(scope: ScopeName, request: LimitedRequest): string {
+  const { key } = scopeSpec(scope);
+  switch (key) {
+    case 'principal':
+      return request.principal ? `p:${request.principal.id}` : `ip:${request.sourceIp}`;
+    case 'ip+account':
+      return `ip:${request.sourceIp}|acct:${accountOf(request)}`;
+    case 'account':
+      return `acct:${accountOf(request)}`;
+    default:
+      return `ip:${request.sourceIp}`;
+  }
+}
+
+/** Asks several scopes at once: the Upstash client's auto-pipelining sends them in one round trip. */
+async function decideAll(names: readonly ScopeName[], request: LimitedRequest) {
+  const decisions = await Promise.all(names.map((name) => enforce(name, identifierFor(name, request))));
+  return names.map((scope, i) => ({ scope, decision: decisions[i] as Decision }));
+}
+
+/**
+ * Passes the request through every scope its route names: first those counted on every attempt,
+ * together; then, only if all of them admitted it, the `onlyAdmitted` ones, so a refused request
+ * never spends their budget. Throws 429 (or 503 for a fail-closed scope without Redis) on a
+ * refusal; returns the tightest scope's RateLimit headers.
  */
 export async function enforceRouteLimits(
   route: RouteDef,
@@ -35,13 +55,16 @@ export async function enforceRouteLimits(
     if (!isScope(name)) throw new Error(`Route ${route.id} names unknown rate-limit scope ${name}`);
     return name;
   });
-  const decisions = await Promise.all(names.map((name) => enforce(name, identifierFor(name, request))));
+  const deferred = names.filter((name) => scopeSpec(name).onlyAdmitted === true);
+  const decided = await decideAll(
+    names.filter((name) => !deferred.includes(name)),
+    request,
+  );
+  if (deferred.length > 0) decided.push(...(await decideAll(deferred, request)));
   let tightest: { scope: ScopeName; decision: Decision } | undefined;
-  names.forEach((scope, i) => {
-    const decision = decisions[i] as Decision;
-    if (tightest === undefined || decision.remaining < tightest.decision.remaining)
-      tightest = { scope, decision };
-  });
+  for (const entry of decided) {
+    if (tightest === undefined || entry.decision.remaining < tightest.decision.remaining) tightest = entry;
+  }
   const resets = names.filter((name) => scopeSpec(name).resetOnSuccess === true);
   return {
     headers: tightest ? rateLimitHeaders(tightest.scope, tightest.decision) : {},

@@ -16,13 +16,23 @@ export interface ScopeSpec {
    * limiting with an in-memory limiter per container until Redis answers again.
    */
   readonly fail: 'open' | 'closed' | 'local';
-  /** What identifies the caller: source IP, IP + the account named in the body, or the principal. */
-  readonly key: 'ip' | 'ip+account' | 'principal';
+  /**
+   * What identifies the caller: source IP, IP + the account named in the body, that account
+   * whatever the IP, or the principal.
+   */
+  readonly key: 'ip' | 'ip+account' | 'account' | 'principal';
   /**
    * Forget the identifier's count after a successful request: for login, only consecutive
    * failures count, yet every attempt is counted atomically (parallel guesses cannot slip through).
    */
   readonly resetOnSuccess?: boolean;
+  /**
+   * Asked only once every other scope of the route has admitted the request, so a request another
+   * scope refuses never spends this budget. The per-account login budget needs it: otherwise one
+   * IP hammering past its own (IP, account) block would still drain the account's budget and lock
+   * the owner out from everywhere. Costs a second Redis round trip on the routes that use it.
+   */
+  readonly onlyAdmitted?: boolean;
 }
 
 export const SCOPES = {
@@ -35,6 +45,26 @@ export const SCOPES = {
     key: 'ip+account',
     resetOnSuccess: true,
   },
+  /**
+   * One account from every IP (distributed guessing): 20 attempts an hour, asked only when the
+   * (IP, account) pair and the IP admitted the attempt, so each IP adds at most 5 per 15 minutes.
+   * It slows where the pair blocks: a larger budget over a longer window, reset by a successful
+   * login, so it only bites (and locks the owner out too) when guesses come from 4 IPs or more.
+   */
+  auth_login_account: {
+    algorithm: 'slidingWindow',
+    limit: 20,
+    window: '1 h',
+    fail: 'closed',
+    key: 'account',
+    resetOnSuccess: true,
+    onlyAdmitted: true,
+  },
+  /**
+   * One IP across accounts (password spraying): 30 attempts per 15 minutes, successes included, so
+   * logging into an account of one's own does not buy more guesses elsewhere.
+   */
+  auth_login_ip: { algorithm: 'slidingWindow', limit: 30, window: '15 m', fail: 'closed', key: 'ip' },
   /** Account creation per source IP. */
   auth_register: { algorithm: 'slidingWindow', limit: 10, window: '1 h', fail: 'closed', key: 'ip' },
   /** Everyday authenticated traffic: 100 per minute per principal, bursts allowed. */
@@ -74,6 +104,8 @@ export function resolveScopes(raw: string | undefined): Readonly<Record<ScopeNam
       throw new Error(`NIMBUS_RATE_LIMITS: bad algorithm for ${name}`);
     if (!['open', 'closed', 'local'].includes(spec.fail))
       throw new Error(`NIMBUS_RATE_LIMITS: bad fail for ${name}`);
+    if (!['ip', 'ip+account', 'account', 'principal'].includes(spec.key))
+      throw new Error(`NIMBUS_RATE_LIMITS: bad key for ${name}`);
     out[name] = spec;
   }
   return out;

@@ -14,6 +14,7 @@ import type { Session } from '#functions/auth/store/sessions.ts';
 import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import { createAuthenticator } from '#functions/auth/use-cases/authenticate.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
+import { API_KEY_PERMISSIONS, isApiKeyPermission, PERMISSIONS } from '#shared/rbac.ts';
 import { type ManualClock, manualClock } from '../../support/fakes.ts';
 
 // The password login the test tokens claim; the principal carries it for step-up.
@@ -274,14 +275,26 @@ describe('createAuthenticator: API keys', () => {
     assert.deepEqual(principal.permissions, ['deployments:read']);
   });
 
-  it('keeps every permission of a key whose owner holds `*`', async () => {
+  it('keeps every service permission of a key whose owner holds `*`', async () => {
     const h = harness();
     h.addUser('owner-1', ['admin']);
-    h.addKey(VALID_KEY, { ownerId: 'owner-1', permissions: ['audit:read', 'users:admin'] });
+    h.addKey(VALID_KEY, { ownerId: 'owner-1', permissions: [...API_KEY_PERMISSIONS] });
 
     const principal = await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
 
-    assert.deepEqual(principal.permissions, ['audit:read', 'users:admin']);
+    assert.deepEqual(principal.permissions, [...API_KEY_PERMISSIONS]);
+  });
+
+  it('drops from an existing key every permission keys may not carry, even for an owner holding `*`', async () => {
+    const h = harness();
+    h.addUser('owner-1', ['admin']);
+    // A row written before keys were limited to service permissions (or planted in the table).
+    const personal = [...PERMISSIONS.filter((p) => !isApiKeyPermission(p)), '*'];
+    h.addKey(VALID_KEY, { ownerId: 'owner-1', permissions: [...personal, 'deployments:read'] });
+
+    const principal = await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
+
+    assert.deepEqual(principal.permissions, ['deployments:read']);
   });
 
   it('refuses a revoked key, an expired key, an unknown key and a key whose owner is gone', async () => {

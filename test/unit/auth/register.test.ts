@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthConfig } from '#functions/auth/config.ts';
-import { register } from '#functions/auth/use-cases/credentials.ts';
+import { register, registerOpen } from '#functions/auth/use-cases/credentials.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { ConflictingStateError, NotPermittedError } from '#shared/domain-errors.ts';
 import { manualClock, memoryEventStore, memoryUserStore, userPrincipal } from '../../support/fakes.ts';
@@ -65,5 +65,43 @@ describe('register', () => {
       register(deps, { ...INPUT, email: 'NEW.PERSON@nimbus.test' }, null, META),
       ConflictingStateError,
     );
+  });
+});
+
+describe('registerOpen (the public route)', () => {
+  // Regression (issue 9): a taken email answered 409, so the route told anyone who has an account.
+  it('answers a taken email exactly as a new one, creating nobody the second time', async () => {
+    const { deps, users } = harness('open');
+
+    const fresh = await registerOpen(deps, INPUT, META);
+    const taken = await registerOpen(
+      deps,
+      { ...INPUT, email: ' NEW.person@nimbus.TEST ', name: 'Other' },
+      META,
+    );
+
+    assert.deepEqual(taken, fresh);
+    assert.equal(users.users.size, 1);
+  });
+
+  it('audits the attempt on a taken email under that account, with the source IP (no mail sender yet)', async () => {
+    const { deps, events } = harness('open');
+    await registerOpen(deps, INPUT, META);
+    const owner = await deps.users.findByEmail(INPUT.email);
+
+    await registerOpen(deps, INPUT, { ...META, correlationId: 'corr-2' });
+
+    const attempt = events.appended.at(-1);
+    assert.equal(attempt?.type, 'security.registration-email-taken');
+    assert.equal(attempt?.subject, `user:${owner?.id}`);
+    assert.equal(attempt?.correlationId, 'corr-2');
+    assert.deepEqual(attempt?.data, { ip: META.ip });
+  });
+
+  it('refuses everybody where registration is by administrators only', async () => {
+    const { deps, users } = harness('admin');
+
+    await assert.rejects(registerOpen(deps, INPUT, META), NotPermittedError);
+    assert.equal(users.users.size, 0);
   });
 });

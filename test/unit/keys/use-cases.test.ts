@@ -14,6 +14,7 @@ import {
   NotPermittedError,
   ResourceNotFoundError,
 } from '#shared/domain-errors.ts';
+import { API_KEY_PERMISSIONS, isApiKeyPermission, PERMISSIONS } from '#shared/rbac.ts';
 import { addUser, fakeAuthDeps, loggedInSince, TEST_PASSWORD } from '../../support/auth-fakes.ts';
 import { manualClock, memoryEventStore, userPrincipal } from '../../support/fakes.ts';
 
@@ -146,17 +147,59 @@ describe('createKey', () => {
 
   it('refuses to delegate a permission the caller does not hold, naming it', async () => {
     const { deps, keys } = harness();
+    const caller = userPrincipal({ permissions: ['deployments:read', 'keys:own'] });
 
     await assert.rejects(
       createKey(
         deps,
-        userPrincipal(),
-        { name: 'too much', permissions: ['deployments:read', 'audit:read'] },
+        caller,
+        { name: 'too much', permissions: ['deployments:read', 'monitoring:read'] },
         'c',
       ),
-      (error: unknown) => error instanceof NotPermittedError && error.message.includes('audit:read'),
+      (error: unknown) => error instanceof NotPermittedError && error.message.includes('monitoring:read'),
     );
     assert.equal(keys.records.size, 0);
+  });
+
+  // A key acts as a service: with these, a leaked key could take over its owner's account.
+  for (const forbidden of [...PERMISSIONS.filter((p) => !isApiKeyPermission(p)), 'deployments:*', '*']) {
+    it(`refuses a key carrying ${forbidden} with invalid input naming it, even for an admin`, async () => {
+      const { deps, keys, events } = harness();
+      const admin = userPrincipal({ roles: ['admin'], permissions: ['*'] });
+
+      await assert.rejects(
+        createKey(deps, admin, { name: 'k', permissions: ['deployments:read', forbidden] }, 'c'),
+        (error: unknown) =>
+          error instanceof InvalidInputError &&
+          error.message.includes(forbidden) &&
+          error.fields.length === 1 &&
+          error.fields[0]?.path === 'body.permissions' &&
+          error.fields[0].message.startsWith(`${forbidden} `),
+      );
+      assert.equal(keys.records.size, 0);
+      assert.equal(events.appended.length, 0);
+    });
+  }
+
+  it('names every offending permission once, in one error', async () => {
+    const { deps } = harness();
+    const admin = userPrincipal({ roles: ['admin'], permissions: ['*'] });
+
+    await assert.rejects(
+      createKey(deps, admin, { name: 'k', permissions: ['sessions:own', 'totp:own', 'sessions:own'] }, 'c'),
+      (error: unknown) =>
+        error instanceof InvalidInputError &&
+        error.fields.map((f) => f.message.split(' ')[0]).join() === 'sessions:own,totp:own',
+    );
+  });
+
+  it('lets an admin create a key with every service permission', async () => {
+    const { deps } = harness();
+    const admin = userPrincipal({ roles: ['admin'], permissions: ['*'] });
+
+    const created = await createKey(deps, admin, { name: 'k', permissions: [...API_KEY_PERMISSIONS] }, 'c');
+
+    assert.deepEqual(created.permissions, [...API_KEY_PERMISSIONS].sort());
   });
 
   it('lets a caller holding a feature wildcard delegate any action of that feature', async () => {

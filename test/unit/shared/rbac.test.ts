@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { grants, isRole, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS, ROLES } from '#shared/rbac.ts';
+import {
+  API_KEY_PERMISSIONS,
+  grants,
+  isApiKeyPermission,
+  isRole,
+  PERMISSIONS,
+  permissionsFor,
+  ROLE_PERMISSIONS,
+  ROLES,
+} from '#shared/rbac.ts';
 
 describe('rbac', () => {
   it('gives admin every permission through *', () => {
@@ -110,5 +119,14 @@ describe('grants', () => {
   it('agrees with the roles: admin holds every known permission, viewer not users:admin', () => {
     for (const permission of PERMISSIONS) assert.equal(grants(permissionsFor(['admin']), permission), true);
     assert.equal(grants(permissionsFor(['viewer']), 'users:admin'), false);
+  });
+});
+
+describe('API_KEY_PERMISSIONS', () => {
+  it('is the service role, and holds nothing that acts on a person account', () => {
+    assert.deepEqual([...API_KEY_PERMISSIONS].sort(), [...ROLE_PERMISSIONS.service].sort());
+    for (const personal of ['profile:read', 'sessions:own', 'totp:own', 'keys:own', 'users:admin', '*']) {
+      assert.equal(isApiKeyPermission(personal), false, personal);
+    }
   });
 });

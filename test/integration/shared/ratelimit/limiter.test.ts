@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type RedisSandbox, startRedisSandbox } from '../../../support/redis-sandbox.ts';
+import { limiterEnvironment, type RedisSandbox, startRedisSandbox } from '../../../support/redis-sandbox.ts';
 
 // The real limiter (@upstash/ratelimit → bridge → its own redis-server) with small limits, so
 // Redis can be stopped and restarted under it.
@@ -12,19 +12,18 @@ const id = () => `it:${randomUUID()}`;
 
 before(async () => {
   sandbox = await startRedisSandbox();
-  Object.assign(process.env, {
-    UPSTASH_REDIS_REST_URL: sandbox.url,
-    UPSTASH_REDIS_REST_TOKEN: sandbox.token,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    NIMBUS_RATE_LIMIT_BREAKER_MS: '300',
-    NIMBUS_RATE_LIMIT_TIMEOUT_MS: '1000',
-    NIMBUS_RATE_LIMITS: JSON.stringify({
-      global: { limit: 5 },
-      api_general: { limit: 5 },
-      api_expensive: { limit: 5, fail: 'open' },
+  Object.assign(
+    process.env,
+    limiterEnvironment(sandbox, {
+      breakerMs: 300,
+      redisTimeoutMs: 1000,
+      overrides: {
+        global: { limit: 5 },
+        api_general: { limit: 5 },
+        api_expensive: { limit: 5, fail: 'open' },
+      },
     }),
-  });
+  );
   // Imported after the environment is set: the limiter reads it at module scope, as in a Lambda.
   limiter = await import('../../../../functions/shared/ratelimit/limiter.ts');
 });

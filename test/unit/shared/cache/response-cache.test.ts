@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import * as z from 'zod';
 import { quietPowertools } from '../../../support/apigw.ts';
 
 quietPowertools();
@@ -31,8 +32,9 @@ describe('response cache keys', () => {
     assert.equal(cacheKey(openapi, request, 'b'), cacheKey(openapi, { ...request }, 'b'));
   });
 
-  it('include the principal only on per-principal routes, and the query in a stable order', () => {
+  it('include the principal only on per-principal routes, and the declared query in a stable order', () => {
     const mine = { ...request, path: '/v1/me', query: { b: '2', a: '1' } };
+    const meWithQuery = { ...me, request: { query: z.object({ a: z.string(), b: z.string() }) } };
 
     assert.notEqual(
       cacheKey(me, { ...mine, principal: principal('u1') }, 'b'),
@@ -43,8 +45,37 @@ describe('response cache keys', () => {
       cacheKey(openapi, { ...request, principal: principal('u2') }, 'b'),
     );
     assert.equal(
-      cacheKey(me, { ...mine, principal: principal('u1') }, 'b'),
-      cacheKey(me, { ...mine, query: { a: '1', b: '2' }, principal: principal('u1') }, 'b'),
+      cacheKey(meWithQuery, { ...mine, principal: principal('u1') }, 'b'),
+      cacheKey(meWithQuery, { ...mine, query: { a: '1', b: '2' }, principal: principal('u1') }, 'b'),
     );
+    assert.notEqual(
+      cacheKey(meWithQuery, { ...mine, principal: principal('u1') }, 'b'),
+      cacheKey(meWithQuery, { ...mine, query: { a: '1', b: '3' }, principal: principal('u1') }, 'b'),
+    );
+  });
+
+  // Regression (issue 9): 50 `?junk=` requests made 50 copies of a profile.
+  it('ignore query parameters the route does not declare: 50 junk values make one key', () => {
+    const keys = new Set(
+      Array.from({ length: 50 }, (_, i) =>
+        cacheKey(
+          me,
+          { ...request, path: '/v1/me', query: { junk: String(i) }, principal: principal('u1') },
+          'b',
+        ),
+      ),
+    );
+
+    assert.equal(keys.size, 1);
+  });
+
+  it('keep the declared parameters and drop the others on a route with a query schema', () => {
+    const paged = { ...me, request: { query: z.object({ page: z.number() }) } };
+    const at = (query: Record<string, unknown>) =>
+      cacheKey(paged, { ...request, path: '/v1/me', query, principal: principal('u1') }, 'b');
+
+    assert.equal(at({ page: 2, junk: 'x' }), at({ page: 2, junk: 'y' }));
+    assert.notEqual(at({ page: 2 }), at({ page: 3 }));
+    assert.ok(!at({ page: 2, junk: 'x' }).includes('junk'));
   });
 });

@@ -79,6 +79,17 @@ describe('environment contracts: what the CDK writes is what the functions read'
     assert.equal(config.scopes.global.limit, 5);
   });
 
+  it('rate limits: an identifier key given directly round-trips; none is written otherwise', () => {
+    const direct = withEnv(
+      rateLimitEnvironment({ overrides: {}, identifierKey: 'k'.repeat(64) }),
+      rateLimitConfigFromEnv,
+    );
+    const fromSecret = withEnv(rateLimitEnvironment({ overrides: {} }), rateLimitConfigFromEnv);
+
+    assert.equal(direct.identifierKey, 'k'.repeat(64));
+    assert.equal('identifierKey' in fromSecret, false);
+  });
+
   it('rate limits: an unknown scope fails at init', () => {
     const env = rateLimitEnvironment({ overrides: { no_such_scope: { limit: 1 } } });
 

@@ -1,0 +1,47 @@
+import { generateSigningKey, type KeySet, parseKeySet } from '../domain/jwt.ts';
+
+/** The signing-key secret as the deploy-time initialiser sees it. */
+export interface KeySetSecret {
+  /** The stored string; throws when it cannot be read (throttling, permissions, network). */
+  readRaw(): Promise<string>;
+  write(keySet: KeySet): Promise<void>;
+}
+
+/**
+ * Whether the secret still holds what the stateful stack put there (`{ keys: [], placeholder }`):
+ * JSON with an empty key list. Anything else is someone's key set, valid or not, and never ours
+ * to replace.
+ */
+export function isPlaceholder(raw: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      Array.isArray((parsed as { keys?: unknown }).keys) &&
+      (parsed as { keys: unknown[] }).keys.length === 0
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes sure the secret holds a valid key set. Only a placeholder that was actually read gets a
+ * fresh key: a failed read throws (the custom resource fails, the deploy stops, nothing is
+ * written), and so does a stored value that is neither a placeholder nor a valid set. Replacing
+ * the keys on a read error once logged everybody out (one throttled read).
+ */
+export async function ensureKeySet(
+  secret: KeySetSecret,
+  now: () => Date,
+): Promise<{ readonly kid: string; readonly created: boolean }> {
+  const raw = await secret.readRaw();
+  if (isPlaceholder(raw)) {
+    const key = await generateSigningKey(now(), 'current');
+    await secret.write({ keys: [key] });
+    return { kid: key.kid, created: true };
+  }
+  const existing = parseKeySet(raw);
+  return { kid: existing.keys.find((key) => key.status === 'current')?.kid ?? 'unknown', created: false };
+}
