@@ -17,6 +17,8 @@ export interface AuthDeps {
   readonly keyring: () => Promise<Keyring>;
   /** Key sealing second-factor secrets at rest. */
   readonly dataKey: () => Promise<Buffer>;
+  /** Key deriving a refresh token's successor (`domain/refresh-successor.ts`). */
+  readonly refreshKey: () => Promise<Buffer>;
   readonly now: () => Date;
   /** Drops every cached response of a user (profile, keys...) in all containers. */
   readonly invalidateUser: (userId: string) => Promise<void>;
@@ -24,6 +26,10 @@ export interface AuthDeps {
 
 const dataKey = memoiseAsync(async () =>
   deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/totp/v1'),
+);
+// Its own HKDF context: one secret, independent keys per use.
+const refreshKey = memoiseAsync(async () =>
+  deriveKey(await readSecretString(boundResource('dataKeySecret')), 'nimbus/refresh-successor/v1'),
 );
 
 /** An API key as the authenticator sees it: what it grants and whether it is still good. */
@@ -87,5 +93,6 @@ export function authDeps(): AuthDeps {
     invalidateUser: async (userId) =>
       (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
     dataKey,
+    refreshKey,
   };
 }

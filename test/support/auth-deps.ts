@@ -63,7 +63,9 @@ export async function testAuthDeps(
     }),
     jwks: jwksOf(keySet),
   };
-  const dataKey = deriveKey(`integration-${randomUUID()}`, 'nimbus/totp/v1');
+  const secret = `integration-${randomUUID()}`;
+  const dataKey = deriveKey(secret, 'nimbus/totp/v1');
+  const refreshKey = deriveKey(secret, 'nimbus/refresh-successor/v1');
   const invalidated: string[] = [];
   const deps: AuthDeps = {
     config: LOCAL_AUTH,
@@ -72,6 +74,7 @@ export async function testAuthDeps(
     events: dynamoEventStore(EVENTS_TABLE, clock.now),
     keyring: async () => keyring,
     dataKey: async () => dataKey,
+    refreshKey: async () => refreshKey,
     now: clock.now,
     // Users whose cached responses the use cases asked to drop, in order.
     invalidateUser: async (userId) => {

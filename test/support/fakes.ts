@@ -1,4 +1,11 @@
 import {
+  GraceRefusedError,
+  RefreshRaceError,
+  type RefreshRecord,
+  type Session,
+  type SessionStore,
+} from '#functions/auth/store/sessions.ts';
+import {
   EmailTakenError,
   normaliseEmail,
   StaleWriteError,
@@ -103,6 +110,77 @@ export function memoryUserStore(): UserStore & { readonly users: Map<string, Use
       if (!user || JSON.stringify(user.totp) !== JSON.stringify(expected))
         throw new StaleWriteError('second factor');
       users.set(id, { ...user, totp: next });
+    },
+  };
+}
+
+/**
+ * The session store's contract in memory. Each write checks its conditions and applies its changes
+ * with no await in between, so it is as atomic as the DynamoDB transactions it stands for.
+ */
+export function memorySessionStore(): SessionStore & {
+  readonly sessions: Map<string, Session>;
+  readonly refresh: Map<string, RefreshRecord>;
+} {
+  const sessions = new Map<string, Session>();
+  const refresh = new Map<string, RefreshRecord>();
+  const key = (userId: string, sessionId: string) => `${userId}/${sessionId}`;
+  const live = (token: RefreshRecord) => sessions.get(key(token.userId, token.sessionId))?.revokedAt === null;
+  const touch = (token: RefreshRecord, at: string) => {
+    const k = key(token.userId, token.sessionId);
+    const session = sessions.get(k);
+    if (session) sessions.set(k, { ...session, lastUsedAt: at });
+  };
+  return {
+    sessions,
+    refresh,
+    async create(session, first) {
+      sessions.set(key(session.userId, session.sessionId), session);
+      refresh.set(first.tokenHash, first);
+    },
+    async get(userId, sessionId) {
+      return sessions.get(key(userId, sessionId));
+    },
+    async list(userId) {
+      return [...sessions.values()].filter((s) => s.userId === userId);
+    },
+    async revoke(userId, sessionId, reason, at) {
+      const session = sessions.get(key(userId, sessionId));
+      if (!session) return false;
+      if (session.revokedAt === null)
+        sessions.set(key(userId, sessionId), { ...session, revokedAt: at, revokedReason: reason });
+      return true;
+    },
+    async getRefresh(tokenHash) {
+      return refresh.get(tokenHash);
+    },
+    async rotate(old, next, nonce, at) {
+      const current = refresh.get(old.tokenHash);
+      if (current?.status !== 'active' || refresh.has(next.tokenHash) || !live(old))
+        throw new RefreshRaceError();
+      refresh.set(old.tokenHash, {
+        ...current,
+        status: 'rotated',
+        rotatedAt: next.issuedAt,
+        successorNonce: nonce,
+        successorHash: next.tokenHash,
+      });
+      refresh.set(next.tokenHash, next);
+      touch(old, at);
+    },
+    async useGrace(old, atSeconds, at) {
+      const current = refresh.get(old.tokenHash);
+      const successor = old.successorHash === null ? undefined : refresh.get(old.successorHash);
+      if (
+        current?.status !== 'rotated' ||
+        current.successorHash !== old.successorHash ||
+        current.graceUsedAt !== null ||
+        successor?.status !== 'active' ||
+        !live(old)
+      )
+        throw new GraceRefusedError();
+      refresh.set(old.tokenHash, { ...current, graceUsedAt: atSeconds });
+      touch(old, at);
     },
   };
 }
