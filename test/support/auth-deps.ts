@@ -11,7 +11,7 @@ import {
 } from '#functions/auth/domain/jwt.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
-import { dynamoUserStore } from '#functions/auth/store/users.ts';
+import { dynamoUserStore, NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
@@ -109,4 +109,21 @@ export async function rejectsAuthentication(
   );
   assert.equal(caught.code, code);
   return caught;
+}
+
+/** A user stored in the table with the given roles (a fresh id and email each time). */
+export async function storedUser(deps: AuthDeps, roles: readonly string[] = ['developer']): Promise<User> {
+  const id = randomUUID();
+  const user: User = {
+    id,
+    email: `user-${id}@it.nimbus.test`,
+    name: 'Integration Tester',
+    passwordHash: 'scrypt$32768$8$1$unused$unused',
+    roles,
+    orgId: `org_${randomUUID()}`,
+    createdAt: deps.now().toISOString(),
+    totp: NO_TOTP,
+  };
+  await deps.users.create(user);
+  return user;
 }

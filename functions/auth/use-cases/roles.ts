@@ -3,8 +3,9 @@ import type { AuthDeps } from '../deps.ts';
 import type { User } from '../store/users.ts';
 
 /**
- * Replaces a user's roles (duplicates dropped). Their cached responses are dropped at once; the
- * permissions in access tokens already issued change at the next refresh.
+ * Replaces a user's roles (duplicates dropped). Their cached responses and the authorizer's
+ * verdicts are dropped: within 1 s every access token already issued is cut down to what the new
+ * roles grant (the authorizer intersects), and API keys likewise; a refresh issues the new set.
  */
 export async function setUserRoles(
   deps: Pick<AuthDeps, 'users' | 'events' | 'invalidateUser'>,

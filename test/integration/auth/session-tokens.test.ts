@@ -1,34 +1,21 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { AuthDeps } from '#functions/auth/deps.ts';
-import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import {
   hashRefreshToken,
   REFRESH_REUSED,
   refreshSession,
   startSession,
 } from '#functions/auth/use-cases/session-tokens.ts';
-import { LOCAL_AUTH, META, rejectsAuthentication, testAuthDeps } from '../../support/auth-deps.ts';
+import {
+  LOCAL_AUTH,
+  META,
+  rejectsAuthentication,
+  storedUser,
+  testAuthDeps,
+} from '../../support/auth-deps.ts';
 
 const INVALID = 'invalid-refresh-token';
 const GRACE = LOCAL_AUTH.refreshReuseGraceSeconds;
-
-async function storedUser(deps: AuthDeps): Promise<User> {
-  const id = randomUUID();
-  const user: User = {
-    id,
-    email: `tokens-${id}@it.nimbus.test`,
-    name: 'Token Tester',
-    passwordHash: 'scrypt$32768$8$1$unused$unused',
-    roles: ['developer'],
-    orgId: `org_${randomUUID()}`,
-    createdAt: deps.now().toISOString(),
-    totp: NO_TOTP,
-  };
-  await deps.users.create(user);
-  return user;
-}
 
 /** Real stores, a movable clock, and a user who has just logged in. */
 async function loggedIn() {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { grants, isRole, PERMISSIONS, permissionsFor, ROLE_PERMISSIONS, ROLES } from '#shared/rbac.ts';
+import {
+  grants,
+  intersectPermissions,
+  isRole,
+  PERMISSIONS,
+  permissionsFor,
+  ROLE_PERMISSIONS,
+  ROLES,
+} from '#shared/rbac.ts';
 
 describe('rbac', () => {
   it('gives admin every permission through *', () => {
@@ -110,5 +118,20 @@ describe('grants', () => {
   it('agrees with the roles: admin holds every known permission, viewer not users:admin', () => {
     for (const permission of PERMISSIONS) assert.equal(grants(permissionsFor(['admin']), permission), true);
     assert.equal(grants(permissionsFor(['viewer']), 'users:admin'), false);
+  });
+});
+
+describe('intersectPermissions', () => {
+  it('keeps what both sets grant, wildcards on either side included, sorted', () => {
+    assert.deepEqual(intersectPermissions(['*'], ['deployments:read', 'audit:read']), [
+      'audit:read',
+      'deployments:read',
+    ]);
+    assert.deepEqual(intersectPermissions(['deployments:*'], ['deployments:read', 'audit:read']), [
+      'deployments:read',
+    ]);
+    assert.deepEqual(intersectPermissions(['keys:own', 'audit:read'], ['keys:own']), ['keys:own']);
+    assert.deepEqual(intersectPermissions(['*'], ['*']), ['*']);
+    assert.deepEqual(intersectPermissions(['users:admin'], []), []);
   });
 });
