@@ -16,7 +16,10 @@ export interface AuthConfig {
   readonly refreshAbsoluteSeconds: number;
   /** A just-rotated refresh token is still accepted this long (concurrent refreshes). */
   readonly refreshReuseGraceSeconds: number;
-  /** How long the authorizer trusts its cached view of a session or API key (revocation delay). */
+  /**
+   * TTL of the authorizer's verdicts on sessions and API keys: the longest a revocation takes when
+   * its invalidation could not reach Redis (otherwise 1 s; docs/decisions/0004-identity.md).
+   */
   readonly authorizerCacheSeconds: number;
   /** Who may call POST /v1/auth/register: anyone, or only admins (invitations go through admins). */
   readonly registration: 'open' | 'admin';

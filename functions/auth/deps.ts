@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
+import type { Cache } from '#shared/cache/two-level-cache.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
@@ -26,8 +27,14 @@ export interface AuthDeps {
   readonly attemptBudgets: AttemptBudgetStore;
   /** Counts one security occurrence (a CloudWatch metric of that name, value 1). */
   readonly countMetric: (name: SecurityMetric) => void;
+  /** Key deriving a refresh token's successor (`domain/refresh-successor.ts`). */
+  readonly refreshKey: () => Promise<Buffer>;
   readonly now: () => Date;
-  /** Drops every cached response of a user (profile, keys...) in all containers. */
+  /**
+   * Drops everything cached about a user in all containers: cached responses (profile, keys...)
+   * and the authorizer's verdicts on their sessions and keys (within 1 s; see
+   * `#shared/cache/authorizer-cache.ts`). Every revocation and change of what a user may do calls it.
+   */
   readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
@@ -42,6 +49,10 @@ export type SecurityMetric =
 const dataKeyMaterial = memoiseAsync(() => readSecretString(boundResource('dataKeySecret')));
 const dataKey = memoiseAsync(async () => deriveKey(await dataKeyMaterial(), 'nimbus/totp/v1'));
 const backupCodeKey = memoiseAsync(async () => deriveKey(await dataKeyMaterial(), 'nimbus/backup-codes/v1'));
+// Its own HKDF context: one secret, independent keys per use.
+const refreshKey = memoiseAsync(async () =>
+  deriveKey(await dataKeyMaterial(), 'nimbus/refresh-successor/v1'),
+);
 
 /** An API key as the authenticator sees it: what it grants and whether it is still good. */
 export interface ApiKeyGrant {
@@ -77,6 +88,11 @@ export interface AuthenticatorDeps extends Pick<AuthDeps, 'config' | 'keyring' |
   readonly users: Pick<UserStore, 'get'>;
   readonly sessions: Pick<SessionStore, 'get'>;
   readonly apiKeys: ApiKeyLookup;
+  /**
+   * Where verdicts on sessions and keys are cached, tagged with their user, so that
+   * `invalidateUser` reaches them (`#shared/cache/authorizer-cache.ts`).
+   */
+  readonly verdicts: Pick<Cache, 'get'>;
 }
 
 function identityDeps(): Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyring' | 'now'> {
@@ -91,9 +107,9 @@ function identityDeps(): Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyri
   };
 }
 
-/** The authorizer's deps; the caller brings the API-key port (see `ApiKeyLookup`). */
-export function authenticatorDeps(apiKeys: ApiKeyLookup): AuthenticatorDeps {
-  return { ...identityDeps(), apiKeys };
+/** The authorizer's deps; the caller brings the API-key port (see `ApiKeyLookup`) and the verdict cache. */
+export function authenticatorDeps(apiKeys: ApiKeyLookup, verdicts: Pick<Cache, 'get'>): AuthenticatorDeps {
+  return { ...identityDeps(), apiKeys, verdicts };
 }
 
 /** Built once per container from the environment the CDK sets. */
@@ -102,10 +118,11 @@ export function authDeps(): AuthDeps {
     ...identityDeps(),
     events: dynamoEventStore(boundResource('eventsTable')),
     invalidateUser: async (userId) =>
-      (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
+      (await import('#shared/cache/authorizer-cache.ts')).invalidateUserEverywhere(userId),
     dataKey,
     backupCodeKey,
     attemptBudgets: dynamoAttemptBudgetStore(boundResource('appTable')),
     countMetric: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
+    refreshKey,
   };
 }

@@ -99,6 +99,8 @@ export const refresh = publicRoute({
   path: '/v1/auth/refresh',
   handler: 'functions/auth/handlers/refresh.ts',
   summary: 'Rotate a refresh token; reuse of a rotated token revokes the session',
+  // The successor of a rotated token is derived with a key from the data-key secret.
+  needs: [...needs, 'dataKey:read'],
   request: { body: z.strictObject({ refreshToken: z.string().min(1).max(128) }) },
   responses: {
     200: { description: 'New token pair', schema: tokenPair },

@@ -1,4 +1,6 @@
+import { authorizerCache } from '#shared/cache/authorizer-cache.ts';
 import { boundResource } from '#shared/config/bindings.ts';
+import { authConfigFromEnv } from '../auth/config.ts';
 import { type ApiKeyLookup, type AuthenticatorDeps, authenticatorDeps } from '../auth/deps.ts';
 import { dynamoApiKeyStore } from '../keys/store/api-keys.ts';
 import { apiKeyLookup } from '../keys/use-cases/lookup.ts';
@@ -10,5 +12,5 @@ import { apiKeyLookup } from '../keys/use-cases/lookup.ts';
  */
 export function authorizerDeps(): AuthenticatorDeps {
   const apiKeys: ApiKeyLookup = apiKeyLookup(dynamoApiKeyStore(boundResource('appTable')));
-  return authenticatorDeps(apiKeys);
+  return authenticatorDeps(apiKeys, authorizerCache(authConfigFromEnv().authorizerCacheSeconds));
 }

@@ -25,6 +25,7 @@ export interface KeyDeps {
   readonly events: EventStore;
   readonly environment: 'live' | 'test';
   readonly now: () => Date;
+  /** Drops the user's cached responses and the authorizer's verdicts on their keys, in all containers. */
   readonly invalidateUser: (userId: string) => Promise<void>;
 }
 
@@ -40,6 +41,6 @@ export function keyDeps(): KeyDeps {
     environment: apiKeySettingsFromEnv().environment,
     now: () => new Date(),
     invalidateUser: async (userId) =>
-      (await import('#shared/cache/response-cache.ts')).responseCache.invalidateUser(userId),
+      (await import('#shared/cache/authorizer-cache.ts')).invalidateUserEverywhere(userId),
   };
 }

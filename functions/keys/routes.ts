@@ -63,7 +63,7 @@ export const revokeKey = principalRoute({
   method: 'DELETE',
   path: '/v1/keys/{keyId}',
   handler: 'functions/keys/handlers/revoke.ts',
-  summary: 'Revoke one of my API keys, immediately',
+  summary: 'Revoke one of my API keys (refused by every authorizer within 1 s)',
   permission: 'keys:own',
   request: { params: z.object({ keyId: z.uuid() }) },
   responses: { 204: { description: 'Revoked' }, 404: { description: 'No such key of yours' } },

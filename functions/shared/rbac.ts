@@ -81,3 +81,14 @@ export function grants(held: readonly string[], permission: string): boolean {
   const featureWildcard = `${permission.split(':')[0]}:*`;
   return held.some((p) => p === '*' || p === permission || p === featureWildcard);
 }
+
+/**
+ * What both sets grant, under the one rule above: each permission of one set that the other
+ * grants. `['*']` ∩ `['deployments:read']` is `['deployments:read']`; sorted, no duplicates.
+ */
+export function intersectPermissions(a: readonly string[], b: readonly string[]): string[] {
+  const both = new Set<string>();
+  for (const permission of a) if (grants(b, permission)) both.add(permission);
+  for (const permission of b) if (grants(a, permission)) both.add(permission);
+  return [...both].sort();
+}

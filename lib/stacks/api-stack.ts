@@ -73,7 +73,8 @@ export class ApiStack extends Stack {
       config,
       description: 'REQUEST authorizer: Bearer JWT or x-api-key',
     });
-    bind(this.authorizerFunction, ['app:readWrite', 'signingKeys:read', 'auth']);
+    // Redis: the verdict cache whose user versions carry revocations, and the signing-keys tag.
+    bind(this.authorizerFunction, ['app:readWrite', 'signingKeys:read', 'auth', 'redis']);
     // No identity sources: either header may carry the credential, and API Gateway would refuse
     // a request missing any listed source before calling us. So gateway-side caching is off and
     // the authorizer caches verified tokens, sessions and keys itself (see the auth config).

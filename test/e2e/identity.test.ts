@@ -98,9 +98,9 @@ describe('identity journey on the deployed API', () => {
     const withKey = await call('/v1/monitoring/cache/health', { headers: { 'x-api-key': key } });
     assert.equal(withKey.status, 200, withKey.text);
     const listed = await call('/v1/keys', { headers: bearer(first.accessToken) });
-    const items = listed.json?.items as Array<Record<string, unknown>>;
-    assert.equal(items[0]?.id, created.json?.id);
-    assert.ok(!JSON.stringify(items).includes(key), 'the key is never shown again');
+    const keys = listed.json?.items as Array<Record<string, unknown>>;
+    assert.equal(keys[0]?.id, created.json?.id);
+    assert.ok(!JSON.stringify(keys).includes(key), 'the key is never shown again');
     assert.equal(
       (await call('/v1/me', { headers: { 'x-api-key': key } })).status,
       403,

@@ -6,7 +6,7 @@ import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
 import { dynamoAttemptBudgetStore } from '#functions/auth/store/attempt-budgets.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
-import { dynamoUserStore } from '#functions/auth/store/users.ts';
+import { dynamoUserStore, NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
@@ -48,6 +48,7 @@ export async function testAuthDeps(clock: TestClock = testClock()): Promise<{
   const material = `integration-${randomUUID()}`;
   const dataKey = deriveKey(material, 'nimbus/totp/v1');
   const backupCodeKey = deriveKey(material, 'nimbus/backup-codes/v1');
+  const refreshKey = deriveKey(material, 'nimbus/refresh-successor/v1');
   const invalidated: string[] = [];
   const counted: SecurityMetric[] = [];
   const deps: AuthDeps = {
@@ -63,6 +64,7 @@ export async function testAuthDeps(clock: TestClock = testClock()): Promise<{
     countMetric: (name) => {
       counted.push(name);
     },
+    refreshKey: async () => refreshKey,
     now: clock.now,
     // Users whose cached responses the use cases asked to drop, in order.
     invalidateUser: async (userId) => {
@@ -97,4 +99,21 @@ export async function rejectsAuthentication(
   );
   assert.equal(caught.code, code);
   return caught;
+}
+
+/** A user stored in the table with the given roles (a fresh id and email each time). */
+export async function storedUser(deps: AuthDeps, roles: readonly string[] = ['developer']): Promise<User> {
+  const id = randomUUID();
+  const user: User = {
+    id,
+    email: `user-${id}@it.nimbus.test`,
+    name: 'Integration Tester',
+    passwordHash: 'scrypt$32768$8$1$unused$unused',
+    roles,
+    orgId: `org_${randomUUID()}`,
+    createdAt: deps.now().toISOString(),
+    totp: NO_TOTP,
+  };
+  await deps.users.create(user);
+  return user;
 }

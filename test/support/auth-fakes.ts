@@ -70,6 +70,7 @@ export async function fakeAuthDeps(clock: ManualClock = manualClock()) {
   const counted: SecurityMetric[] = [];
   const dataKey = deriveKey('unit-test-data-key', 'nimbus/totp/v1');
   const backupCodeKey = deriveKey('unit-test-data-key', 'nimbus/backup-codes/v1');
+  const refreshKey = deriveKey('unit-test-data-key', 'nimbus/refresh-successor/v1');
   const deps: AuthDeps = {
     config,
     users,
@@ -78,6 +79,7 @@ export async function fakeAuthDeps(clock: ManualClock = manualClock()) {
     keyring: async () => keyring,
     dataKey: async () => dataKey,
     backupCodeKey: async () => backupCodeKey,
+    refreshKey: async () => refreshKey,
     attemptBudgets: budgets,
     countMetric: (name) => {
       counted.push(name);

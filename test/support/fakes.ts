@@ -5,6 +5,7 @@ import type {
   Reservation,
 } from '#functions/auth/store/attempt-budgets.ts';
 import {
+  GraceRefusedError,
   RefreshRaceError,
   type RefreshRecord,
   type Session,
@@ -169,41 +170,73 @@ export function memoryAttemptBudgetStore(): AttemptBudgetStore & {
   return store;
 }
 
-/** The session store's contract in memory, enough for use cases that open sessions (login). */
-export function memorySessionStore(): SessionStore & { readonly sessions: Map<string, Session> } {
+/**
+ * The session store's contract in memory. Each write checks its conditions and applies its changes
+ * with no await in between, so it is as atomic as the DynamoDB transactions it stands for.
+ */
+export function memorySessionStore(): SessionStore & {
+  readonly sessions: Map<string, Session>;
+  readonly refresh: Map<string, RefreshRecord>;
+} {
   const sessions = new Map<string, Session>();
   const refresh = new Map<string, RefreshRecord>();
+  const key = (userId: string, sessionId: string) => `${userId}/${sessionId}`;
+  const live = (token: RefreshRecord) => sessions.get(key(token.userId, token.sessionId))?.revokedAt === null;
+  const touch = (token: RefreshRecord, at: string) => {
+    const k = key(token.userId, token.sessionId);
+    const session = sessions.get(k);
+    if (session) sessions.set(k, { ...session, lastUsedAt: at });
+  };
   return {
     sessions,
-    async create(session, firstRefresh) {
-      sessions.set(`${session.userId}/${session.sessionId}`, session);
-      refresh.set(firstRefresh.tokenHash, firstRefresh);
+    refresh,
+    async create(session, first) {
+      sessions.set(key(session.userId, session.sessionId), session);
+      refresh.set(first.tokenHash, first);
     },
     async get(userId, sessionId) {
-      return sessions.get(`${userId}/${sessionId}`);
+      return sessions.get(key(userId, sessionId));
     },
     async list(userId) {
       return [...sessions.values()].filter((s) => s.userId === userId);
     },
     async revoke(userId, sessionId, reason, at) {
-      const session = sessions.get(`${userId}/${sessionId}`);
+      const session = sessions.get(key(userId, sessionId));
       if (!session) return false;
       if (session.revokedAt === null)
-        sessions.set(`${userId}/${sessionId}`, { ...session, revokedAt: at, revokedReason: reason });
+        sessions.set(key(userId, sessionId), { ...session, revokedAt: at, revokedReason: reason });
       return true;
     },
     async getRefresh(tokenHash) {
       return refresh.get(tokenHash);
     },
-    async rotate(old, next, at) {
+    async rotate(old, next, nonce, at) {
       const current = refresh.get(old.tokenHash);
-      if (current?.status !== 'active') throw new RefreshRaceError();
+      if (current?.status !== 'active' || refresh.has(next.tokenHash) || !live(old))
+        throw new RefreshRaceError();
       refresh.set(old.tokenHash, {
         ...current,
         status: 'rotated',
-        rotatedAt: Math.floor(Date.parse(at) / 1000),
+        rotatedAt: next.issuedAt,
+        successorNonce: nonce,
+        successorHash: next.tokenHash,
       });
       refresh.set(next.tokenHash, next);
+      touch(old, at);
+    },
+    async useGrace(old, atSeconds, at) {
+      const current = refresh.get(old.tokenHash);
+      const successor = old.successorHash === null ? undefined : refresh.get(old.successorHash);
+      if (
+        current?.status !== 'rotated' ||
+        current.successorHash !== old.successorHash ||
+        current.graceUsedAt !== null ||
+        successor?.status !== 'active' ||
+        !live(old)
+      )
+        throw new GraceRefusedError();
+      refresh.set(old.tokenHash, { ...current, graceUsedAt: atSeconds });
+      touch(old, at);
     },
   };
 }

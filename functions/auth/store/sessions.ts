@@ -26,12 +26,29 @@ export interface RefreshRecord {
   /** Epoch seconds: unused until then, the token dies (idle lifetime). */
   readonly idleExpiresAt: number;
   readonly rotatedAt: number | null;
+  /**
+   * Set when the token is rotated: the random nonce its successor was derived from (with the token
+   * itself and a server key, so a grace replay can be answered with that same successor), and the
+   * successor's hash. Null while active, and on tokens rotated before successors were derived.
+   */
+  readonly successorNonce: string | null;
+  readonly successorHash: string | null;
+  /** Epoch seconds of the one grace replay a rotated token gets; null until it is spent. */
+  readonly graceUsedAt: number | null;
 }
 
 export class RefreshRaceError extends Error {
   constructor() {
     super('refresh token already rotated');
     this.name = 'RefreshRaceError';
+  }
+}
+
+/** A grace replay that may not be answered: the grace is spent, the successor was used, or the session is gone. */
+export class GraceRefusedError extends Error {
+  constructor() {
+    super('refresh grace refused');
+    this.name = 'GraceRefusedError';
   }
 }
 
@@ -42,8 +59,18 @@ export interface SessionStore {
   /** Marks the session revoked; false when it does not exist. Idempotent. */
   revoke(userId: string, sessionId: string, reason: string, at: string): Promise<boolean>;
   getRefresh(tokenHash: string): Promise<RefreshRecord | undefined>;
-  /** Atomically: old token active → rotated (or already rotated, within grace), new token stored, session touched. */
-  rotate(old: RefreshRecord, next: RefreshRecord, at: string): Promise<void>;
+  /**
+   * Atomically: old token active → rotated (remembering `nonce` and the successor's hash), the
+   * successor stored, the session touched. `RefreshRaceError` when the old token is no longer
+   * active (a concurrent rotation won) or the session is revoked.
+   */
+  rotate(old: RefreshRecord, next: RefreshRecord, nonce: string, at: string): Promise<void>;
+  /**
+   * Atomically spends the one grace replay of a rotated token: only if it is unspent, its successor
+   * is still unused (active) and the session is live. `GraceRefusedError` otherwise, so of any
+   * number of concurrent replays at most one gets through.
+   */
+  useGrace(old: RefreshRecord, atSeconds: number, at: string): Promise<void>;
 }
 
 // Items linger one day past their end for forensics, then DynamoDB TTL sweeps them.
@@ -134,40 +161,42 @@ export function dynamoSessionStore(tableName: string): SessionStore {
         new GetCommand({ TableName: tableName, Key: refreshKey(tokenHash), ConsistentRead: true }),
       );
       const record = strip<RefreshRecord & { tokenHash?: string }>(out.Item);
-      return record ? { ...record, tokenHash } : undefined;
+      // Records written before successors were derived lack the last three attributes.
+      return record
+        ? {
+            ...record,
+            tokenHash,
+            successorNonce: record.successorNonce ?? null,
+            successorHash: record.successorHash ?? null,
+            graceUsedAt: record.graceUsedAt ?? null,
+          }
+        : undefined;
     },
 
-    async rotate(old, next, at) {
+    async rotate(old, next, nonce, at) {
       try {
         await dynamo.send(
           new TransactWriteCommand({
             TransactItems: [
-              // A token rotated moments ago (reuse grace) stays as it is; an active one is rotated,
-              // and the condition makes two concurrent rotations of it impossible.
-              old.status === 'active'
-                ? {
-                    Update: {
-                      TableName: tableName,
-                      Key: refreshKey(old.tokenHash),
-                      UpdateExpression: 'SET #status = :rotated, rotatedAt = :now',
-                      ConditionExpression: '#status = :active',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: {
-                        ':rotated': 'rotated',
-                        ':active': 'active',
-                        ':now': next.issuedAt,
-                      },
-                    },
-                  }
-                : {
-                    ConditionCheck: {
-                      TableName: tableName,
-                      Key: refreshKey(old.tokenHash),
-                      ConditionExpression: '#status = :rotated',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':rotated': 'rotated' },
-                    },
+              // Only an active token rotates, so of two concurrent rotations exactly one succeeds;
+              // the loser re-reads and is answered as a grace replay.
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: refreshKey(old.tokenHash),
+                  UpdateExpression:
+                    'SET #status = :rotated, rotatedAt = :now, successorNonce = :nonce, successorHash = :next',
+                  ConditionExpression: '#status = :active',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':rotated': 'rotated',
+                    ':active': 'active',
+                    ':now': next.issuedAt,
+                    ':nonce': nonce,
+                    ':next': next.tokenHash,
                   },
+                },
+              },
               {
                 Put: {
                   TableName: tableName,
@@ -175,16 +204,7 @@ export function dynamoSessionStore(tableName: string): SessionStore {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: sessionKey(old.userId, old.sessionId),
-                  UpdateExpression: 'SET lastUsedAt = :at',
-                  ConditionExpression:
-                    'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt = :null)',
-                  ExpressionAttributeValues: { ':at': at, ':null': null },
-                },
-              },
+              touchLiveSession(tableName, old, at),
             ],
           }),
         );
@@ -192,6 +212,61 @@ export function dynamoSessionStore(tableName: string): SessionStore {
         if (error instanceof TransactionCanceledException) throw new RefreshRaceError();
         throw error;
       }
+    },
+
+    async useGrace(old, atSeconds, at) {
+      if (old.successorHash === null) throw new GraceRefusedError();
+      try {
+        await dynamo.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: refreshKey(old.tokenHash),
+                  UpdateExpression: 'SET graceUsedAt = :now',
+                  ConditionExpression:
+                    '#status = :rotated AND successorHash = :next AND (attribute_not_exists(graceUsedAt) OR graceUsedAt = :null)',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':rotated': 'rotated',
+                    ':next': old.successorHash,
+                    ':now': atSeconds,
+                    ':null': null,
+                  },
+                },
+              },
+              // A successor already used means someone else holds it: not a lost response.
+              {
+                ConditionCheck: {
+                  TableName: tableName,
+                  Key: refreshKey(old.successorHash),
+                  ConditionExpression: '#status = :active',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':active': 'active' },
+                },
+              },
+              touchLiveSession(tableName, old, at),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) throw new GraceRefusedError();
+        throw error;
+      }
+    },
+  };
+}
+
+/** Transaction item: the token's session is live (exists, not revoked); its last use is `at`. */
+function touchLiveSession(tableName: string, token: RefreshRecord, at: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: sessionKey(token.userId, token.sessionId),
+      UpdateExpression: 'SET lastUsedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt = :null)',
+      ExpressionAttributeValues: { ':at': at, ':null': null },
     },
   };
 }

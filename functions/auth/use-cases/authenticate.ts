@@ -1,8 +1,9 @@
+import { Lru } from '#shared/cache/lru.ts';
 import { TtlCache } from '#shared/cache/ttl-cache.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
-import { grants, isApiKeyPermission, permissionsFor } from '#shared/rbac.ts';
-import type { AuthenticatorDeps } from '../deps.ts';
+import { intersectPermissions, isApiKeyPermission, permissionsFor } from '#shared/rbac.ts';
+import type { ApiKeyGrant, AuthenticatorDeps } from '../deps.ts';
 import { TokenError } from '../domain/jwt.ts';
 
 /** The principal the pipeline will read back from the request context, plus the key used. */
@@ -10,25 +11,51 @@ export interface AuthenticatedPrincipal extends Principal {
   readonly keyId: string | null;
 }
 
-// Bounded so a flood of distinct tokens or keys cannot grow a container's memory without limit.
+/** What the authorizer caches about a session: `null` when the session or its user is gone. */
+export interface SessionVerdict {
+  readonly revoked: boolean;
+  /** Epoch seconds; checked on every use, so a cached verdict never outlives the session. */
+  readonly absoluteExpiresAt: number;
+  /** The user's roles now: a token never does more than they grant today. */
+  readonly roles: readonly string[];
+}
+
+/** What the authorizer caches about an API key: `null` when the key or its owner is gone. */
+export interface KeyVerdict {
+  readonly revoked: boolean;
+  readonly ownerRoles: readonly string[];
+  readonly orgId: string;
+}
+
+// Bounded so a flood of distinct keys cannot grow a container's memory without limit.
 const CACHE_ENTRIES = 10_000;
-// A miss is cached at most this long: a key created a moment ago becomes usable quickly.
+// An unknown key is remembered this long: a key created a moment ago becomes usable quickly.
 const MISS_TTL_MS = 5_000;
-// lastUsedAt is written at most once a minute per key: one write per request would cost more
-// than the read it follows.
+// lastUsedAt is written at most once a minute per key and container: one write per request would
+// cost more than the request.
 const TOUCH_EVERY_MS = 60_000;
 
 /**
  * Turns `Authorization: Bearer <jwt>` or `x-api-key` into a principal, or throws
  * `AuthenticationFailedError` whose `code` says why (for the log; the client only sees a 401).
- * Session and key state is cached per container for `authorizerCacheSeconds`: a revocation takes
- * effect within that delay.
+ *
+ * Verdicts on sessions and keys go through the two-level cache (`deps.verdicts`), tagged with their
+ * user: a revocation or role change (`invalidateUserEverywhere`) reaches every container within
+ * `tagVersionCacheMs` (1 s) at no Redis round trip while nothing changed, and within
+ * `authorizerCacheSeconds` (the verdict TTL) if the invalidation itself was lost. Expiry is checked
+ * on every use. With Redis unreachable, a verdict is trusted at most 5 s (`unverifiedL1Ms`) before
+ * it is read again from the table: an outage costs table reads, never a longer-lived revocation.
+ *
+ * What Redis holds can only delay a revocation, never widen permissions: a token's permissions come from
+ * its signature and a key's from its record as read from the table, and the verdict only narrows them.
  */
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const ttlMs = deps.config.authorizerCacheSeconds * 1000;
   const nowMs = () => deps.now().getTime();
-  const sessionLive = new TtlCache<boolean>(CACHE_ENTRIES, nowMs);
-  const keyCache = new TtlCache<AuthenticatedPrincipal | null>(CACHE_ENTRIES, nowMs);
+  // A key's id, owner, permissions and expiry never change: kept per container as first read.
+  const keyFacts = new Lru<ApiKeyGrant>(CACHE_ENTRIES);
+  const unknownKeys = new TtlCache<true>(CACHE_ENTRIES, nowMs);
+  const touched = new TtlCache<true>(CACHE_ENTRIES, nowMs);
   const refuse = (reason: string) =>
     new AuthenticationFailedError(`authentication failed: ${reason}`, reason);
 
@@ -40,70 +67,105 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     } catch (error) {
       throw refuse(error instanceof TokenError ? `token-${error.reason}` : 'token-invalid');
     }
-    const cacheKey = `${claims.sub}/${claims.session_id}`;
-    let live = sessionLive.get(cacheKey);
-    if (live === undefined) {
-      const session = await deps.sessions.get(claims.sub, claims.session_id);
-      live =
-        session !== undefined &&
-        session.revokedAt === null &&
-        session.absoluteExpiresAt > Math.floor(nowMs() / 1000);
-      sessionLive.set(cacheKey, live, ttlMs);
-    }
-    if (!live) throw refuse('session-revoked');
+    const { sub: userId, session_id: sessionId } = claims;
+    const { value: verdict } = await deps.verdicts.get<SessionVerdict | null>(
+      `session:${userId}:${sessionId}`,
+      {
+        dataClass: 'credentials',
+        userId,
+        load: async () => {
+          const [session, user] = await Promise.all([
+            deps.sessions.get(userId, sessionId),
+            deps.users.get(userId),
+          ]);
+          if (session === undefined || user === undefined) return null;
+          return {
+            revoked: session.revokedAt !== null,
+            absoluteExpiresAt: session.absoluteExpiresAt,
+            roles: [...user.roles],
+          };
+        },
+      },
+    );
+    if (verdict === null || verdict.revoked || verdict.absoluteExpiresAt <= Math.floor(nowMs() / 1000))
+      throw refuse('session-revoked');
     return {
-      id: claims.sub,
+      id: userId,
       kind: 'user',
-      roles: claims.roles,
-      permissions: claims.permissions,
-      sessionId: claims.session_id,
+      // A demoted user's token keeps only what both the token and the current roles grant.
+      roles: claims.roles.filter((role) => verdict.roles.includes(role)),
+      permissions: intersectPermissions(claims.permissions, permissionsFor(verdict.roles)),
+      sessionId,
       orgId: claims.org_id,
       authTime: claims.auth_time ?? null,
       keyId: null,
     };
   }
 
-  async function principalOfKey(fingerprint: string): Promise<AuthenticatedPrincipal | null> {
+  /** The key's fixed facts, read once per container; undefined for a key that does not exist. */
+  async function factsOf(fingerprint: string): Promise<ApiKeyGrant | undefined> {
+    const known = keyFacts.get(fingerprint);
+    if (known !== undefined) return known;
+    if (unknownKeys.get(fingerprint)) return undefined;
     const grant = await deps.apiKeys.find(fingerprint);
-    const now = deps.now();
-    const usable =
-      grant !== undefined &&
-      grant.revokedAt === null &&
-      (grant.expiresAt === null || Date.parse(grant.expiresAt) > now.getTime());
-    if (!usable) return null;
-    const owner = await deps.users.get(grant.ownerId);
-    if (owner === undefined) return null;
-    // A key never holds more than its owner holds today (an owner demoted since creation
-    // takes the key down with them), and never a permission keys may not carry: a key created
-    // before that rule keeps only its service permissions.
-    const ownerPermissions = permissionsFor(owner.roles);
-    const permissions = grant.permissions.filter((p) => isApiKeyPermission(p) && grants(ownerPermissions, p));
-    const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
-    await deps.apiKeys.touch(fingerprint, now.toISOString(), staleBefore);
-    return {
-      id: owner.id,
-      kind: 'api-key',
-      roles: ['service'],
-      permissions,
-      sessionId: null,
-      orgId: owner.orgId,
-      // A key never logged in with a password: a sensitive change made with it needs the password.
-      authTime: null,
-      keyId: grant.id,
-    };
+    if (grant === undefined) {
+      // Remembered briefly, so a flood of bad keys costs one lookup each per window.
+      unknownKeys.set(fingerprint, true, Math.min(ttlMs, MISS_TTL_MS));
+      return undefined;
+    }
+    keyFacts.set(fingerprint, grant);
+    return grant;
   }
 
   async function fromApiKey(key: string): Promise<AuthenticatedPrincipal> {
     const fingerprint = deps.apiKeys.fingerprint(key);
     if (fingerprint === null) throw refuse('key-malformed');
-    let principal = keyCache.get(fingerprint);
-    if (principal === undefined) {
-      principal = await principalOfKey(fingerprint);
-      // Cache misses too, briefly, so a flood of bad keys costs one lookup each per window.
-      keyCache.set(fingerprint, principal, principal ? ttlMs : Math.min(ttlMs, MISS_TTL_MS));
+    const grant = await factsOf(fingerprint);
+    const now = deps.now();
+    // Expiry and a revocation seen at first read are final: no cache round trip needed.
+    if (
+      grant === undefined ||
+      grant.revokedAt !== null ||
+      (grant.expiresAt !== null && Date.parse(grant.expiresAt) <= now.getTime())
+    )
+      throw refuse('key-invalid');
+    const { value: verdict } = await deps.verdicts.get<KeyVerdict | null>(`apikey:${grant.id}`, {
+      dataClass: 'credentials',
+      userId: grant.ownerId,
+      // Read again rather than reusing the first read: a revocation between that read and this
+      // load's version read would otherwise be stamped as current.
+      load: async () => {
+        const [current, owner] = await Promise.all([
+          deps.apiKeys.find(fingerprint),
+          deps.users.get(grant.ownerId),
+        ]);
+        if (current === undefined || owner === undefined) return null;
+        return { revoked: current.revokedAt !== null, ownerRoles: [...owner.roles], orgId: owner.orgId };
+      },
+    });
+    if (verdict === null || verdict.revoked) throw refuse('key-invalid');
+    if (!touched.get(fingerprint)) {
+      touched.set(fingerprint, true, TOUCH_EVERY_MS);
+      const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
+      await deps.apiKeys.touch(fingerprint, now.toISOString(), staleBefore);
     }
-    if (principal === null) throw refuse('key-invalid');
-    return principal;
+    return {
+      id: grant.ownerId,
+      kind: 'api-key',
+      roles: ['service'],
+      // A key never holds more than its owner holds today (an owner demoted since creation takes
+      // the key down with them, within the verdict bound), and never a permission keys may not
+      // carry: a key created before that rule keeps only its service permissions.
+      permissions: intersectPermissions(
+        grant.permissions.filter(isApiKeyPermission),
+        permissionsFor(verdict.ownerRoles),
+      ),
+      sessionId: null,
+      orgId: verdict.orgId,
+      // A key never logged in with a password: a sensitive change made with it needs the password.
+      authTime: null,
+      keyId: grant.id,
+    };
   }
 
   return {

@@ -5,8 +5,9 @@ import { confirmStepUp, type SensitiveChange, type StepUpDeps } from './step-up.
 
 /**
  * Replaces a user's roles (duplicates dropped), after the administrator steps up (a stolen admin
- * token alone cannot hand out `admin`). Their cached responses are dropped at once; the
- * permissions in access tokens already issued change at the next refresh.
+ * token alone cannot hand out `admin`). Their cached responses and the authorizer's verdicts are
+ * dropped: within 1 s every access token already issued is cut down to what the new roles grant
+ * (the authorizer intersects), and API keys likewise; a refresh issues the new set.
  */
 export async function setUserRoles(
   deps: StepUpDeps & Pick<AuthDeps, 'invalidateUser'>,

@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { permissionsFor } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
-import { RefreshRaceError, type RefreshRecord } from '../store/sessions.ts';
+import { successorNonce, successorToken } from '../domain/refresh-successor.ts';
+import { GraceRefusedError, RefreshRaceError, type RefreshRecord } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';
 
 export interface TokenPair {
@@ -20,6 +21,9 @@ export interface ClientMeta {
 }
 
 export const REFRESH_REUSED = 'refresh-token-reused';
+
+const invalid = () =>
+  new AuthenticationFailedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
 
 /** Opaque refresh token: 256 random bits; only its sha256 is stored. */
 function newRefreshToken(): { token: string; hash: string } {
@@ -72,6 +76,9 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
       issuedAt: nowSeconds,
       idleExpiresAt: nowSeconds + deps.config.refreshIdleSeconds,
       rotatedAt: null,
+      successorNonce: null,
+      successorHash: null,
+      graceUsedAt: null,
     },
   );
   const access = await accessTokenFor(deps, user, sessionId, nowSeconds);
@@ -85,16 +92,18 @@ export async function startSession(deps: AuthDeps, user: User, meta: ClientMeta)
 }
 
 /**
- * Rotates a refresh token. Reusing a token that was rotated more than the grace window ago is
- * theft evidence: the whole session (every token of the family) is revoked and a security event
- * written. Within the grace window a concurrent refresh gets its own new pair.
+ * Rotates a refresh token. Its successor is derived from it (see `domain/refresh-successor.ts`), so
+ * a replay within the grace window — a client that lost the response and retries — gets that same
+ * successor, once, audited as `security.refresh-grace-used`; concurrent refreshes of one token all
+ * end on that one successor (conditional writes) instead of forking the session. Any further
+ * replay, a replay after the successor was used, or a replay past the grace window is theft
+ * evidence: the whole session (every token of the family) is revoked and a security event written.
  */
 export async function refreshSession(deps: AuthDeps, token: string, meta: ClientMeta): Promise<TokenPair> {
-  const invalid = () =>
-    new AuthenticationFailedError('The refresh token is invalid or expired.', 'invalid-refresh-token');
   if (!/^nmr_[A-Za-z0-9_-]{43}$/.test(token)) throw invalid();
   const hash = hashRefreshToken(token);
 
+  // Two rounds: a rotation that loses a race re-reads the token, now rotated, as a grace replay.
   for (let attempt = 0; attempt < 2; attempt++) {
     const record = await deps.sessions.getRefresh(hash);
     if (!record) throw invalid();
@@ -106,51 +115,109 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
     if (record.status === 'rotated') {
       const withinGrace =
         record.rotatedAt !== null && nowSeconds - record.rotatedAt <= deps.config.refreshReuseGraceSeconds;
-      if (!withinGrace) {
-        await deps.sessions.revoke(record.userId, record.sessionId, 'refresh-token-reuse', now.toISOString());
-        await deps.events.append({
-          subject: `user:${record.userId}`,
-          type: 'security.refresh-token-reused',
-          actor: 'anonymous',
-          correlationId: meta.correlationId,
-          data: { sessionId: record.sessionId, ip: meta.ip },
-        });
-        throw new AuthenticationFailedError(
-          'The refresh token was already used; the session is revoked.',
-          REFRESH_REUSED,
-        );
-      }
-    } else if (record.idleExpiresAt <= nowSeconds) {
-      throw invalid();
+      if (!withinGrace) return revokeForReuse(deps, record, meta, 'outside-grace');
+      return graceReplay(deps, token, record, meta, loginTimeOf(session));
     }
+    if (record.idleExpiresAt <= nowSeconds) throw invalid();
 
     const user = await deps.users.get(record.userId);
     if (!user) throw invalid();
-    const next = newRefreshToken();
+    const nonce = successorNonce();
+    const nextToken = successorToken(await deps.refreshKey(), token, nonce);
     const nextRecord: RefreshRecord = {
-      tokenHash: next.hash,
+      tokenHash: hashRefreshToken(nextToken),
       userId: record.userId,
       sessionId: record.sessionId,
       status: 'active',
       issuedAt: nowSeconds,
       idleExpiresAt: Math.min(nowSeconds + deps.config.refreshIdleSeconds, session.absoluteExpiresAt),
       rotatedAt: null,
+      successorNonce: null,
+      successorHash: null,
+      graceUsedAt: null,
     };
     try {
-      await deps.sessions.rotate(record, nextRecord, now.toISOString());
+      await deps.sessions.rotate(record, nextRecord, nonce, now.toISOString());
     } catch (error) {
       // Lost a race with a concurrent refresh of the same token: re-read and decide again.
       if (error instanceof RefreshRaceError) continue;
       throw error;
     }
-    const access = await accessTokenFor(deps, user, record.sessionId, loginTimeOf(session));
-    return {
-      accessToken: access.token,
-      refreshToken: next.token,
-      expiresIn: access.expiresIn,
-      tokenType: 'Bearer',
-      sessionId: record.sessionId,
-    };
+    return pairFor(deps, user, record.sessionId, nextToken, loginTimeOf(session));
   }
   throw invalid();
+}
+
+/** The one grace replay of a rotated token: the successor its rotation produced, or revocation. */
+async function graceReplay(
+  deps: AuthDeps,
+  token: string,
+  record: RefreshRecord,
+  meta: ClientMeta,
+  authTime: number,
+): Promise<TokenPair> {
+  // Rotated before successors were derived (a deploy boundary): nothing to answer with, so
+  // refuse without treating it as theft.
+  if (record.successorNonce === null || record.successorHash === null) throw invalid();
+  const successor = successorToken(await deps.refreshKey(), token, record.successorNonce);
+  // A mismatch means the derivation key changed since the rotation: the successor cannot be rebuilt.
+  if (hashRefreshToken(successor) !== record.successorHash) throw invalid();
+  const user = await deps.users.get(record.userId);
+  if (!user) throw invalid();
+  const now = deps.now();
+  try {
+    await deps.sessions.useGrace(record, Math.floor(now.getTime() / 1000), now.toISOString());
+  } catch (error) {
+    if (error instanceof GraceRefusedError) return revokeForReuse(deps, record, meta, 'grace-spent');
+    throw error;
+  }
+  await deps.events.append({
+    subject: `user:${record.userId}`,
+    type: 'security.refresh-grace-used',
+    actor: 'anonymous',
+    correlationId: meta.correlationId,
+    data: { sessionId: record.sessionId, ip: meta.ip },
+  });
+  return pairFor(deps, user, record.sessionId, successor, authTime);
+}
+
+/** Theft evidence: the family dies (in the authorizer too, within its bound) and it is audited. */
+async function revokeForReuse(
+  deps: AuthDeps,
+  record: RefreshRecord,
+  meta: ClientMeta,
+  reason: 'outside-grace' | 'grace-spent',
+): Promise<never> {
+  const now = deps.now();
+  await deps.sessions.revoke(record.userId, record.sessionId, 'refresh-token-reuse', now.toISOString());
+  await deps.invalidateUser(record.userId);
+  await deps.events.append({
+    subject: `user:${record.userId}`,
+    type: 'security.refresh-token-reused',
+    actor: 'anonymous',
+    correlationId: meta.correlationId,
+    data: { sessionId: record.sessionId, ip: meta.ip, reason },
+  });
+  throw new AuthenticationFailedError(
+    'The refresh token was already used; the session is revoked.',
+    REFRESH_REUSED,
+  );
+}
+
+async function pairFor(
+  deps: AuthDeps,
+  user: User,
+  sessionId: string,
+  refreshToken: string,
+  /** When the session's password login happened (kept through refreshes, for step-up). */
+  authTime: number,
+): Promise<TokenPair> {
+  const access = await accessTokenFor(deps, user, sessionId, authTime);
+  return {
+    accessToken: access.token,
+    refreshToken,
+    expiresIn: access.expiresIn,
+    tokenType: 'Bearer',
+    sessionId,
+  };
 }

@@ -4,10 +4,13 @@ import type { SessionStore } from '../store/sessions.ts';
 
 /**
  * Revokes a session of the caller. Sessions are looked up under the caller's own key, so another
- * user's session id is simply "not found": nobody learns it exists.
+ * user's session id is simply "not found": nobody learns it exists. The authorizer's cached verdict
+ * on the session is dropped in every container (within 1 s), so its access tokens stop working then.
  */
 export async function revokeOwnSession(
-  deps: Pick<AuthDeps, 'events' | 'now'> & { readonly sessions: Pick<SessionStore, 'revoke'> },
+  deps: Pick<AuthDeps, 'events' | 'now' | 'invalidateUser'> & {
+    readonly sessions: Pick<SessionStore, 'revoke'>;
+  },
   userId: string,
   sessionId: string,
   reason: string,
@@ -15,6 +18,7 @@ export async function revokeOwnSession(
 ): Promise<void> {
   const revoked = await deps.sessions.revoke(userId, sessionId, reason, deps.now().toISOString());
   if (!revoked) throw new ResourceNotFoundError('No such session.');
+  await deps.invalidateUser(userId);
   await deps.events.append({
     subject: `user:${userId}`,
     type: 'security.session-revoked',

@@ -13,6 +13,9 @@ export const DATA_CLASSES = {
   stackMetadata: 3_600,
   templates: 86_400,
   sessions: 604_800,
+  // What the authorizer trusts about a session or API key (liveness, the holder's current roles).
+  // Invalidations reach it within `tagVersionCacheMs`; this TTL bounds only a missed one.
+  credentials: 30,
 } as const satisfies Record<string, number>;
 
 export type DataClass = keyof typeof DATA_CLASSES;

@@ -101,6 +101,13 @@ export interface Cache {
   get<T>(key: string, opts: GetOptions<T>): Promise<CacheResult<T>>;
   invalidateTags(tags: readonly string[]): Promise<void>;
   invalidateUser(userId: string): Promise<void>;
+  /**
+   * The current version of `tag` (with the namespace epoch, so a Redis that lost its data reads as
+   * a change), trusted for `tagVersionCacheMs` like the versions of entries; `undefined` when Redis
+   * cannot be reached. For state a container keeps itself and must never write to Redis (key
+   * material) but that has to follow invalidations of a tag.
+   */
+  tagVersion(tag: string): Promise<string | undefined>;
   /** Removes the key from L2 and from every container's L1 (via its key version). */
   delete(key: string): Promise<void>;
   stats(): CacheStats;
@@ -214,6 +221,17 @@ class TwoLevelCache implements Cache {
 
   async invalidateUser(userId: string): Promise<void> {
     await this.invalidateTags([userTag(userId)]);
+  }
+
+  async tagVersion(tag: string): Promise<string | undefined> {
+    const ids = [EPOCH_TAG, tagId(tag)];
+    let versions = this.versions.current(ids);
+    if (this.versions.check(versions, ids, this.now()) !== 'match') {
+      const read = await this.store.readVersions(ids);
+      if (!read.ok) return undefined;
+      versions = read.versions;
+    }
+    return ids.map((id) => versions[id]).join('/');
   }
 
   async delete(key: string): Promise<void> {

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   dynamoSessionStore,
+  GraceRefusedError,
   RefreshRaceError,
   type RefreshRecord,
   type Session,
@@ -37,6 +38,9 @@ function refreshOf(session: Session, issuedAt: number): RefreshRecord {
     issuedAt,
     idleExpiresAt: issuedAt + 7 * 86_400,
     rotatedAt: null,
+    successorNonce: null,
+    successorHash: null,
+    graceUsedAt: null,
   };
 }
 
@@ -63,16 +67,18 @@ describe('dynamoSessionStore on the emulator', () => {
     assert.equal(await sessions.getRefresh(tokenHash()), undefined);
   });
 
-  it('rotate of an active token marks it rotated, stores the new one and touches the session', async () => {
+  it('rotate of an active token marks it rotated with its successor, stores the new one and touches the session', async () => {
     const { session, first } = await startedSession();
     const next = refreshOf(session, T0 + 60);
 
-    await sessions.rotate(first, next, iso(T0 + 60));
+    await sessions.rotate(first, next, 'nonce-1', iso(T0 + 60));
 
     assert.deepEqual(await sessions.getRefresh(first.tokenHash), {
       ...first,
       status: 'rotated',
       rotatedAt: T0 + 60,
+      successorNonce: 'nonce-1',
+      successorHash: next.tokenHash,
     });
     assert.deepEqual(await sessions.getRefresh(next.tokenHash), next);
     assert.equal((await sessions.get(session.userId, session.sessionId))?.lastUsedAt, iso(T0 + 60));
@@ -80,28 +86,73 @@ describe('dynamoSessionStore on the emulator', () => {
 
   it('rotating the same active record twice fails the second time with RefreshRaceError', async () => {
     const { session, first } = await startedSession();
-    await sessions.rotate(first, refreshOf(session, T0 + 60), iso(T0 + 60));
+    await sessions.rotate(first, refreshOf(session, T0 + 60), 'nonce-1', iso(T0 + 60));
     const late = refreshOf(session, T0 + 61);
 
     // `first` is the stale copy a concurrent refresh read while the token was still active.
-    await assert.rejects(sessions.rotate(first, late, iso(T0 + 61)), RefreshRaceError);
+    await assert.rejects(sessions.rotate(first, late, 'nonce-2', iso(T0 + 61)), RefreshRaceError);
 
     assert.equal(await sessions.getRefresh(late.tokenHash), undefined, 'the losing token must not be stored');
     assert.equal((await sessions.get(session.userId, session.sessionId))?.lastUsedAt, iso(T0 + 60));
   });
 
-  it('rotate from a record already rotated (the reuse grace path) succeeds and leaves it as it was', async () => {
+  it('rotate from a record already rotated fails with RefreshRaceError: a rotated token never forks', async () => {
     const { session, first } = await startedSession();
-    await sessions.rotate(first, refreshOf(session, T0 + 60), iso(T0 + 60));
+    await sessions.rotate(first, refreshOf(session, T0 + 60), 'nonce-1', iso(T0 + 60));
     const rotated = await sessions.getRefresh(first.tokenHash);
     assert.ok(rotated?.status === 'rotated', 'precondition: the first token is rotated');
-    const next = refreshOf(session, T0 + 65);
+    const fork = refreshOf(session, T0 + 65);
 
-    await sessions.rotate(rotated, next, iso(T0 + 65));
+    await assert.rejects(sessions.rotate(rotated, fork, 'nonce-2', iso(T0 + 65)), RefreshRaceError);
 
     assert.deepEqual(await sessions.getRefresh(first.tokenHash), rotated);
-    assert.deepEqual(await sessions.getRefresh(next.tokenHash), next);
+    assert.equal(await sessions.getRefresh(fork.tokenHash), undefined);
+  });
+
+  it('useGrace succeeds once for a rotated token whose successor is unused; the second is refused', async () => {
+    const { session, first } = await startedSession();
+    const next = refreshOf(session, T0 + 60);
+    await sessions.rotate(first, next, 'nonce-1', iso(T0 + 60));
+    const rotated = await sessions.getRefresh(first.tokenHash);
+    assert.ok(rotated, 'precondition: the rotated record is there');
+
+    await sessions.useGrace(rotated, T0 + 65, iso(T0 + 65));
+    await assert.rejects(sessions.useGrace(rotated, T0 + 66, iso(T0 + 66)), GraceRefusedError);
+
+    assert.equal((await sessions.getRefresh(first.tokenHash))?.graceUsedAt, T0 + 65);
     assert.equal((await sessions.get(session.userId, session.sessionId))?.lastUsedAt, iso(T0 + 65));
+  });
+
+  it('useGrace is refused once the successor has been rotated itself, or the session revoked', async () => {
+    const a = await startedSession();
+    const aNext = refreshOf(a.session, T0 + 60);
+    await sessions.rotate(a.first, aNext, 'nonce-1', iso(T0 + 60));
+    await sessions.rotate(aNext, refreshOf(a.session, T0 + 61), 'nonce-2', iso(T0 + 61));
+    const b = await startedSession();
+    await sessions.rotate(b.first, refreshOf(b.session, T0 + 60), 'nonce-3', iso(T0 + 60));
+    await sessions.revoke(b.session.userId, b.session.sessionId, 'logout', iso(T0 + 61));
+
+    for (const { first } of [a, b]) {
+      const rotated = await sessions.getRefresh(first.tokenHash);
+      assert.ok(rotated, 'precondition: the rotated record is there');
+      await assert.rejects(sessions.useGrace(rotated, T0 + 62, iso(T0 + 62)), GraceRefusedError);
+      assert.equal((await sessions.getRefresh(first.tokenHash))?.graceUsedAt, null);
+    }
+  });
+
+  it('of twenty concurrent useGrace calls exactly one succeeds', async () => {
+    const { session, first } = await startedSession();
+    await sessions.rotate(first, refreshOf(session, T0 + 60), 'nonce-1', iso(T0 + 60));
+    const rotated = await sessions.getRefresh(first.tokenHash);
+    assert.ok(rotated, 'precondition: the rotated record is there');
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => sessions.useGrace(rotated, T0 + 61 + i, iso(T0 + 61 + i))),
+    );
+
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    for (const o of outcomes)
+      if (o.status === 'rejected') assert.ok(o.reason instanceof GraceRefusedError, String(o.reason));
   });
 
   it('revoke marks the session revoked; a second revoke is true too and keeps the first reason and time', async () => {
@@ -132,7 +183,7 @@ describe('dynamoSessionStore on the emulator', () => {
     await sessions.revoke(session.userId, session.sessionId, 'logout', iso(T0 + 10));
     const next = refreshOf(session, T0 + 20);
 
-    await assert.rejects(sessions.rotate(first, next, iso(T0 + 20)), RefreshRaceError);
+    await assert.rejects(sessions.rotate(first, next, 'nonce-1', iso(T0 + 20)), RefreshRaceError);
 
     assert.equal((await sessions.getRefresh(first.tokenHash))?.status, 'active');
     assert.equal(await sessions.getRefresh(next.tokenHash), undefined);

@@ -1,41 +1,28 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { AuthDeps } from '#functions/auth/deps.ts';
-import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import {
   hashRefreshToken,
   REFRESH_REUSED,
   refreshSession,
   startSession,
 } from '#functions/auth/use-cases/session-tokens.ts';
-import { LOCAL_AUTH, META, rejectsAuthentication, testAuthDeps } from '../../support/auth-deps.ts';
+import {
+  LOCAL_AUTH,
+  META,
+  rejectsAuthentication,
+  storedUser,
+  testAuthDeps,
+} from '../../support/auth-deps.ts';
 
 const INVALID = 'invalid-refresh-token';
 const GRACE = LOCAL_AUTH.refreshReuseGraceSeconds;
 
-async function storedUser(deps: AuthDeps): Promise<User> {
-  const id = randomUUID();
-  const user: User = {
-    id,
-    email: `tokens-${id}@it.nimbus.test`,
-    name: 'Token Tester',
-    passwordHash: 'scrypt$32768$8$1$unused$unused',
-    roles: ['developer'],
-    orgId: `org_${randomUUID()}`,
-    createdAt: deps.now().toISOString(),
-    totp: NO_TOTP,
-  };
-  await deps.users.create(user);
-  return user;
-}
-
 /** Real stores, a movable clock, and a user who has just logged in. */
 async function loggedIn() {
-  const { deps, clock, keyring } = await testAuthDeps();
+  const { deps, clock, keyring, invalidated } = await testAuthDeps();
   const user = await storedUser(deps);
   const login = await startSession(deps, user, META);
-  return { deps, clock, keyring, user, login };
+  return { deps, clock, keyring, user, login, invalidated };
 }
 
 describe('startSession and refreshSession on the real stores', () => {
@@ -70,7 +57,7 @@ describe('startSession and refreshSession on the real stores', () => {
   });
 
   it('reuse of a rotated token after the grace window revokes the session and records a security event', async () => {
-    const { deps, clock, user, login } = await loggedIn();
+    const { deps, clock, user, login, invalidated } = await loggedIn();
     const newest = await refreshSession(deps, login.refreshToken, META);
     clock.advance(GRACE + 1);
 
@@ -86,9 +73,12 @@ describe('startSession and refreshSession on the real stores', () => {
     assert.ok(reused, `no security.refresh-token-reused event among ${events.map((e) => e.type).join(', ')}`);
     assert.equal(reused.data.sessionId, login.sessionId);
     assert.equal(reused.correlationId, META.correlationId);
+    assert.equal(reused.data.reason, 'outside-grace');
+    // The authorizer's cached verdict on the session is dropped too.
+    assert.deepEqual(invalidated, [user.id]);
   });
 
-  it('reuse of a rotated token within the grace window gets a new pair and keeps the session', async () => {
+  it('a replay within the grace window gets the same successor, once, and is audited', async () => {
     const { deps, clock, user, login } = await loggedIn();
     const first = await refreshSession(deps, login.refreshToken, META);
     clock.advance(GRACE - 1);
@@ -96,10 +86,37 @@ describe('startSession and refreshSession on the real stores', () => {
     const second = await refreshSession(deps, login.refreshToken, META);
 
     assert.equal(second.sessionId, login.sessionId);
-    assert.notEqual(second.refreshToken, first.refreshToken);
+    assert.equal(second.refreshToken, first.refreshToken);
     assert.equal((await deps.sessions.get(user.id, login.sessionId))?.revokedAt, null);
     const events = await deps.events.list(`user:${user.id}`);
     assert.equal(events.filter((event) => event.type === 'security.refresh-token-reused').length, 0);
+    const grace = events.filter((event) => event.type === 'security.refresh-grace-used');
+    assert.equal(grace.length, 1);
+    assert.equal(grace[0]?.data.sessionId, login.sessionId);
+    // The successor is a working token: it rotates normally.
+    const third = await refreshSession(deps, first.refreshToken, META);
+    assert.equal(third.sessionId, login.sessionId);
+  });
+
+  it('three sequential replays within the grace window: same successor, then reuse revokes the family', async () => {
+    const { deps, user, login, invalidated } = await loggedIn();
+
+    const first = await refreshSession(deps, login.refreshToken, META);
+    const second = await refreshSession(deps, login.refreshToken, META);
+    await rejectsAuthentication(refreshSession(deps, login.refreshToken, META), REFRESH_REUSED);
+
+    assert.equal(second.refreshToken, first.refreshToken);
+    const session = await deps.sessions.get(user.id, login.sessionId);
+    assert.equal(session?.revokedReason, 'refresh-token-reuse');
+    assert.deepEqual(invalidated, [user.id]);
+    await rejectsAuthentication(refreshSession(deps, first.refreshToken, META), INVALID);
+    const events = await deps.events.list(`user:${user.id}`);
+    assert.deepEqual(
+      events
+        .filter((event) => event.type === 'security.refresh-token-reused')
+        .map((event) => event.data.reason),
+      ['grace-spent'],
+    );
   });
 
   it('a token unused for the idle lifetime is refused with 401', async () => {
@@ -118,18 +135,28 @@ describe('startSession and refreshSession on the real stores', () => {
     assert.equal(refreshed.sessionId, login.sessionId);
   });
 
-  it('two concurrent refreshes of the same token both succeed with different new tokens', async () => {
+  it('twenty concurrent refreshes of one token create no fork: one successor, at most two answers', async () => {
     const { deps, user, login } = await loggedIn();
 
-    const [a, b] = await Promise.all([
-      refreshSession(deps, login.refreshToken, META),
-      refreshSession(deps, login.refreshToken, META),
-    ]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => refreshSession(deps, login.refreshToken, META)),
+    );
 
-    assert.equal(a.sessionId, login.sessionId);
-    assert.equal(b.sessionId, login.sessionId);
-    assert.notEqual(a.refreshToken, b.refreshToken);
-    assert.equal((await deps.sessions.get(user.id, login.sessionId))?.revokedAt, null);
+    const answered = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.refreshToken] : []));
+    assert.ok(answered.length >= 1 && answered.length <= 2, `${answered.length} refreshes succeeded`);
+    assert.equal(new Set(answered).size, 1, 'every successful refresh returns the same successor');
+    const rotated = await deps.sessions.getRefresh(hashRefreshToken(login.refreshToken));
+    assert.equal(rotated?.successorHash, hashRefreshToken(answered[0] ?? ''));
+    // The excess is reuse; a replay that reads the session after a sibling revoked it is plain invalid.
+    const refusals = outcomes.flatMap((o) =>
+      o.status === 'rejected' ? [(o.reason as { code?: string }).code] : [],
+    );
+    assert.ok(refusals.includes(REFRESH_REUSED), `refusals: ${refusals.join(', ')}`);
+    for (const code of refusals)
+      assert.ok(code === REFRESH_REUSED || code === INVALID, `refused with ${code}`);
+    // More replays than one lost response explains: the family is revoked, successor included.
+    assert.equal((await deps.sessions.get(user.id, login.sessionId))?.revokedReason, 'refresh-token-reuse');
+    await rejectsAuthentication(refreshSession(deps, answered[0] ?? '', META), INVALID);
   });
 
   it('a malformed token and a well-formed unknown one are both refused with 401', async () => {

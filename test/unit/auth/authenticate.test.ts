@@ -1,42 +1,27 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { AuthConfig } from '#functions/auth/config.ts';
 import type { ApiKeyGrant, ApiKeyLookup, AuthenticatorDeps } from '#functions/auth/deps.ts';
-import {
-  createTokenIssuer,
-  createTokenVerifier,
-  generateSigningKey,
-  jwksOf,
-  type KeySet,
-} from '#functions/auth/domain/jwt.ts';
-import type { Keyring } from '#functions/auth/store/keyring.ts';
+import { SIGNING_KEYS_TAG } from '#functions/auth/domain/cache-tags.ts';
+import { createTokenIssuer, generateSigningKey, type KeySet } from '#functions/auth/domain/jwt.ts';
+import { followKeyring, type Keyring } from '#functions/auth/store/keyring.ts';
 import type { Session } from '#functions/auth/store/sessions.ts';
 import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import { createAuthenticator } from '#functions/auth/use-cases/authenticate.ts';
-import { AuthenticationFailedError } from '#shared/domain-errors.ts';
-import { API_KEY_PERMISSIONS, isApiKeyPermission, PERMISSIONS } from '#shared/rbac.ts';
-import { type ManualClock, manualClock } from '../../support/fakes.ts';
+import { authorizerCache } from '#shared/cache/authorizer-cache.ts';
+import { createCache } from '#shared/cache/two-level-cache.ts';
+import { API_KEY_PERMISSIONS, isApiKeyPermission, PERMISSIONS, permissionsFor } from '#shared/rbac.ts';
+import { refusedWith, staticKeyring, UNIT_AUTH } from '../../support/auth-unit.ts';
+import { Clock, FakeRedis } from '../../support/fake-redis.ts';
+import type { ManualClock } from '../../support/fakes.ts';
 
 // The password login the test tokens claim; the principal carries it for step-up.
 const AUTH_TIME = 1_767_225_600;
 
-const CACHE_SECONDS = 30;
-const CONFIG: AuthConfig = {
-  issuer: 'https://auth.nimbus.test',
-  audience: 'nimbus-api',
-  accessTokenTtlSeconds: 900,
-  refreshIdleSeconds: 3600,
-  refreshAbsoluteSeconds: 86_400,
-  refreshReuseGraceSeconds: 10,
-  authorizerCacheSeconds: CACHE_SECONDS,
-  registration: 'open',
-  apiKeyEnvironment: 'test',
-  stepUpMaxAgeSeconds: 300,
-  attemptBudget: 10,
-  lockoutSeconds: 900,
-  maxLockoutSeconds: 86_400,
-};
+const CONFIG = UNIT_AUTH;
+const CACHE_SECONDS = CONFIG.authorizerCacheSeconds;
 const VALID_KEY = 'key-valid';
+// How late another container's invalidation may be seen: the cache's tag-version bound.
+const BOUND_MS = 1_000;
 
 let keySet: KeySet;
 before(async () => {
@@ -56,19 +41,29 @@ function userOf(id: string, roles: readonly string[]): User {
   };
 }
 
-/** The authenticator over in-memory ports, with counters of what it read and wrote. */
-function harness(clock: ManualClock = manualClock()) {
+/** One container's view of the shared fake Redis and clock. */
+interface CacheOn {
+  readonly redis: () => FakeRedis;
+  readonly now: () => number;
+}
+
+/**
+ * The authenticator over in-memory ports and the real verdict cache on a fake Redis, with counters
+ * of what it read and wrote. `invalidateUser` is what another function's container (logout,
+ * set-roles, key revoke) does: it reaches this container through Redis only.
+ */
+function harness(options: { keyring?: (cacheOn: CacheOn) => () => Promise<Keyring> } = {}) {
+  const time = new Clock(Date.parse('2026-01-01T12:00:00.000Z'));
+  const clock: ManualClock = { now: () => new Date(time.now()), advance: (ms) => time.advance(ms) };
+  const redis = new FakeRedis(time);
+  const cacheOn: CacheOn = { redis: () => redis, now: time.now };
+  const elsewhere = authorizerCache(CACHE_SECONDS, cacheOn);
   const nowMs = () => clock.now().getTime();
-  const keyring: Keyring = {
-    keySet,
-    issuer: createTokenIssuer({ keySet, ...CONFIG, ttlSeconds: CONFIG.accessTokenTtlSeconds, now: nowMs }),
-    verifier: createTokenVerifier({ keySet, issuer: CONFIG.issuer, audience: CONFIG.audience, now: nowMs }),
-    jwks: jwksOf(keySet),
-  };
+  const keyring = staticKeyring(keySet, nowMs);
   const users = new Map<string, User>();
   const sessions = new Map<string, Session>();
   const grants = new Map<string, ApiKeyGrant>();
-  const reads = { sessions: 0, keys: 0 };
+  const reads = { sessions: 0, keys: 0, users: 0 };
   const touches: { fingerprint: string; at: string; staleBefore: string }[] = [];
   const apiKeys: ApiKeyLookup = {
     // Fake format: anything starting `key-` is shaped like a key; its fingerprint is derived.
@@ -83,9 +78,14 @@ function harness(clock: ManualClock = manualClock()) {
   };
   const deps: AuthenticatorDeps = {
     config: CONFIG,
-    keyring: async () => keyring,
+    keyring: options.keyring?.(cacheOn) ?? (async () => keyring),
     now: clock.now,
-    users: { get: async (id) => users.get(id) },
+    users: {
+      get: async (id) => {
+        reads.users++;
+        return users.get(id);
+      },
+    },
     sessions: {
       get: async (userId, sessionId) => {
         reads.sessions++;
@@ -93,18 +93,28 @@ function harness(clock: ManualClock = manualClock()) {
       },
     },
     apiKeys,
+    verdicts: authorizerCache(CACHE_SECONDS, cacheOn),
   };
   const nowSeconds = () => Math.floor(nowMs() / 1000);
 
   return {
     clock,
+    redis,
     reads,
     touches,
+    elsewhere,
     authenticator: createAuthenticator(deps),
+    invalidateUser: (userId: string) => elsewhere.invalidateUser(userId),
     addUser(id: string, roles: readonly string[]) {
       users.set(id, userOf(id, roles));
     },
+    revokeKey(presented: string) {
+      const grant = grants.get(`fp:${presented}`);
+      if (grant) grants.set(`fp:${presented}`, { ...grant, revokedAt: clock.now().toISOString() });
+    },
+    /** A session of a user (a developer unless added before). */
     setSession(userId: string, sessionId: string, change: Partial<Session> = {}) {
+      if (!users.has(userId)) users.set(userId, userOf(userId, ['developer']));
       sessions.set(`${userId}/${sessionId}`, {
         sessionId,
         userId,
@@ -127,10 +137,15 @@ function harness(clock: ManualClock = manualClock()) {
         ...grant,
       });
     },
-    async tokenFor(userId: string, sessionId: string, permissions: string[] = ['profile:read']) {
+    async tokenFor(
+      userId: string,
+      sessionId: string,
+      permissions: string[] = ['profile:read'],
+      roles: string[] = ['developer'],
+    ) {
       const issued = await keyring.issuer.issue({
         sub: userId,
-        roles: ['developer'],
+        roles,
         permissions,
         session_id: sessionId,
         org_id: 'org-1',
@@ -139,14 +154,6 @@ function harness(clock: ManualClock = manualClock()) {
       return issued.token;
     },
   };
-}
-
-async function refusedWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof AuthenticationFailedError, `expected AuthenticationFailedError, got ${error}`);
-    assert.equal(error.code, code);
-    return true;
-  });
 }
 
 describe('createAuthenticator: bearer tokens', () => {
@@ -205,7 +212,7 @@ describe('createAuthenticator: bearer tokens', () => {
     }
   });
 
-  it('keeps trusting a cached live session until the cache time has passed, then sees the revocation', async () => {
+  it('keeps a verdict whose invalidation was lost until the cache time has passed, then sees the revocation', async () => {
     const h = harness();
     h.setSession('user-1', 'session-1');
     const headers = { authorization: `Bearer ${await h.tokenFor('user-1', 'session-1')}` };
@@ -282,7 +289,7 @@ describe('createAuthenticator: API keys', () => {
 
     const principal = await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
 
-    assert.deepEqual(principal.permissions, [...API_KEY_PERMISSIONS]);
+    assert.deepEqual(principal.permissions, [...API_KEY_PERMISSIONS].sort());
   });
 
   it('drops from an existing key every permission keys may not carry, even for an owner holding `*`', async () => {
@@ -330,8 +337,9 @@ describe('createAuthenticator: API keys', () => {
     h.clock.advance(1);
     await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
 
-    assert.equal(readsWithinTtl, 1);
-    assert.equal(h.reads.keys, 2);
+    // First use: the key's fixed facts, then its verdict. After the TTL: the verdict only.
+    assert.equal(readsWithinTtl, 2);
+    assert.equal(h.reads.keys, 3);
   });
 
   it('remembers an unknown key only briefly, so a key created just after becomes usable within seconds', async () => {
@@ -348,5 +356,153 @@ describe('createAuthenticator: API keys', () => {
 
     assert.equal(readsWhileMissCached, 1);
     assert.equal(principal.keyId, `id-of-${VALID_KEY}`);
+  });
+});
+
+describe('createAuthenticator: authorization follows changes within the bound', () => {
+  it('cuts a demoted user token down to what the new roles grant, within 1 s of the role change', async () => {
+    const h = harness();
+    h.addUser('user-1', ['admin']);
+    h.setSession('user-1', 'session-1');
+    const headers = { authorization: `Bearer ${await h.tokenFor('user-1', 'session-1', ['*'], ['admin'])}` };
+    const before = await h.authenticator.authenticate(headers);
+
+    h.addUser('user-1', ['viewer']);
+    await h.invalidateUser('user-1');
+    h.clock.advance(BOUND_MS);
+    const after = await h.authenticator.authenticate(headers);
+
+    assert.deepEqual(before.permissions, ['*']);
+    assert.deepEqual(after.permissions, permissionsFor(['viewer']));
+    assert.deepEqual(after.roles, []);
+  });
+
+  it('refuses the token of a session logged out elsewhere within 1 s, at no extra cost until then', async () => {
+    const h = harness();
+    h.setSession('user-1', 'session-1');
+    const headers = { authorization: `Bearer ${await h.tokenFor('user-1', 'session-1')}` };
+    await h.authenticator.authenticate(headers);
+    const redisCalls = h.redis.calls.length;
+    const tableReads = h.reads.sessions + h.reads.users;
+    // The hot path while nothing changed: no Redis round trip, no table read.
+    for (let i = 0; i < 10; i++) {
+      h.clock.advance(BOUND_MS / 20);
+      await h.authenticator.authenticate(headers);
+    }
+    const quiet = {
+      redis: h.redis.calls.length - redisCalls,
+      table: h.reads.sessions + h.reads.users - tableReads,
+    };
+
+    h.setSession('user-1', 'session-1', { revokedAt: h.clock.now().toISOString(), revokedReason: 'logout' });
+    await h.invalidateUser('user-1');
+    h.clock.advance(BOUND_MS);
+
+    await refusedWith(h.authenticator.authenticate(headers), 'session-revoked');
+    assert.deepEqual(quiet, { redis: 0, table: 0 });
+  });
+
+  it('refuses a key revoked elsewhere within 1 s', async () => {
+    const h = harness();
+    h.addUser('owner-1', ['developer']);
+    h.addKey(VALID_KEY, { ownerId: 'owner-1' });
+    await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
+
+    h.revokeKey(VALID_KEY);
+    await h.invalidateUser('owner-1');
+    h.clock.advance(BOUND_MS);
+
+    await refusedWith(h.authenticator.authenticate({ 'x-api-key': VALID_KEY }), 'key-invalid');
+  });
+
+  it('narrows a key to what its demoted owner holds within 1 s', async () => {
+    const h = harness();
+    h.addUser('owner-1', ['developer']);
+    h.addKey(VALID_KEY, { ownerId: 'owner-1', permissions: ['deployments:read', 'deployments:write'] });
+    await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
+
+    h.addUser('owner-1', ['viewer']);
+    await h.invalidateUser('owner-1');
+    h.clock.advance(BOUND_MS);
+    const after = await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
+
+    assert.deepEqual(after.permissions, ['deployments:read']);
+  });
+
+  it('refuses a key at its expiry even while its verdict is cached, without reading it again', async () => {
+    const h = harness();
+    h.addUser('owner-1', ['developer']);
+    h.addKey(VALID_KEY, { ownerId: 'owner-1', expiresAt: '2026-01-01T12:00:10.000Z' });
+    await h.authenticator.authenticate({ 'x-api-key': VALID_KEY });
+    const readsBefore = h.reads.keys;
+
+    h.clock.advance(10_000);
+
+    await refusedWith(h.authenticator.authenticate({ 'x-api-key': VALID_KEY }), 'key-invalid');
+    assert.equal(h.reads.keys, readsBefore);
+  });
+
+  it('with Redis unreachable, trusts a cached verdict at most 5 s, then reads the table (fail safe)', async () => {
+    const h = harness();
+    h.setSession('user-1', 'session-1');
+    h.setSession('user-2', 'session-2');
+    const revoked = { authorization: `Bearer ${await h.tokenFor('user-1', 'session-1')}` };
+    const live = { authorization: `Bearer ${await h.tokenFor('user-2', 'session-2')}` };
+    await h.authenticator.authenticate(revoked);
+    await h.authenticator.authenticate(live);
+
+    h.redis.mode = 'down';
+    // The revocation cannot be signalled while Redis is down: only the table knows.
+    h.setSession('user-1', 'session-1', { revokedAt: h.clock.now().toISOString() });
+    h.clock.advance(5_001);
+
+    await refusedWith(h.authenticator.authenticate(revoked), 'session-revoked');
+    assert.equal((await h.authenticator.authenticate(live)).id, 'user-2');
+  });
+});
+
+describe('createAuthenticator: signing keys follow the key set', () => {
+  it('refuses a token signed with a key removed from the set within 1 s, in a container that verified it', async () => {
+    const kept = await generateSigningKey(new Date('2026-01-01T00:00:00Z'));
+    const removed = await generateSigningKey(new Date('2026-01-01T00:00:00Z'), 'previous');
+    let stored: KeySet = { keys: [kept, removed] };
+    let signWithRemoved: Keyring['issuer'] | undefined;
+    // Another container (the one that calls replaceKeySet) bumps the tag in the response cache's namespace.
+    let elsewhere: ReturnType<typeof createCache> | undefined;
+    const h = harness({
+      keyring: (cacheOn) => {
+        const responses = createCache({ ...cacheOn, namespace: 'http' });
+        elsewhere = createCache({ ...cacheOn, namespace: 'http' });
+        signWithRemoved = createTokenIssuer({
+          keySet: { keys: [{ ...removed, status: 'current' }] },
+          ...CONFIG,
+          ttlSeconds: CONFIG.accessTokenTtlSeconds,
+          now: cacheOn.now,
+        });
+        return followKeyring(CONFIG, {
+          load: async () => stored,
+          version: () => responses.tagVersion(SIGNING_KEYS_TAG),
+          now: cacheOn.now,
+        });
+      },
+    });
+    h.setSession('user-1', 'session-1');
+    assert.ok(signWithRemoved && elsewhere, 'the harness built the keyring');
+    const { token } = await signWithRemoved.issue({
+      sub: 'user-1',
+      roles: ['developer'],
+      permissions: ['profile:read'],
+      session_id: 'session-1',
+      auth_time: AUTH_TIME,
+      org_id: 'org-1',
+    });
+    const headers = { authorization: `Bearer ${token}` };
+    await h.authenticator.authenticate(headers);
+
+    stored = { keys: [kept] };
+    await elsewhere.invalidateTags([SIGNING_KEYS_TAG]);
+    h.clock.advance(BOUND_MS);
+
+    await refusedWith(h.authenticator.authenticate(headers), 'token-kid');
   });
 });

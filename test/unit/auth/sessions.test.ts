@@ -34,7 +34,11 @@ function harness(...sessions: Session[]) {
       return true;
     },
   };
-  return { deps: { sessions: store, events, now: clock.now }, stored, events };
+  const invalidated: string[] = [];
+  const invalidateUser = async (userId: string) => {
+    invalidated.push(userId);
+  };
+  return { deps: { sessions: store, events, now: clock.now, invalidateUser }, stored, events, invalidated };
 }
 
 describe('listOwnSessions', () => {
@@ -77,12 +81,21 @@ describe('revokeOwnSession', () => {
     assert.deepEqual(events.appended[0]?.data, { sessionId: 's1', reason: 'logout' });
   });
 
+  it("drops the authorizer's cached verdicts of the user, so the session's access tokens stop working", async () => {
+    const { deps, invalidated } = harness(sessionOf('u1', 's1', '2026-01-01T10:00:00.000Z'));
+
+    await revokeOwnSession(deps, 'u1', 's1', 'logout', 'corr-1');
+
+    assert.deepEqual(invalidated, ['u1']);
+  });
+
   it('answers "not found" for another user session and records nothing', async () => {
-    const { deps, stored, events } = harness(sessionOf('u1', 's1', '2026-01-01T10:00:00.000Z'));
+    const { deps, stored, events, invalidated } = harness(sessionOf('u1', 's1', '2026-01-01T10:00:00.000Z'));
 
     await assert.rejects(revokeOwnSession(deps, 'u2', 's1', 'user-revoked', 'c'), ResourceNotFoundError);
 
     assert.equal(stored.get('u1/s1')?.revokedAt, null);
     assert.equal(events.appended.length, 0);
+    assert.deepEqual(invalidated, []);
   });
 });

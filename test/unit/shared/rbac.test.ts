@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   API_KEY_PERMISSIONS,
   grants,
+  intersectPermissions,
   isApiKeyPermission,
   isRole,
   PERMISSIONS,
@@ -128,5 +129,20 @@ describe('API_KEY_PERMISSIONS', () => {
     for (const personal of ['profile:read', 'sessions:own', 'totp:own', 'keys:own', 'users:admin', '*']) {
       assert.equal(isApiKeyPermission(personal), false, personal);
     }
+  });
+});
+
+describe('intersectPermissions', () => {
+  it('keeps what both sets grant, wildcards on either side included, sorted', () => {
+    assert.deepEqual(intersectPermissions(['*'], ['deployments:read', 'audit:read']), [
+      'audit:read',
+      'deployments:read',
+    ]);
+    assert.deepEqual(intersectPermissions(['deployments:*'], ['deployments:read', 'audit:read']), [
+      'deployments:read',
+    ]);
+    assert.deepEqual(intersectPermissions(['keys:own', 'audit:read'], ['keys:own']), ['keys:own']);
+    assert.deepEqual(intersectPermissions(['*'], ['*']), ['*']);
+    assert.deepEqual(intersectPermissions(['users:admin'], []), []);
   });
 });

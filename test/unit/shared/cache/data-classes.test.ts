@@ -12,6 +12,7 @@ describe('data classes', () => {
       stackMetadata: 3600,
       templates: 86400,
       sessions: 604800,
+      credentials: 30,
     });
   });
 

@@ -392,3 +392,30 @@ describe('options', () => {
     assert.throws(() => make({ l1MaxEntries: 0 }), /l1MaxEntries/);
   });
 });
+
+describe('tagVersion', () => {
+  it('moves when the tag is invalidated in another container, seen within tagVersionCacheMs at one MGET', async () => {
+    const { clock, redis, make } = world(createCache);
+    const here = make({ tagVersionCacheMs: 1000 });
+    const elsewhere = make();
+    const before = await here.tagVersion('signing-keys');
+    const mgets = redis.count('mget');
+
+    await elsewhere.invalidateTags(['signing-keys']);
+    const stillTrusted = await here.tagVersion('signing-keys');
+    clock.advance(1000);
+    const after = await here.tagVersion('signing-keys');
+
+    assert.equal(stillTrusted, before);
+    assert.notEqual(after, before);
+    assert.equal(redis.count('mget') - mgets, 1);
+  });
+
+  it('is undefined while Redis is unreachable', async () => {
+    const { redis, make } = world(createCache);
+    const cache = make();
+    redis.mode = 'down';
+
+    assert.equal(await cache.tagVersion('signing-keys'), undefined);
+  });
+});
