@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { Redis } from '@upstash/redis';
 import { rateLimitEnvironment } from '../../../../functions/shared/config/rate-limits.ts';
@@ -33,10 +33,12 @@ before(async () => {
 
 const account = () => `it-${randomUUID()}@limits.nimbus.test`;
 let ipCounter = 0;
-// A fresh address per use: no two tests share an IP's budget.
+// A fresh address per use, under a prefix drawn per run (IPv6 documentation range): no two tests,
+// and no two runs sharing this Redis, share an IP's budget or its key names.
+const RUN_PREFIX = `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
 const freshIp = () => {
   ipCounter++;
-  return `198.18.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+  return `${RUN_PREFIX}::${ipCounter.toString(16)}`;
 };
 
 /** One login attempt through the route's scopes: the scope that refused it, or 'admitted'. */
