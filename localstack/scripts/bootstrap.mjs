@@ -6,22 +6,29 @@
 //   node localstack/scripts/bootstrap.mjs localstack/scripts/start.ts
 //   node localstack/scripts/bootstrap.mjs --test 'test/unit/**/*.test.ts'
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (message) => console.log(`[nimbus] ${message}`);
 
+const lockFile = join(root, 'package-lock.json');
+const stampFile = join(root, 'node_modules', '.nimbus-installed-lock');
+const lockDigest = () => createHash('sha256').update(readFileSync(lockFile)).digest('hex');
+
 /**
- * npm writes node_modules/.package-lock.json on every install: its age is the install's. The lock
- * is what gets installed, so only a lock newer than the install asks for another (editing a
- * script in package.json does not).
+ * Whether node_modules holds what the lock describes. After an install through this script, a
+ * stamp records the digest of the lock it installed, so a checkout that only touches the lock's
+ * date installs nothing. Without a stamp (a plain `npm ci`, as CI runs first), npm's own
+ * node_modules/.package-lock.json tells the install's age: it must not be older than the lock.
  */
 function installIsCurrent() {
+  if (existsSync(stampFile)) return readFileSync(stampFile, 'utf8') === lockDigest();
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(installed)) return false;
-  return statSync(join(root, 'package-lock.json')).mtimeMs <= statSync(installed).mtimeMs;
+  return statSync(lockFile).mtimeMs <= statSync(installed).mtimeMs;
 }
 
 if (!installIsCurrent()) {
@@ -35,6 +42,7 @@ if (!installIsCurrent()) {
     process.exit(install.status ?? 1);
   }
 }
+if (!existsSync(stampFile)) writeFileSync(stampFile, lockDigest());
 
 const pinnedNode = join(root, 'node_modules', '.bin', 'node');
 const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
