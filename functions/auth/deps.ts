@@ -6,7 +6,7 @@ import { boundResource } from '#shared/config/bindings.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import { metrics } from '#shared/observability.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
-import { deriveKey } from './domain/crypto-box.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { type AttemptBudgetStore, dynamoAttemptBudgetStore } from './store/attempt-budgets.ts';
 import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { dynamoAttemptBudgetStore } from '#functions/auth/store/attempt-budgets.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';

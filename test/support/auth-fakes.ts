@@ -1,7 +1,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import {
   createTokenIssuer,
   createTokenVerifier,

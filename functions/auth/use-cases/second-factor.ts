@@ -6,7 +6,7 @@ import {
   matchBackupCode,
   upgradeBackupHash,
 } from '../domain/backup-codes.ts';
-import { open, seal } from '../domain/crypto-box.ts';
+import { open, seal } from '#shared/crypto-box.ts';
 import { generateTotpSecret, otpauthUri, qrSvg, verifyTotp } from '../domain/totp.ts';
 import { NO_TOTP, StaleWriteError, type TotpState, type User } from '../store/users.ts';
 import { spendAttempt } from './attempt-budget.ts';

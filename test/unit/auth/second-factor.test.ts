@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { generateBackupCodes, hashBackupCode } from '#functions/auth/domain/backup-codes.ts';
-import { seal } from '#functions/auth/domain/crypto-box.ts';
+import { seal } from '#shared/crypto-box.ts';
 import { verifyPassword } from '#functions/auth/domain/password.ts';
 import { generateTotpSecret, totpAt } from '#functions/auth/domain/totp.ts';
 import { NO_TOTP, type TotpState } from '#functions/auth/store/users.ts';

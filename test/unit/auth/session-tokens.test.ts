@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthDeps } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { generateSigningKey } from '#functions/auth/domain/jwt.ts';
 import { NO_TOTP } from '#functions/auth/store/users.ts';
 import {

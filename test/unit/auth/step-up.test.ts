@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seal } from '#functions/auth/domain/crypto-box.ts';
+import { seal } from '#shared/crypto-box.ts';
 import { generateTotpSecret, totpAt } from '#functions/auth/domain/totp.ts';
 import { NO_TOTP } from '#functions/auth/store/users.ts';
 import { login } from '#functions/auth/use-cases/credentials.ts';
