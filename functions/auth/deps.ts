@@ -59,9 +59,11 @@ export interface ApiKeyGrant {
   readonly id: string;
   readonly ownerId: string;
   readonly permissions: readonly string[];
-  /** ISO 8601; `null` never expires. */
+  /** ISO 8601; `null` never expires. A rotated key's old secret ends at its overlap's end. */
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  /** Which secret of the key this is (rotations before it was issued): its verdict is its own. */
+  readonly generation: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { confirmStepUp } from '#functions/auth/use-cases/step-up.ts';
-import type { CreateKeyDeps, StepUpRequest } from '#functions/keys/deps.ts';
+import type { KeyStepUpDeps, StepUpRequest } from '#functions/keys/deps.ts';
 import { hashApiKey } from '#functions/keys/domain/api-keys.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '#functions/keys/store/api-keys.ts';
 import { createKey } from '#functions/keys/use-cases/create.ts';
@@ -58,7 +58,7 @@ function harness() {
   // Step-up as a port that says yes and remembers what it was asked; identity's own rule is
   // plugged in where a test is about it.
   const stepUps: StepUpRequest[] = [];
-  const deps: CreateKeyDeps = {
+  const deps: KeyStepUpDeps = {
     keys,
     events,
     environment: 'test',
@@ -78,7 +78,7 @@ async function withIdentityStepUp() {
   const base = harness();
   const identity = await fakeAuthDeps(base.clock);
   await addUser(identity.users);
-  const deps: CreateKeyDeps = {
+  const deps: KeyStepUpDeps = {
     ...base.deps,
     confirmStepUp: (request) => confirmStepUp(identity.deps, request),
   };
