@@ -3,10 +3,10 @@ import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts'
 import type { Cache } from '#shared/cache/two-level-cache.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import { metrics } from '#shared/observability.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
-import { deriveKey } from '#shared/crypto-box.ts';
 import { type AttemptBudgetStore, dynamoAttemptBudgetStore } from './store/attempt-budgets.ts';
 import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
-import { type ApiKeyRotationSettings, validRotationSettings } from '../../functions/shared/config/api-keys.ts';
+import {
+  type ApiKeyRotationSettings,
+  validRotationSettings,
+} from '../../functions/shared/config/api-keys.ts';
 import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */

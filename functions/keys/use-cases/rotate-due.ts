@@ -1,5 +1,5 @@
-import { ConflictingStateError } from '#shared/domain-errors.ts';
 import { seal } from '#shared/crypto-box.ts';
+import { ConflictingStateError } from '#shared/domain-errors.ts';
 import type { KeyJobDeps } from '../deps.ts';
 import { currentSecret, isRotationDue } from '../domain/rotation.ts';
 import { ROTATE_DUE_ACTOR } from './audit.ts';

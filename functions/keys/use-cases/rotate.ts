@@ -4,7 +4,7 @@ import type { KeyDeps, RotateKeyDeps } from '../deps.ts';
 import { generateApiKey } from '../domain/api-keys.ts';
 import { endedSecrets, overlapEnd, overlapSeconds } from '../domain/rotation.ts';
 import { type ApiKeyRecord, KeyChangedError } from '../store/api-keys.ts';
-import { managedKey, type ManagedKey } from './access.ts';
+import { type ManagedKey, managedKey } from './access.ts';
 import { appendKeyEvent } from './audit.ts';
 import { publicKey } from './public-key.ts';
 
