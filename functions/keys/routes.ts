@@ -16,6 +16,11 @@ const apiKey = z.object({
 });
 const keyIdParams = z.object({ keyId: z.uuid() });
 const stepUpPassword = z.string().min(1).max(128).optional();
+// What every route that hands out a secret may answer about step-up.
+const stepUpResponses = {
+  401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
+  429: { description: '`step-up-locked`, with Retry-After' },
+} as const;
 const { principalRoute } = routeBuilders({
   tags: ['api-keys'],
   needs: ['app:readWrite', 'events:append', 'auth', 'redis'],
@@ -45,9 +50,8 @@ export const createKey = principalRoute({
     400: {
       description: `A requested permission cannot be carried by an API key (only ${API_KEY_PERMISSIONS.join(', ')}); \`errors\` names each`,
     },
-    401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
     403: { description: 'A requested permission is not yours to delegate' },
-    429: { description: '`step-up-locked`, with Retry-After' },
+    ...stepUpResponses,
   },
 });
 
@@ -98,10 +102,9 @@ export const rotateKey = principalRoute({
       schema: apiKey.extend({ key: z.string(), previousPrefix: z.string(), overlapEndsAt: z.string() }),
     },
     400: { description: '`overlapSeconds` outside 0 to the maximum' },
-    401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
     404: { description: 'No such key of yours' },
     409: { description: 'The key is revoked or expired, or changed meanwhile' },
-    429: { description: '`step-up-locked`, with Retry-After' },
+    ...stepUpResponses,
   },
 });
 
@@ -187,9 +190,8 @@ export const collectRotatedSecret = principalRoute({
   request: { params: keyIdParams, body: z.strictObject({ password: stepUpPassword }) },
   responses: {
     200: { description: '`key` is never shown again', schema: apiKey.extend({ key: z.string() }) },
-    401: { description: '`step-up-required` (send `password`), or `invalid-credentials`' },
     404: { description: 'No such key of yours, or no secret waiting' },
-    429: { description: '`step-up-locked`, with Retry-After' },
+    ...stepUpResponses,
   },
 });
 

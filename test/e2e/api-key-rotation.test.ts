@@ -40,7 +40,7 @@ describe('API-key rotation over HTTP', () => {
     assert.equal((await withKey(newKey)).status, 200);
     const status = await call('/v1/keys/status', { headers: bearer(owner.accessToken) });
     assert.equal(status.status, 200, status.text);
-    const [item] = status.json?.items as Array<{
+    const [item] = (status.json?.items ?? []) as Array<{
       id: string;
       overlap: Array<{ prefix: string; validUntil: string }>;
     }>;

@@ -155,6 +155,38 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
     ];
   }
 
+  /**
+   * Updates the key's current secret on condition it is still current and live, with `others` in
+   * the same transaction; a failed condition is `KeyChangedError`.
+   */
+  async function changeCurrent(
+    current: ApiKeyRecord,
+    UpdateExpression: string,
+    values: Record<string, unknown>,
+    others: readonly object[],
+  ): Promise<void> {
+    try {
+      await dynamo.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: key(current.hash),
+                UpdateExpression,
+                ConditionExpression: CURRENT_AND_LIVE,
+                ExpressionAttributeValues: { ...values, ':null': null },
+              },
+            },
+            ...others,
+          ],
+        }),
+      );
+    } catch (error) {
+      cancelledAsChanged(error);
+    }
+  }
+
   return {
     async create(record) {
       await dynamo.send(
@@ -225,62 +257,26 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
 
     async rotate({ current, next, currentEndsAt, sealedSecret, ended }) {
       const superseded = supersededApiKeyByOwnerKey(current.ownerId, current.id, current.generation);
-      try {
-        await dynamo.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: key(current.hash),
-                  // The old secret leaves the "current" index entry and gets its end; a secret it
-                  // left for collection is no longer worth collecting.
-                  UpdateExpression:
-                    'SET supersededAt = :at, expiresAt = :end, gsi1sk = :sk REMOVE sealedSecret',
-                  ConditionExpression: CURRENT_AND_LIVE,
-                  ExpressionAttributeValues: {
-                    ':at': next.rotatedAt,
-                    ':end': currentEndsAt,
-                    ':sk': superseded.gsi1sk,
-                    ':null': null,
-                  },
-                },
-              },
-              put(itemOf(next, sealedSecret), 'attribute_not_exists(pk)'),
-              ...dueChanges(current, next),
-              ...ended.map((old) => del(key(old.hash))),
-            ],
-          }),
-        );
-      } catch (error) {
-        cancelledAsChanged(error);
-      }
+      // The old secret leaves the "current" index entry and gets its end; a secret it left for
+      // collection is no longer worth collecting.
+      await changeCurrent(
+        current,
+        'SET supersededAt = :at, expiresAt = :end, gsi1sk = :sk REMOVE sealedSecret',
+        { ':at': next.rotatedAt, ':end': currentEndsAt, ':sk': superseded.gsi1sk },
+        [
+          put(itemOf(next, sealedSecret), 'attribute_not_exists(pk)'),
+          ...dueChanges(current, next),
+          ...ended.map((old) => del(key(old.hash))),
+        ],
+      );
     },
 
     async setRotationSchedule(current, everyDays) {
-      const after: ApiKeyRecord = { ...current, rotationEveryDays: everyDays };
-      try {
-        await dynamo.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: key(current.hash),
-                  UpdateExpression: 'SET rotationEveryDays = :every',
-                  ConditionExpression: CURRENT_AND_LIVE,
-                  ExpressionAttributeValues: { ':every': everyDays, ':null': null },
-                },
-              },
-              ...dueChanges(current, after),
-              // Keys made before rotation existed get their by-id entry here, so an admin finds them.
-              put({ ...apiKeyIdKey(current.id), ...ref(current) }),
-            ],
-          }),
-        );
-      } catch (error) {
-        cancelledAsChanged(error);
-      }
+      await changeCurrent(current, 'SET rotationEveryDays = :every', { ':every': everyDays }, [
+        ...dueChanges(current, { ...current, rotationEveryDays: everyDays }),
+        // Keys made before rotation existed get their by-id entry here, so an admin finds them.
+        put({ ...apiKeyIdKey(current.id), ...ref(current) }),
+      ]);
     },
 
     async revokeKey(secrets, at) {
