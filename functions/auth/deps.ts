@@ -3,10 +3,10 @@ import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts'
 import type { Cache } from '#shared/cache/two-level-cache.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
 import { metrics } from '#shared/observability.ts';
 import { type AuthConfig, authConfigFromEnv } from './config.ts';
-import { deriveKey } from './domain/crypto-box.ts';
 import { type AttemptBudgetStore, dynamoAttemptBudgetStore } from './store/attempt-budgets.ts';
 import { type Keyring, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
@@ -59,9 +59,11 @@ export interface ApiKeyGrant {
   readonly id: string;
   readonly ownerId: string;
   readonly permissions: readonly string[];
-  /** ISO 8601; `null` never expires. */
+  /** ISO 8601; `null` never expires. A rotated key's old secret ends at its overlap's end. */
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  /** Which secret of the key this is (rotations before it was issued): its verdict is its own. */
+  readonly generation: number;
 }
 
 /**

@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'sessions:own',
   'totp:own',
   'keys:own',
+  // Any user's API keys (rotate, schedule, status, collect, revoke); only admins (`*`) hold it.
+  'keys:admin',
   'users:admin',
   'audit:read',
   'ratelimit:admin',

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
+import {
+  type ApiKeyRotationSettings,
+  validRotationSettings,
+} from '../../functions/shared/config/api-keys.ts';
 import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
@@ -65,6 +69,8 @@ export interface StageConfig {
   >;
   /** Identity settings; the type is the one the functions read back from their environment. */
   readonly auth: AuthConfig;
+  /** API-key rotation: the old secret's overlap with the new one (default and ceiling). */
+  readonly apiKeyRotation: ApiKeyRotationSettings;
   readonly redis: {
     /**
      * Upstash REST endpoint the functions call. Outside `local` the defaults below are
@@ -84,6 +90,9 @@ export interface StageConfig {
 
 const base = {
   rateLimits: {},
+  // A day lets every client of a rotated key pick up the new secret; a week is the most a caller
+  // may ask for (an old secret should not linger).
+  apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
 } as const;
@@ -213,5 +222,7 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
     throw new Error('prod must not allow CORS origin *');
   }
+  // The same rule the functions apply at cold start: a bad stage fails the synth, not a Lambda.
+  validRotationSettings(config.apiKeyRotation);
   return config;
 }

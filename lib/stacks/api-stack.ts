@@ -4,6 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { authEnvironment } from '../../functions/auth/config.ts';
 import { routes } from '../../functions/routes.ts';
+import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
@@ -48,6 +49,7 @@ export class ApiStack extends Stack {
       'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret),
       'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret),
       auth: (fn) => setEnvironment(fn, authEnvironment(config.auth)),
+      apiKeyRotation: (fn) => setEnvironment(fn, apiKeyRotationEnvironment(config.apiKeyRotation)),
     };
     const bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => {
       for (const need of new Set(needs)) bindings[need](fn);

@@ -47,6 +47,11 @@ describe('API keys act only as services', () => {
       expiresAt: null,
       revokedAt: null,
       lastUsedAt: null,
+      generation: 0,
+      rotatedAt: null,
+      supersededAt: null,
+      rotationEveryDays: null,
+      secretToCollect: false,
     });
 
     const sessions = await call('/v1/auth/sessions', { headers: { 'x-api-key': generated.key } });

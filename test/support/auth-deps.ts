@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
 import { dynamoAttemptBudgetStore } from '#functions/auth/store/attempt-budgets.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { dynamoSessionStore } from '#functions/auth/store/sessions.ts';
@@ -10,6 +9,7 @@ import { dynamoUserStore, NO_TOTP, type User } from '#functions/auth/store/users
 import type { ClientMeta } from '#functions/auth/use-cases/session-tokens.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { testKeyring } from './auth-fakes.ts';
 import { APP_TABLE, EVENTS_TABLE } from './tables.ts';

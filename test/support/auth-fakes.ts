@@ -1,7 +1,6 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
 import {
   createTokenIssuer,
   createTokenVerifier,
@@ -12,6 +11,7 @@ import { totpAt } from '#functions/auth/domain/totp.ts';
 import type { Keyring } from '#functions/auth/store/keyring.ts';
 import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import {
   type ManualClock,

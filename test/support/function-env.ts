@@ -1,5 +1,6 @@
 import { authEnvironment } from '#functions/auth/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
 import { bindingsEnvironment } from '#shared/config/bindings.ts';
 import { redisEnvironment } from '#shared/config/redis.ts';
 
@@ -22,6 +23,7 @@ export function functionEnvironment(): Record<string, string> {
     }),
     ...redisEnvironment({ restUrl: 'http://127.0.0.1:9', token: 'placeholder' }),
     ...authEnvironment(STAGE_CONFIGS.local.auth),
+    ...apiKeyRotationEnvironment(STAGE_CONFIGS.local.apiKeyRotation),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

@@ -23,6 +23,11 @@ export interface SessionVerdict {
 /** What the authorizer caches about an API key: `null` when the key or its owner is gone. */
 export interface KeyVerdict {
   readonly revoked: boolean;
+  /**
+   * The secret's end as read now. A rotation gives the old secret an end (its overlap) after the
+   * container first read it, so the end is taken from here too, checked on every use.
+   */
+  readonly expiresAt: string | null;
   readonly ownerRoles: readonly string[];
   readonly orgId: string;
 }
@@ -52,7 +57,8 @@ const TOUCH_EVERY_MS = 60_000;
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const ttlMs = deps.config.authorizerCacheSeconds * 1000;
   const nowMs = () => deps.now().getTime();
-  // A key's id, owner, permissions and expiry never change: kept per container as first read.
+  // A key's id, owner and permissions never change: kept per container as first read. Its expiry
+  // only ever moves earlier (a rotation ends the old secret), and the verdict carries the latest.
   const keyFacts = new Lru<ApiKeyGrant>(CACHE_ENTRIES);
   const unknownKeys = new TtlCache<true>(CACHE_ENTRIES, nowMs);
   const touched = new TtlCache<true>(CACHE_ENTRIES, nowMs);
@@ -129,21 +135,35 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       (grant.expiresAt !== null && Date.parse(grant.expiresAt) <= now.getTime())
     )
       throw refuse('key-invalid');
-    const { value: verdict } = await deps.verdicts.get<KeyVerdict | null>(`apikey:${grant.id}`, {
-      dataClass: 'credentials',
-      userId: grant.ownerId,
-      // Read again rather than reusing the first read: a revocation between that read and this
-      // load's version read would otherwise be stamped as current.
-      load: async () => {
-        const [current, owner] = await Promise.all([
-          deps.apiKeys.find(fingerprint),
-          deps.users.get(grant.ownerId),
-        ]);
-        if (current === undefined || owner === undefined) return null;
-        return { revoked: current.revokedAt !== null, ownerRoles: [...owner.roles], orgId: owner.orgId };
+    // One verdict per secret: a rotated key's old and new secrets end at different times.
+    const { value: verdict } = await deps.verdicts.get<KeyVerdict | null>(
+      `apikey:${grant.id}:${grant.generation}`,
+      {
+        dataClass: 'credentials',
+        userId: grant.ownerId,
+        // Read again rather than reusing the first read: a revocation between that read and this
+        // load's version read would otherwise be stamped as current.
+        load: async () => {
+          const [current, owner] = await Promise.all([
+            deps.apiKeys.find(fingerprint),
+            deps.users.get(grant.ownerId),
+          ]);
+          if (current === undefined || owner === undefined) return null;
+          return {
+            revoked: current.revokedAt !== null,
+            expiresAt: current.expiresAt,
+            ownerRoles: [...owner.roles],
+            orgId: owner.orgId,
+          };
+        },
       },
-    });
-    if (verdict === null || verdict.revoked) throw refuse('key-invalid');
+    );
+    if (
+      verdict === null ||
+      verdict.revoked ||
+      (verdict.expiresAt !== null && Date.parse(verdict.expiresAt) <= now.getTime())
+    )
+      throw refuse('key-invalid');
     if (!touched.get(fingerprint)) {
       touched.set(fingerprint, true, TOUCH_EVERY_MS);
       const staleBefore = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();

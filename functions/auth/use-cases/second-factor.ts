@@ -1,3 +1,4 @@
+import { open, seal } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError, ConflictingStateError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
 import {
@@ -6,7 +7,6 @@ import {
   matchBackupCode,
   upgradeBackupHash,
 } from '../domain/backup-codes.ts';
-import { open, seal } from '../domain/crypto-box.ts';
 import { generateTotpSecret, otpauthUri, qrSvg, verifyTotp } from '../domain/totp.ts';
 import { NO_TOTP, StaleWriteError, type TotpState, type User } from '../store/users.ts';
 import { spendAttempt } from './attempt-budget.ts';

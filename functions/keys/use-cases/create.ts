@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError, NotPermittedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { API_KEY_PERMISSIONS, grants, isApiKeyPermission } from '#shared/rbac.ts';
-import type { CreateKeyDeps } from '../deps.ts';
+import type { KeyStepUpDeps } from '../deps.ts';
 import { generateApiKey } from '../domain/api-keys.ts';
 import type { ApiKeyRecord } from '../store/api-keys.ts';
+import { appendKeyEvent } from './audit.ts';
 import { publicKey } from './public-key.ts';
 
 export interface NewKey {
@@ -22,7 +23,7 @@ export interface NewKey {
  * minting one needs step-up: a stolen access token alone cannot.
  */
 export async function createKey(
-  deps: CreateKeyDeps,
+  deps: KeyStepUpDeps,
   caller: Principal,
   input: NewKey,
   correlationId: string,
@@ -65,20 +66,18 @@ export async function createKey(
     expiresAt: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
     revokedAt: null,
     lastUsedAt: null,
+    generation: 0,
+    rotatedAt: null,
+    supersededAt: null,
+    rotationEveryDays: null,
+    secretToCollect: false,
   };
   await deps.keys.create(record);
   await deps.invalidateUser(caller.id);
-  await deps.events.append({
-    subject: `apikey:${record.id}`,
-    type: 'security.apikey-created',
-    actor: caller.id,
-    correlationId,
-    data: {
-      name: record.name,
-      permissions: record.permissions,
-      expiresAt: record.expiresAt,
-      prefix: record.prefix,
-    },
+  await appendKeyEvent(deps, record, 'security.apikey-created', caller.id, correlationId, {
+    name: record.name,
+    permissions: record.permissions,
+    expiresAt: record.expiresAt,
   });
   return { ...publicKey(record), key: generated.key };
 }

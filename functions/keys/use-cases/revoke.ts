@@ -1,10 +1,17 @@
-import { ResourceNotFoundError } from '#shared/domain-errors.ts';
+import { ConflictingStateError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import type { KeyDeps } from '../deps.ts';
+import { KeyChangedError } from '../store/api-keys.ts';
+import { managedKey } from './access.ts';
+import { appendKeyEvent } from './audit.ts';
+
+// A rotation racing the revocation makes the transaction fail; reading again picks up its secret.
+const ATTEMPTS = 3;
 
 /**
- * Revokes one of the caller's keys. Keys are looked up under the caller's own id, so another
- * user's key id is simply "not found": nobody learns it exists.
+ * Revokes a key: every secret it has (the current one and any old one still inside its rotation
+ * overlap) at once, so no secret of a revoked key is accepted once the authorizers see it (1 s).
+ * A user revokes their own keys (another user's is "not found"); an administrator any key.
  */
 export async function revokeKey(
   deps: KeyDeps,
@@ -12,15 +19,24 @@ export async function revokeKey(
   keyId: string,
   correlationId: string,
 ): Promise<void> {
-  const record = await deps.keys.getById(caller.id, keyId);
-  if (!record) throw new ResourceNotFoundError('No such API key.');
-  await deps.keys.revoke(record.hash, deps.now().toISOString());
-  await deps.invalidateUser(caller.id);
-  await deps.events.append({
-    subject: `apikey:${record.id}`,
-    type: 'security.apikey-revoked',
-    actor: caller.id,
-    correlationId,
-    data: { prefix: record.prefix },
-  });
+  for (let attempt = 1; ; attempt++) {
+    const { current, secrets } = await managedKey(deps, caller, keyId);
+    try {
+      await deps.keys.revokeKey(secrets, deps.now().toISOString());
+    } catch (error) {
+      if (!(error instanceof KeyChangedError)) throw error;
+      if (attempt < ATTEMPTS) continue;
+      throw new ConflictingStateError('The key kept changing while being revoked; try again.');
+    }
+    await deps.invalidateUser(current.ownerId);
+    await appendKeyEvent(
+      deps,
+      current,
+      'security.apikey-revoked',
+      caller.id,
+      correlationId,
+      current.ownerId === caller.id ? {} : { ownerId: current.ownerId },
+    );
+    return;
+  }
 }

@@ -15,7 +15,9 @@ export type ResourceNeed =
   | 'redis'
   | 'signingKeys:read'
   | 'dataKey:read'
-  | 'auth';
+  | 'auth'
+  /** API-key rotation settings (overlap default and ceiling). */
+  | 'apiKeyRotation';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';

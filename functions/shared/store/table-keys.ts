@@ -10,7 +10,11 @@
  * | session         | `USER#<id>`         | `SESSION#<id>`       |                  |                   |
  * | attempt budget  | `USER#<id>`         | `BUDGET#<name>`      |                  |                   |
  * | refresh token   | `REFRESH#<sha256>`  | `REFRESH`            |                  |                   |
- * | API key         | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>`  |
+ * | API key secret  | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>`  |
+ * | …superseded     | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>#<gen>` |
+ * | API key by id   | `APIKEYID#<keyId>`  | `APIKEYID`           |                  |                   |
+ * | rotation due    | `APIKEYDUE`         | `<dueAt>#<keyId>`    |                  |                   |
+ * | key expiry      | `APIKEYEXPIRY`      | `<expiresAt>#<keyId>`|                  |                   |
  * | readiness probe | `HEALTH`            | `HEALTH`             |                  |                   |
  */
 
@@ -67,11 +71,48 @@ export const refreshTokenKey = (tokenHash: string): TableKey => ({
 // The key's hash is the primary key: a lookup from an `x-api-key` header is one GetItem.
 export const apiKeyKey = (keyHash: string): TableKey => ({ pk: `${APIKEY_PREFIX}${keyHash}`, sk: 'APIKEY' });
 
-/** GSI1 entry listing a user's keys, and finding one of them by id. */
+/**
+ * GSI1 entry listing a user's keys, and finding one of them by id: the key's current secret. A
+ * secret superseded by a rotation moves to `supersededApiKeyByOwnerKey`, so an exact query on
+ * this one still finds one item, and a prefix query (`apiKeySecretsOf`) finds them all.
+ */
 export const apiKeyByOwnerKey = (ownerId: string, keyId: string): Gsi1Key => ({
   gsi1pk: `OWNER#${ownerId}`,
   gsi1sk: `${APIKEY_PREFIX}${keyId}`,
 });
+
+/** A superseded secret of a key; `generation` is the rotation count when it was issued. */
+export const supersededApiKeyByOwnerKey = (ownerId: string, keyId: string, generation: number): Gsi1Key => ({
+  gsi1pk: `OWNER#${ownerId}`,
+  gsi1sk: `${APIKEY_PREFIX}${keyId}#${String(generation).padStart(6, '0')}`,
+});
+
+/** GSI1 query condition values for every secret (current and superseded) of one key. */
+export const apiKeySecretsOf = (ownerId: string, keyId: string) => ({
+  gsi1pk: `OWNER#${ownerId}`,
+  gsi1skPrefix: `${APIKEY_PREFIX}${keyId}`,
+});
+
+/** Who owns a key, found by its id alone: what an administrator acting on any key starts from. */
+export const apiKeyIdKey = (keyId: string): TableKey => ({ pk: `APIKEYID#${keyId}`, sk: 'APIKEYID' });
+
+/**
+ * Index items in one partition each, read by the daily jobs with one range query and written in
+ * the same transaction as the key: the keys whose scheduled rotation is due by a time, and the keys
+ * expiring within a window. Timestamps are ISO 8601 UTC (fixed width), so they sort as text.
+ */
+export const API_KEY_ROTATION_DUE_PK = 'APIKEYDUE';
+export const API_KEY_EXPIRY_PK = 'APIKEYEXPIRY';
+export const apiKeyRotationDueKey = (dueAt: string, keyId: string): TableKey => ({
+  pk: API_KEY_ROTATION_DUE_PK,
+  sk: `${dueAt}#${keyId}`,
+});
+export const apiKeyExpiryKey = (expiresAt: string, keyId: string): TableKey => ({
+  pk: API_KEY_EXPIRY_PK,
+  sk: `${expiresAt}#${keyId}`,
+});
+/** Sort-key bounds of the index items above for times in [from, to]: `#` < `$`. */
+export const timeRange = (from: string, to: string) => ({ from: `${from}#`, to: `${to}$` });
 
 /** GSI1 query condition values for every key of one owner. */
 export const apiKeysOfOwner = (ownerId: string) => ({

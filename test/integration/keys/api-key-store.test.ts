@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type ApiKeyRecord, dynamoApiKeyStore } from '#functions/keys/store/api-keys.ts';
+import { type ApiKeyRecord, dynamoApiKeyStore, KeyChangedError } from '#functions/keys/store/api-keys.ts';
 import { APP_TABLE } from '../../support/tables.ts';
 
 const keys = dynamoApiKeyStore(APP_TABLE);
@@ -22,8 +22,29 @@ function newKey(ownerId: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyR
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,
+    generation: 0,
+    rotatedAt: null,
+    supersededAt: null,
+    rotationEveryDays: null,
+    secretToCollect: false,
     ...overrides,
   };
+}
+
+const hashOf = (seed: string) => createHash('sha256').update(seed).digest('hex');
+
+/** The rotation the use case would ask for: a new secret of `current`, the old one ending at `endsAt`. */
+function rotationOf(current: ApiKeyRecord, endsAt: string, sealedSecret: string | null = null) {
+  const next: ApiKeyRecord = {
+    ...current,
+    hash: hashOf(randomUUID()),
+    prefix: `nmb_test_${randomUUID().slice(0, 7)}`,
+    generation: current.generation + 1,
+    rotatedAt: iso(1),
+    lastUsedAt: null,
+    secretToCollect: sealedSecret !== null,
+  };
+  return { current, next, currentEndsAt: endsAt, sealedSecret, ended: [] as ApiKeyRecord[] };
 }
 
 async function storedKey(overrides: Partial<ApiKeyRecord> = {}): Promise<ApiKeyRecord> {
@@ -64,22 +85,147 @@ describe('dynamoApiKeyStore on the emulator', () => {
     assert.equal(await keys.getById(randomUUID(), record.id), undefined);
   });
 
-  it('revoke sets revokedAt on a live key and a second revoke keeps the first time', async () => {
+  it('revokeKey sets revokedAt on a live key and a second revoke keeps the first time', async () => {
     const record = await storedKey();
 
-    const first = await keys.revoke(record.hash, iso(10));
-    const second = await keys.revoke(record.hash, iso(20));
+    await keys.revokeKey([record], iso(10));
+    await keys.revokeKey(await keys.secretsOf(record.ownerId, record.id), iso(20));
 
-    assert.equal(first, true);
-    assert.equal(second, true);
     assert.equal((await keys.getByHash(record.hash))?.revokedAt, iso(10));
   });
 
-  it('revoke of an unknown key returns false and creates nothing', async () => {
-    const hash = createHash('sha256').update(randomUUID()).digest('hex');
+  it('ownerOf finds the owner of a created key by its id alone', async () => {
+    const record = await storedKey();
 
-    assert.equal(await keys.revoke(hash, iso(10)), false);
-    assert.equal(await keys.getByHash(hash), undefined);
+    assert.equal(await keys.ownerOf(record.id), record.ownerId);
+    assert.equal(await keys.ownerOf(randomUUID()), undefined);
+  });
+
+  it('rotate supersedes the old secret with its end and stores the new one, in one transaction', async () => {
+    const record = await storedKey({ expiresAt: iso(86_400) });
+    const rotation = rotationOf(record, iso(3600));
+
+    await keys.rotate(rotation);
+
+    const old = await keys.getByHash(record.hash);
+    assert.equal(old?.supersededAt, iso(1));
+    assert.equal(old?.expiresAt, iso(3600));
+    assert.deepEqual(await keys.getByHash(rotation.next.hash), rotation.next);
+    assert.deepEqual(await keys.getById(record.ownerId, record.id), rotation.next);
+    assert.equal((await keys.secretsOf(record.ownerId, record.id)).length, 2);
+    const listed = await keys.listByOwner(record.ownerId);
+    assert.deepEqual(listed.map((r) => r.generation).sort(), [0, 1]);
+  });
+
+  it('rotate of a secret already superseded fails whole: no second new secret is stored', async () => {
+    const record = await storedKey();
+    await keys.rotate(rotationOf(record, iso(60)));
+    const late = rotationOf(record, iso(60));
+
+    await assert.rejects(keys.rotate(late), KeyChangedError);
+
+    assert.equal(await keys.getByHash(late.next.hash), undefined);
+    assert.equal((await keys.getByHash(record.hash))?.expiresAt, iso(60));
+  });
+
+  it('rotate of a revoked key fails whole', async () => {
+    const record = await storedKey();
+    await keys.revokeKey([record], iso(5));
+    const rotation = rotationOf(record, iso(60));
+
+    await assert.rejects(keys.rotate(rotation), KeyChangedError);
+    assert.equal(await keys.getByHash(rotation.next.hash), undefined);
+  });
+
+  it('rotate deletes superseded secrets past their end', async () => {
+    const record = await storedKey();
+    const first = rotationOf(record, iso(0));
+    await keys.rotate(first);
+    const second = { ...rotationOf(first.next, iso(60)), ended: [{ ...record, supersededAt: iso(1) }] };
+
+    await keys.rotate(second);
+
+    assert.equal(await keys.getByHash(record.hash), undefined);
+    assert.deepEqual(
+      (await keys.secretsOf(record.ownerId, record.id)).map((r) => r.generation).sort(),
+      [1, 2],
+    );
+  });
+
+  it('revokeKey revokes every secret of a rotated key at once', async () => {
+    const record = await storedKey();
+    const rotation = rotationOf(record, iso(3600));
+    await keys.rotate(rotation);
+
+    await keys.revokeKey(await keys.secretsOf(record.ownerId, record.id), iso(10));
+
+    assert.equal((await keys.getByHash(record.hash))?.revokedAt, iso(10));
+    assert.equal((await keys.getByHash(rotation.next.hash))?.revokedAt, iso(10));
+  });
+
+  it('revokeKey with a stale read (a rotation in between) fails whole, so no new secret escapes', async () => {
+    const record = await storedKey();
+    const rotation = rotationOf(record, iso(3600));
+    await keys.rotate(rotation);
+
+    await assert.rejects(keys.revokeKey([record], iso(10)), KeyChangedError);
+    assert.equal((await keys.getByHash(record.hash))?.revokedAt, null);
+  });
+
+  it('a sealed secret is collected once, and not after a revocation', async () => {
+    const record = await storedKey();
+    const rotation = rotationOf(record, iso(3600), 'v1.sealed.for.test');
+    await keys.rotate(rotation);
+    assert.equal((await keys.getByHash(rotation.next.hash))?.secretToCollect, true);
+
+    assert.equal(await keys.takeSecretToCollect(rotation.next.hash), 'v1.sealed.for.test');
+    assert.equal(await keys.takeSecretToCollect(rotation.next.hash), undefined);
+    assert.equal((await keys.getByHash(rotation.next.hash))?.secretToCollect, false);
+
+    const other = await storedKey();
+    const sealed = rotationOf(other, iso(3600), 'v1.sealed.other');
+    await keys.rotate(sealed);
+    await keys.revokeKey(await keys.secretsOf(other.ownerId, other.id), iso(5));
+    assert.equal(await keys.takeSecretToCollect(sealed.next.hash), undefined);
+  });
+
+  it('a schedule puts the key in the due index; rotation moves it, unscheduling removes it', async () => {
+    // Far in the past so that no other test's key shares the window read below.
+    const createdAt = '2001-01-01T00:00:00.000Z';
+    const record = await storedKey({ createdAt });
+    const dueIds = async (by: string) => (await keys.rotationsDue(by)).map((ref) => ref.keyId);
+
+    await keys.setRotationSchedule(record, 10);
+    const scheduled = { ...record, rotationEveryDays: 10 };
+    assert.equal((await dueIds('2001-01-10T23:59:59.999Z')).includes(record.id), false);
+    assert.equal((await dueIds('2001-01-11T00:00:00.000Z')).includes(record.id), true);
+
+    const rotation = rotationOf(scheduled, iso(60));
+    const next = { ...rotation.next, rotatedAt: '2001-01-05T00:00:00.000Z' };
+    await keys.rotate({ ...rotation, next });
+    assert.equal((await dueIds('2001-01-11T00:00:00.000Z')).includes(record.id), false);
+    assert.equal((await dueIds('2001-01-15T00:00:00.000Z')).includes(record.id), true);
+
+    await keys.setRotationSchedule(next, null);
+    assert.equal((await dueIds('2001-02-01T00:00:00.000Z')).includes(record.id), false);
+  });
+
+  it('expiringBetween finds a key by its expiry until it is revoked', async () => {
+    const expiresAt = '2002-03-04T05:06:07.000Z';
+    const record = await storedKey({ expiresAt });
+
+    const found = await keys.expiringBetween('2002-03-04T00:00:00.000Z', '2002-03-05T00:00:00.000Z');
+    assert.deepEqual(
+      found.filter((ref) => ref.keyId === record.id),
+      [{ keyId: record.id, ownerId: record.ownerId, expiresAt }],
+    );
+
+    await keys.revokeKey([record], iso(1));
+    const after = await keys.expiringBetween('2002-03-04T00:00:00.000Z', '2002-03-05T00:00:00.000Z');
+    assert.equal(
+      after.some((ref) => ref.keyId === record.id),
+      false,
+    );
   });
 
   it('touch writes lastUsedAt on a key never used', async () => {

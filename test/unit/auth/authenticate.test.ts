@@ -134,6 +134,7 @@ function harness(options: { keyring?: (cacheOn: CacheOn) => () => Promise<Keyrin
         permissions: ['deployments:read'],
         expiresAt: null,
         revokedAt: null,
+        generation: 0,
         ...grant,
       });
     },

@@ -7,7 +7,7 @@ import {
   matchBackupCode,
   upgradeBackupHash,
 } from '#functions/auth/domain/backup-codes.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 
 const KEY = deriveKey('unit-test-data-key', 'nimbus/backup-codes/v1');
 const OTHER_KEY = deriveKey('another-data-key', 'nimbus/backup-codes/v1');

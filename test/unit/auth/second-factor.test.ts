@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { generateBackupCodes, hashBackupCode } from '#functions/auth/domain/backup-codes.ts';
-import { seal } from '#functions/auth/domain/crypto-box.ts';
 import { verifyPassword } from '#functions/auth/domain/password.ts';
 import { generateTotpSecret, totpAt } from '#functions/auth/domain/totp.ts';
 import { NO_TOTP, type TotpState } from '#functions/auth/store/users.ts';
 import { login } from '#functions/auth/use-cases/credentials.ts';
 import { activateTotp, disableTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { seal } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError, TooManyAttemptsError } from '#shared/domain-errors.ts';
 import {
   addUser,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthDeps } from '#functions/auth/deps.ts';
-import { deriveKey } from '#functions/auth/domain/crypto-box.ts';
 import { generateSigningKey } from '#functions/auth/domain/jwt.ts';
 import { NO_TOTP } from '#functions/auth/store/users.ts';
 import {
@@ -10,6 +9,7 @@ import {
   startSession,
   type TokenPair,
 } from '#functions/auth/use-cases/session-tokens.ts';
+import { deriveKey } from '#shared/crypto-box.ts';
 import { refusedWith, staticKeyring, UNIT_AUTH } from '../../support/auth-unit.ts';
 import {
   manualClock,

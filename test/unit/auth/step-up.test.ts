@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seal } from '#functions/auth/domain/crypto-box.ts';
 import { generateTotpSecret, totpAt } from '#functions/auth/domain/totp.ts';
 import { NO_TOTP } from '#functions/auth/store/users.ts';
 import { login } from '#functions/auth/use-cases/credentials.ts';
@@ -8,6 +7,7 @@ import { setUserRoles } from '#functions/auth/use-cases/roles.ts';
 import { activateTotp, disableTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
 import { refreshSession } from '#functions/auth/use-cases/session-tokens.ts';
 import { confirmStepUp, type SensitiveChange } from '#functions/auth/use-cases/step-up.ts';
+import { seal } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError, TooManyAttemptsError } from '#shared/domain-errors.ts';
 import { addUser, fakeAuthDeps, loggedInSince, TEST_PASSWORD } from '../../support/auth-fakes.ts';
 

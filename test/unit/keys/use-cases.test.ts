@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { confirmStepUp } from '#functions/auth/use-cases/step-up.ts';
-import type { CreateKeyDeps, StepUpRequest } from '#functions/keys/deps.ts';
+import type { KeyStepUpDeps, StepUpRequest } from '#functions/keys/deps.ts';
 import { hashApiKey } from '#functions/keys/domain/api-keys.ts';
-import type { ApiKeyRecord, ApiKeyStore } from '#functions/keys/store/api-keys.ts';
 import { createKey } from '#functions/keys/use-cases/create.ts';
 import { listOwnKeys } from '#functions/keys/use-cases/list.ts';
 import { apiKeyLookup } from '#functions/keys/use-cases/lookup.ts';
@@ -17,38 +16,7 @@ import {
 import { API_KEY_PERMISSIONS, isApiKeyPermission, PERMISSIONS } from '#shared/rbac.ts';
 import { addUser, fakeAuthDeps, loggedInSince, TEST_PASSWORD } from '../../support/auth-fakes.ts';
 import { manualClock, memoryEventStore, userPrincipal } from '../../support/fakes.ts';
-
-/** The DynamoDB store's contract, in memory: hash is the key, revocation keeps the first time. */
-function memoryKeyStore(): ApiKeyStore & { readonly records: Map<string, ApiKeyRecord> } {
-  const records = new Map<string, ApiKeyRecord>();
-  return {
-    records,
-    async create(record) {
-      if (records.has(record.hash)) throw new Error('duplicate key hash');
-      records.set(record.hash, record);
-    },
-    async getByHash(hash) {
-      return records.get(hash);
-    },
-    async listByOwner(ownerId) {
-      return [...records.values()].filter((r) => r.ownerId === ownerId);
-    },
-    async getById(ownerId, id) {
-      return [...records.values()].find((r) => r.ownerId === ownerId && r.id === id);
-    },
-    async revoke(hash, at) {
-      const record = records.get(hash);
-      if (!record) return false;
-      if (record.revokedAt === null) records.set(hash, { ...record, revokedAt: at });
-      return true;
-    },
-    async touch(hash, at, staleBefore) {
-      const record = records.get(hash);
-      if (record && (record.lastUsedAt === null || record.lastUsedAt < staleBefore))
-        records.set(hash, { ...record, lastUsedAt: at });
-    },
-  };
-}
+import { memoryKeyStore } from '../../support/key-fakes.ts';
 
 function harness() {
   const clock = manualClock();
@@ -58,7 +26,7 @@ function harness() {
   // Step-up as a port that says yes and remembers what it was asked; identity's own rule is
   // plugged in where a test is about it.
   const stepUps: StepUpRequest[] = [];
-  const deps: CreateKeyDeps = {
+  const deps: KeyStepUpDeps = {
     keys,
     events,
     environment: 'test',
@@ -78,7 +46,7 @@ async function withIdentityStepUp() {
   const base = harness();
   const identity = await fakeAuthDeps(base.clock);
   await addUser(identity.users);
-  const deps: CreateKeyDeps = {
+  const deps: KeyStepUpDeps = {
     ...base.deps,
     confirmStepUp: (request) => confirmStepUp(identity.deps, request),
   };
@@ -318,6 +286,8 @@ describe('listOwnKeys', () => {
         'permissions',
         'prefix',
         'revokedAt',
+        'rotatedAt',
+        'rotationEveryDays',
       ]);
     }
   });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AuthConfig, authConfigFromEnv, authEnvironment } from '#functions/auth/config.ts';
-import { apiKeySettingsFromEnv, apiKeysEnvironment } from '#shared/config/api-keys.ts';
+import {
+  apiKeyRotationEnvironment,
+  apiKeyRotationSettingsFromEnv,
+  apiKeySettingsFromEnv,
+  apiKeysEnvironment,
+} from '#shared/config/api-keys.ts';
 import { BINDING_ENV, type Binding, bindingsEnvironment, boundResource } from '#shared/config/bindings.ts';
 import { buildEnvironment, buildInfoFromEnv } from '#shared/config/build.ts';
 import { httpEnvironment, httpSettingsFromEnv } from '#shared/config/http.ts';
@@ -131,6 +136,20 @@ describe('environment contracts: what the CDK writes is what the functions read'
       assert.deepEqual(withEnv(apiKeysEnvironment({ environment }), apiKeySettingsFromEnv), { environment });
     }
     assert.throws(() => withEnv({ NIMBUS_API_KEY_ENV: 'prod' }, apiKeySettingsFromEnv), /NIMBUS_API_KEY_ENV/);
+  });
+
+  it('api-key rotation: the overlap settings round-trip; a missing or inverted pair fails naming them', () => {
+    const settings = { defaultOverlapSeconds: 0, maxOverlapSeconds: 600 };
+    assert.deepEqual(withEnv(apiKeyRotationEnvironment(settings), apiKeyRotationSettingsFromEnv), settings);
+    assert.throws(() => withEnv({}, apiKeyRotationSettingsFromEnv), /NIMBUS_API_KEY_OVERLAP_SECONDS/);
+    assert.throws(
+      () =>
+        withEnv(
+          apiKeyRotationEnvironment({ defaultOverlapSeconds: 601, maxOverlapSeconds: 600 }),
+          apiKeyRotationSettingsFromEnv,
+        ),
+      /NIMBUS_API_KEY_MAX_OVERLAP_SECONDS/,
+    );
   });
 
   it('auth: the identity settings round-trip (the API key environment through its own contract)', () => {

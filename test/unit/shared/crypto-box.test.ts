@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deriveKey, open, SealError, seal } from '#functions/auth/domain/crypto-box.ts';
+import { deriveKey, open, SealError, seal } from '#shared/crypto-box.ts';
 
 const key = deriveKey('master secret from the vault', 'totp-secrets');
 

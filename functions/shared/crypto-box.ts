@@ -1,8 +1,10 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Authenticated encryption for small secrets at rest (TOTP secrets). Pass the owning record's id
- * as `aad`: a sealed value copied onto another record then fails to open.
+ * Authenticated encryption for small secrets at rest (TOTP secrets, API-key secrets left by a
+ * scheduled rotation for their owner to collect). Shared so that features need not import each
+ * other for it. Pass the owning record's id as `aad`: a sealed value copied onto another record
+ * then fails to open.
  */
 
 const VERSION = 'v1';
