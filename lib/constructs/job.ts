@@ -7,7 +7,8 @@ import type { StageConfig } from '../config/stages.ts';
 import { FeatureFunction } from './feature-function.ts';
 
 /** `rate(1 minute)`, `rate(5 minutes)`, `cron(0 3 * * ? *)`: what EventBridge accepts, singular for 1. */
-const SCHEDULE = /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+const SCHEDULE =
+  /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
 
 export interface JobProps {
   readonly config: StageConfig;
