@@ -5,6 +5,13 @@ import { call } from '../support/stack.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface AuditItem {
+  readonly type: string;
+  readonly actor: string;
+  readonly at: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
 describe('scheduled jobs on the local stack', () => {
   // The local stage fires the expiry watch every minute (`jobs.schedules` in lib/config/stages.ts):
   // a run recorded after this test started can only come from the deployed rule firing.
@@ -13,13 +20,13 @@ describe('scheduled jobs on the local stack', () => {
     const admin = await loginAs(localAdmin().email, localAdmin().password);
     const deadline = Date.now() + 100_000;
 
-    let run: { type: string; actor: string; at: string; data: Record<string, unknown> } | undefined;
+    let run: AuditItem | undefined;
     while (run === undefined && Date.now() < deadline) {
       const res = await call('/v1/audit?subject=job:expiry-watch&limit=5', {
         headers: bearer(admin.accessToken),
       });
       assert.equal(res.status, 200, res.text);
-      const items = (res.json?.items ?? []) as Array<NonNullable<typeof run>>;
+      const items = (res.json?.items ?? []) as AuditItem[];
       run = items.find((e) => e.type === 'job.run' && e.at >= startedAt);
       if (run === undefined) await sleep(5_000);
     }
