@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
+import type { JobName, JobsSettings } from '../../functions/jobs/config.ts';
 import {
   type ApiKeyRotationSettings,
   validRotationSettings,
@@ -81,6 +82,14 @@ export interface StageConfig {
     /** Timeout for health checks against Redis and DynamoDB. */
     readonly healthTimeoutMs: number;
   };
+  /** Scheduled jobs (docs/decisions/0009-scheduled-jobs.md): when each runs, and what they watch for. */
+  readonly jobs: JobsSettings & {
+    /**
+     * EventBridge schedule of each job, `rate(...)` or `cron(...)` (UTC). Every stage runs every
+     * job; `local` runs them every minute or few so that tests see the rules really fire.
+     */
+    readonly schedules: Readonly<Record<JobName, string>>;
+  };
   readonly alarms: {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
@@ -95,6 +104,12 @@ const base = {
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+  jobs: {
+    expiryWarningDays: 14,
+    signingKeyGraceDays: 3,
+    // Rotation at night, the watch at the start of the European working day (UTC).
+    schedules: { rotateDue: 'cron(0 3 * * ? *)', expiryWatch: 'cron(0 8 * * ? *)' },
+  },
 } as const;
 
 /** Identity defaults shared by every stage; each stage says who may register and its key prefix. */
@@ -140,6 +155,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     features: { xray: false, apiExecutionLogs: false },
     api: { throttleRateLimit: 1000, throttleBurstLimit: 2000, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
+    // Short so that the e2e suite sees the rules fire within a minute of deploying.
+    jobs: { ...base.jobs, schedules: { rotateDue: 'rate(5 minutes)', expiryWatch: 'rate(1 minute)' } },
   },
   dev: {
     ...base,

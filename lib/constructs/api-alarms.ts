@@ -10,33 +10,37 @@ import type { StageConfig } from '../config/stages.ts';
 
 export interface ApiAlarmsProps {
   readonly config: StageConfig;
-  readonly api: RestApi;
-  /** Functions whose errors page someone. */
-  readonly functions: ReadonlyMap<string, IFunction>;
 }
 
-/** Alarms on the API (5xx, p99 latency) and on every function's errors, all to one SNS topic. */
+/**
+ * The stage's alarm topic, and the alarms that go to it: on the API (5xx, p99 latency,
+ * `monitorApi`) and on each function's errors (`monitorFunction`). Made first in the stack so
+ * that whatever publishes to the topic (the expiry watch, bound by its `alerts:publish` need)
+ * finds it; what is monitored registers once it exists.
+ */
 export class ApiAlarms extends Construct {
   /** Subscribe on-call (email, chat, pager) here. */
   public readonly topic: Topic;
   public readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
+  private readonly alarmsConfig: StageConfig['alarms'];
 
   constructor(scope: Construct, id: string, props: ApiAlarmsProps) {
     super(scope, id);
-    const { config, api } = props;
+    const { config } = props;
     this.topic = new Topic(this, 'Topic', {
       displayName: `Nimbus ${config.stage} alarms`,
       enforceSSL: true,
       masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
-    const action = new SnsAction(this.topic);
-    const add = (alarm: Alarm) => {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms.push(alarm);
-    };
+    this.action = new SnsAction(this.topic);
+    this.alarmsConfig = config.alarms;
+  }
 
-    add(
+  /** 5xx answers and p99 latency of the API, at the stage's thresholds. */
+  monitorApi(api: RestApi): void {
+    const config = { alarms: this.alarmsConfig };
+    this.add(
       new Alarm(this, 'Api5xx', {
         alarmDescription: 'The API answers 5xx',
         metric: api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
@@ -46,7 +50,7 @@ export class ApiAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
-    add(
+    this.add(
       new Alarm(this, 'ApiLatencyP99', {
         alarmDescription: 'API p99 latency above the stage budget',
         metric: api.metricLatency({ period: Duration.minutes(5), statistic: 'p99' }),
@@ -56,17 +60,34 @@ export class ApiAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
-    for (const [name, fn] of props.functions) {
-      add(
-        new Alarm(this, `Errors${name.replace(/[^A-Za-z0-9]/g, '')}`, {
-          alarmDescription: `${name}: function errors`,
-          metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-          threshold: config.alarms.lambdaErrorsPerMinute,
-          evaluationPeriods: 3,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
+  }
+
+  /**
+   * Alarms on a function's errors (for functions made after the alarms too). A scheduled job runs
+   * too rarely to fail several times a minute: it passes `threshold: 1, evaluationPeriods: 1`.
+   * @param options.threshold errors per minute @default config.alarms.lambdaErrorsPerMinute
+   * @param options.evaluationPeriods consecutive minutes at or above it @default 3
+   */
+  monitorFunction(
+    name: string,
+    fn: IFunction,
+    options: { readonly threshold?: number; readonly evaluationPeriods?: number } = {},
+  ): Alarm {
+    const alarm = new Alarm(this, `Errors${name.replace(/[^A-Za-z0-9]/g, '')}`, {
+      alarmDescription: `${name}: function errors`,
+      metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: options.threshold ?? this.alarmsConfig.lambdaErrorsPerMinute,
+      evaluationPeriods: options.evaluationPeriods ?? 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.add(alarm);
+    return alarm;
+  }
+
+  private add(alarm: Alarm): void {
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
   }
 }

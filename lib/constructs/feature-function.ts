@@ -9,6 +9,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { buildEnvironment } from '../../functions/shared/config/build.ts';
@@ -170,11 +171,29 @@ export class FeatureFunction extends NodejsFunction {
     return this;
   }
 
-  /** Sets `envName` to the secret ARN and grants read (and write, for rotation) of its value. */
-  bindSecret(secret: ISecret, envName: string, access: 'read' | 'readWrite' = 'read'): this {
+  /**
+   * Sets `envName` to the secret ARN and grants read, read and write, or `rotate`: read, write a
+   * new version and move the version stages (`AWSPENDING` → `AWSCURRENT`), as a rotation does.
+   */
+  bindSecret(secret: ISecret, envName: string, access: 'read' | 'readWrite' | 'rotate' = 'read'): this {
     this.addEnvironment(envName, secret.secretArn);
     secret.grantRead(this);
-    if (access === 'readWrite') secret.grantWrite(this);
+    if (access !== 'read') secret.grantWrite(this);
+    if (access === 'rotate') {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret'],
+          resources: [secret.secretArn],
+        }),
+      );
+    }
+    return this;
+  }
+
+  /** Sets `envName` to the topic ARN and grants publish to it, and to no other topic. */
+  bindTopic(topic: ITopic, envName: string): this {
+    this.addEnvironment(envName, topic.topicArn);
+    topic.grantPublish(this);
     return this;
   }
 

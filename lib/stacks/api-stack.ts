@@ -1,18 +1,17 @@
 import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { authEnvironment } from '../../functions/auth/config.ts';
+import type { JobName } from '../../functions/jobs/config.ts';
+import { jobs } from '../../functions/jobs/jobs.ts';
 import { routes } from '../../functions/routes.ts';
-import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
-import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
-import { redisEnvironment } from '../../functions/shared/config/redis.ts';
-import type { ResourceNeed, RouteDef } from '../../functions/shared/http/route.ts';
+import type { RouteDef } from '../../functions/shared/http/route.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
+import { Job } from '../constructs/job.ts';
 import { RouteApi } from '../constructs/route-api.ts';
+import { needBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -20,40 +19,21 @@ export interface ApiStackProps extends StackProps {
   readonly stateful: StatefulStack;
 }
 
-/** The stateless API: REST API, one function per route, the authorizer, alarms. */
+/** The stateless API: REST API, one function per route, the authorizer, the scheduled jobs, alarms. */
 export class ApiStack extends Stack {
   public readonly routeApi: RouteApi;
   public readonly authorizerFunction: FeatureFunction;
   public readonly alarms: ApiAlarms;
+  /** The scheduled jobs (`functions/jobs/jobs.ts`), by name. */
+  public readonly jobs: Map<JobName, Job>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
-    const { appTable, eventsTable, appTableIndexes } = stateful;
 
-    // Each `needs` entry of the route table becomes exactly one binding: env var + narrowest grant.
-    // The variables' names and formats come from the modules the functions read them with.
-    const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
-      for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
-    };
-    const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
-      'app:read': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'read', appTableIndexes),
-      'app:readWrite': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'readWrite', appTableIndexes),
-      'events:append': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append'),
-      'events:read': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'read'),
-      redis: (fn) => {
-        setEnvironment(fn, redisEnvironment(config.redis));
-        fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);
-        setEnvironment(fn, rateLimitEnvironment({ overrides: config.rateLimits }));
-      },
-      'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret),
-      'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret),
-      auth: (fn) => setEnvironment(fn, authEnvironment(config.auth)),
-      apiKeyRotation: (fn) => setEnvironment(fn, apiKeyRotationEnvironment(config.apiKeyRotation)),
-    };
-    const bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => {
-      for (const need of new Set(needs)) bindings[need](fn);
-    };
+    // The alarm topic first: the expiry watch publishes to it (its `alerts:publish` need).
+    this.alarms = new ApiAlarms(this, 'Alarms', { config });
+    const bind = needBinder(config, stateful, { alertTopic: this.alarms.topic });
 
     // The first deploy puts a real ES256 key set in the signing-key secret (placeholder before).
     const keySetInit = new FeatureFunction(this, 'SigningKeysInit', {
@@ -103,9 +83,27 @@ export class ApiStack extends Stack {
     for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
     const { api } = this.routeApi;
 
-    const monitored = new Map<string, IFunction>(this.routeApi.functions);
-    monitored.set('auth.authorizer', this.authorizerFunction);
-    this.alarms = new ApiAlarms(this, 'Alarms', { config, api, functions: monitored });
+    this.alarms.monitorApi(api);
+    for (const [name, fn] of this.routeApi.functions) this.alarms.monitorFunction(name, fn);
+    this.alarms.monitorFunction('auth.authorizer', this.authorizerFunction);
+
+    this.jobs = new Map();
+    for (const def of jobs) {
+      const job = new Job(this, `Job${def.name.charAt(0).toUpperCase()}${def.name.slice(1)}`, {
+        config,
+        entry: def.handler,
+        feature: 'jobs',
+        description: def.description,
+        schedule: config.jobs.schedules[def.name],
+        needs: def.needs,
+        bind,
+      });
+      // The rotation and the watch read the signing-key set the initialiser puts in place.
+      job.node.addDependency(keySet);
+      // A job runs once a day: one failed run is worth a page, not five a minute for three minutes.
+      this.alarms.monitorFunction(`jobs.${def.id}`, job.function, { threshold: 1, evaluationPeriods: 1 });
+      this.jobs.set(def.name, job);
+    }
 
     new CfnOutput(this, 'ApiId', { value: api.restApiId });
     new CfnOutput(this, 'ApiStageName', { value: api.deploymentStage.stageName });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { JobName } from '../../functions/jobs/config.ts';
+import { jobs } from '../../functions/jobs/jobs.ts';
 import { routes } from '../../functions/routes.ts';
 import { SECURITY_HEADERS } from '../../functions/shared/http/headers.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
@@ -516,6 +518,99 @@ for (const stage of ['local', 'prod'] as const) {
           (response.ResponseParameters as Json)['gatewayresponse.header.Content-Type'],
           "'application/problem+json'",
         );
+      }
+    });
+  });
+}
+
+for (const stage of ['local', 'prod'] as const) {
+  describe(`ApiStack (${stage}): scheduled jobs`, () => {
+    const jobFunctionId = (b: Built, name: JobName): string => {
+      const job = b.built.api.jobs.get(name);
+      assert.ok(job, name);
+      return b.built.api.getLogicalId(job.function.node.defaultChild as CfnElement);
+    };
+    const alarmTopicId = (b: Built) =>
+      b.built.api.getLogicalId(b.built.api.alarms.topic.node.defaultChild as CfnElement);
+
+    it('fires each job from its own rule on the stage schedule', () => {
+      const b = stageBuild(stage);
+      const rules = ofType(b, 'AWS::Events::Rule');
+      assert.equal(rules.length, jobs.length);
+      for (const job of jobs) {
+        const matching = rules.filter(([, rule]) =>
+          JSON.stringify(rule.Targets).includes(`"${jobFunctionId(b, job.name)}"`),
+        );
+        assert.equal(matching.length, 1, job.id);
+        assert.equal(matching[0]?.[1].ScheduleExpression, b.config.jobs.schedules[job.name], job.id);
+        assert.equal(matching[0]?.[1].State, 'ENABLED', job.id);
+      }
+    });
+
+    it('lets the expiry watch publish to the alarm topic, and no route function', () => {
+      const b = stageBuild(stage);
+      const topicId = alarmTopicId(b);
+      const publishesToTopic = (functionId: string) =>
+        statementsOf(b, functionId).some(
+          (s) => actionsOf([s]).includes('sns:Publish') && JSON.stringify(s.Resource).includes(topicId),
+        );
+      const watch = jobFunctionId(b, 'expiryWatch');
+
+      assert.ok(publishesToTopic(watch));
+      assert.match(
+        JSON.stringify(envOf(b.resources[watch]?.Properties ?? {}).ALERT_TOPIC_ARN),
+        new RegExp(topicId),
+      );
+      assert.ok(!publishesToTopic(jobFunctionId(b, 'rotateDue')));
+      for (const route of routes) assert.ok(!publishesToTopic(b.functionIds.get(route.id) ?? ''), route.id);
+    });
+
+    it('lets the expiry watch read keys and append to the audit trail, and change nothing else', () => {
+      const b = stageBuild(stage);
+      const statements = statementsOf(b, jobFunctionId(b, 'expiryWatch'));
+      const actions = actionsOf(statements);
+      const appTableId = exportedLogicalIdOf(b, b.built.stateful.appTable.node.defaultChild);
+      const onAppTable = actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(appTableId)));
+
+      assert.ok(actions.includes('dynamodb:PutItem'), 'appends audit events');
+      assert.ok(!onAppTable.some((a) => /Put|Update|Delete|BatchWrite/.test(a)), onAppTable.join());
+      assert.ok(!actions.some((a) => /^secretsmanager:(Put|Update|Delete|Rotate)/.test(a)), actions.join());
+    });
+
+    it('lets the rotation job move the signing-key stages, and touch no other secret', () => {
+      const b = stageBuild(stage);
+      const statements = statementsOf(b, jobFunctionId(b, 'rotateDue'));
+      const signingKeysId = exportedLogicalIdOf(b, b.built.stateful.signingKeysSecret.node.defaultChild);
+      const onSigningKeys = actionsOf(
+        statements.filter((s) => JSON.stringify(s.Resource).includes(signingKeysId)),
+      );
+      for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']) {
+        assert.ok(onSigningKeys.includes(action), action);
+      }
+      for (const secret of [b.built.stateful.dataKeySecret, b.built.stateful.rateLimitKeySecret]) {
+        const id = exportedLogicalIdOf(b, secret.node.defaultChild);
+        assert.ok(!JSON.stringify(statements).includes(id), id);
+      }
+    });
+
+    it('gives the job settings to the expiry watch from the stage config', () => {
+      const b = stageBuild(stage);
+      const env = envOf(b.resources[jobFunctionId(b, 'expiryWatch')]?.Properties ?? {});
+      assert.equal(env.NIMBUS_EXPIRY_WARNING_DAYS, String(b.config.jobs.expiryWarningDays));
+      assert.equal(env.NIMBUS_SIGNING_KEY_GRACE_DAYS, String(b.config.jobs.signingKeyGraceDays));
+    });
+
+    it('alarms on the first failed run of each job', () => {
+      const b = stageBuild(stage);
+      for (const job of jobs) {
+        b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'Errors',
+          Namespace: 'AWS/Lambda',
+          Threshold: 1,
+          EvaluationPeriods: 1,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: jobFunctionId(b, job.name) } }],
+          AlarmActions: [{ Ref: alarmTopicId(b) }],
+        });
       }
     });
   });

@@ -2,7 +2,7 @@ import { requireEnv } from '../env.ts';
 
 /**
  * The resources a function can be bound to (a route's `needs`) and the variable that carries each
- * one's name or ARN. The CDK binds with these names (`bindTable`, `bindSecret`); functions read the
+ * one's name or ARN. The CDK binds with these names (`bindTable`, `bindSecret`, `bindTopic`); functions read the
  * value back with `boundResource`; tools that run functions' code outside Lambda write them with
  * `bindingsEnvironment`.
  */
@@ -13,6 +13,8 @@ export const BINDING_ENV = {
   dataKeySecret: 'DATA_KEY_SECRET_ARN',
   upstashTokenSecret: 'UPSTASH_TOKEN_SECRET_ARN',
   rateLimitKeySecret: 'RATE_LIMIT_KEY_SECRET_ARN',
+  /** The stage's alarm topic (SNS), where jobs send what on-call must hear about. */
+  alertTopic: 'ALERT_TOPIC_ARN',
 } as const;
 
 export type Binding = keyof typeof BINDING_ENV;

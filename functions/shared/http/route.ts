@@ -4,8 +4,9 @@ import type { DataClass } from '../cache/data-classes.ts';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * What a route's function needs from the stateful stack. The API stack turns each into one
- * `bind*` call (env var + narrowest grant), so a handler's permissions follow from its row.
+ * What a route's (or a scheduled job's, `functions/jobs/jobs.ts`) function needs. The API stack
+ * turns each into one `bind*` call (env var + narrowest grant), so a handler's permissions follow
+ * from its row.
  */
 export type ResourceNeed =
   | 'app:read'
@@ -17,7 +18,13 @@ export type ResourceNeed =
   | 'dataKey:read'
   | 'auth'
   /** API-key rotation settings (overlap default and ceiling). */
-  | 'apiKeyRotation';
+  | 'apiKeyRotation'
+  /** Read the signing-key set and move its version stages (rotation). */
+  | 'signingKeys:rotate'
+  /** Publish to the stage's alarm topic. */
+  | 'alerts:publish'
+  /** The scheduled jobs' settings (`functions/jobs/config.ts`). */
+  | 'jobs';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';

@@ -1,0 +1,125 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
+import { boundResource } from '#shared/config/bindings.ts';
+import { buildInfoFromEnv } from '#shared/config/build.ts';
+import { metrics } from '#shared/observability.ts';
+import { type JobsSettings, jobsSettingsFromEnv } from './config.ts';
+
+/**
+ * The jobs are a composition root (docs/decisions/0007-feature-boundaries.md): they drive
+ * identity's signing keys and the keys feature's API keys through the ports below, which those
+ * features' use cases fit, and import neither feature anywhere else than `featurePorts`.
+ */
+
+/** Identity's signing-key rotation, as the jobs use it. */
+export interface SigningKeyJobs {
+  /** Rotates the signing key set if its rotation is due; says why or why not. */
+  rotateIfDue(now: Date): Promise<{ readonly rotated: boolean; readonly reason: string }>;
+  /** The key tokens are signed with now, and when it is due to be replaced. */
+  status(now: Date): Promise<{ readonly currentKid: string | null; readonly nextRotationAt: string | null }>;
+}
+
+/** An API key close to its expiry, as the keys feature reports it. */
+export interface ExpiringApiKey {
+  readonly keyId: string;
+  readonly ownerId: string;
+  readonly expiresAt: string;
+  readonly daysLeft: number;
+}
+
+/** The keys feature's scheduled work on API keys, as the jobs use it. */
+export interface ApiKeyJobs {
+  /** Rotates the keys whose rotation schedule is due; returns their ids. */
+  rotateDue(now: Date): Promise<{ readonly rotated: readonly string[] }>;
+  findExpiring(now: Date, withinDays: number): Promise<readonly ExpiringApiKey[]>;
+}
+
+/** Where on-call hears about it: the stage's alarm topic. */
+export interface AlertPublisher {
+  publish(subject: string, body: string): Promise<void>;
+}
+
+/** Metrics the jobs emit; the alarms and the runbook refer to these names. */
+export type JobMetric = 'JobRuns' | 'JobFailures' | 'KeysExpiringSoon' | 'DaysToKeyExpiry';
+
+export interface JobDeps {
+  /** Append (warnings, run records) and recent reads (what was already warned about today). */
+  readonly events: Pick<EventStore, 'append' | 'list'>;
+  readonly metric: (name: JobMetric, value: number) => void;
+}
+
+export interface RotateDueDeps extends JobDeps {
+  readonly signingKeys: Pick<SigningKeyJobs, 'rotateIfDue'>;
+  readonly apiKeys: Pick<ApiKeyJobs, 'rotateDue'>;
+}
+
+export interface ExpiryWatchDeps extends JobDeps {
+  readonly signingKeys: Pick<SigningKeyJobs, 'status'>;
+  readonly apiKeys: Pick<ApiKeyJobs, 'findExpiring'>;
+  readonly alerts: AlertPublisher;
+  readonly settings: JobsSettings;
+  /** Named in the alert, which on-call may receive from several stages. */
+  readonly stage: string;
+}
+
+/**
+ * INTEGRATOR, issue-10 merge: the only place the jobs meet the auth and keys features. Replace the
+ * body with the adapters below once `functions/auth/use-cases/signing-key-rotation.ts` and
+ * `functions/keys/use-cases/{rotate-due,expiring}.ts` are on the branch (and check each
+ * `needs` row in `jobs.ts` against what `signingKeyRotationDeps()` / `keyJobDeps()` read):
+ *
+ *   const auth = signingKeyRotationDeps();
+ *   const keys = keyJobDeps();
+ *   signingKeys: {
+ *     rotateIfDue: (now) => rotateSigningKeysIfDue(auth, now),
+ *     status: async (now) => {
+ *       const s = await signingKeyStatus(auth, now);   // map its shape onto { currentKid, nextRotationAt }:
+ *       return { currentKid: <kid whose stage is AWSCURRENT> ?? null, nextRotationAt: <next scheduled rotation> ?? null };
+ *     },
+ *   },
+ *   apiKeys: {
+ *     rotateDue: (now) => rotateDueApiKeys(keys, now),
+ *     findExpiring: (now, withinDays) => findExpiringApiKeys(keys, now, withinDays),
+ *   },
+ *
+ * Until then it fails the cold start by name, as a missing binding does: a job that cannot reach
+ * the keys must not pass for one that found nothing to do.
+ */
+function featurePorts(): { signingKeys: SigningKeyJobs; apiKeys: ApiKeyJobs } {
+  throw new Error(
+    'jobs: the signing-key and API-key ports are not wired yet (functions/jobs/deps.ts, featurePorts)',
+  );
+}
+
+function jobDeps(): JobDeps {
+  return {
+    events: dynamoEventStore(boundResource('eventsTable')),
+    metric: (name, value) =>
+      metrics.addMetric(name, name === 'DaysToKeyExpiry' ? MetricUnit.NoUnit : MetricUnit.Count, value),
+  };
+}
+
+export function rotateDueDeps(): RotateDueDeps {
+  const { signingKeys, apiKeys } = featurePorts();
+  return { ...jobDeps(), signingKeys, apiKeys };
+}
+
+export async function expiryWatchDeps(): Promise<ExpiryWatchDeps> {
+  const { signingKeys, apiKeys } = featurePorts();
+  const topicArn = boundResource('alertTopic');
+  // Only the watch publishes: the rotation job's bundle stays without the SNS client (a function
+  // imports only what it uses).
+  const { publish } = await import('#shared/clients/sns.ts');
+  return {
+    ...jobDeps(),
+    signingKeys,
+    apiKeys,
+    alerts: {
+      publish: async (subject, body) => {
+        await publish(topicArn, subject, body);
+      },
+    },
+    settings: jobsSettingsFromEnv(),
+    stage: buildInfoFromEnv().stage,
+  };
+}

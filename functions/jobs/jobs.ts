@@ -1,0 +1,38 @@
+import type { ResourceNeed } from '#shared/http/route.ts';
+import type { JobName } from './config.ts';
+
+/** One scheduled job: a Lambda of its own fired by an EventBridge rule on the stage's schedule. */
+export interface JobDef {
+  /** Key of its schedule in the stage config (`jobs.schedules`). */
+  readonly name: JobName;
+  /** Kebab-case id: names the audit subject of its runs (`job:<id>`) and its metrics' `job` dimension. */
+  readonly id: string;
+  readonly handler: string;
+  readonly description: string;
+  /** What the function reads and writes, bound as a route's `needs` are (and nothing more). */
+  readonly needs: readonly ResourceNeed[];
+}
+
+/**
+ * The job table, as `functions/routes.ts` is the route table: the API stack makes a Job construct
+ * (function + rule) of each row, the CDK tests check each one's schedule and grants, and the
+ * README and docs/decisions/0009-scheduled-jobs.md describe them.
+ */
+export const jobs: readonly JobDef[] = [
+  {
+    name: 'rotateDue',
+    id: 'rotate-due',
+    handler: 'functions/jobs/handlers/rotate-due.ts',
+    description: 'Scheduled: rotates the signing keys and API keys whose rotation is due',
+    // Identity's rotation writes the key set and audits; the keys feature rewrites due keys in the
+    // app table and audits; both drop cached verdicts through Redis.
+    needs: ['app:readWrite', 'events:append', 'signingKeys:rotate', 'auth', 'redis'],
+  },
+  {
+    name: 'expiryWatch',
+    id: 'expiry-watch',
+    handler: 'functions/jobs/handlers/expiry-watch.ts',
+    description: 'Scheduled: warns about keys expiring or overdue for rotation (metrics, alarm topic, audit)',
+    needs: ['app:read', 'events:append', 'signingKeys:read', 'auth', 'alerts:publish', 'jobs'],
+  },
+];
