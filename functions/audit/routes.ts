@@ -8,12 +8,21 @@ export const listAudit = principalRoute({
   method: 'GET',
   path: '/v1/audit',
   handler: 'functions/audit/handlers/list.ts',
-  summary: 'Audit trail of one subject (e.g. user:<id>), newest first',
+  summary:
+    'Audit trail of one subject (user:<id>, apikey:<id> or key:<id>, job:<name>, signing-keys), newest first',
   permission: 'audit:read',
   needs: ['events:read', 'redis'],
   request: {
     query: z.object({
-      subject: z.string().regex(/^[a-z]+:[A-Za-z0-9_-]{1,128}$/, 'kind:id, e.g. user:<id>'),
+      // `kind:id` (user:<id>, apikey:<id>, job:<name>…), `key:<id>` as another name of an API key's
+      // trail, or a trail that is one of a kind (`signing-keys`).
+      subject: z
+        .string()
+        .regex(
+          /^(?:[a-z]+:[A-Za-z0-9_-]{1,128}|signing-keys)$/,
+          'kind:id (e.g. user:<id>, apikey:<id>, key:<id>) or signing-keys',
+        )
+        .transform((subject) => subject.replace(/^key:/, 'apikey:')),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       before: z.coerce.number().int().min(1).optional(),
     }),
