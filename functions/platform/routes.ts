@@ -74,3 +74,17 @@ export const openapi = publicRoute({
 });
 
 export const platformRoutes = [healthLive, healthReady, version, openapi] as const;
+
+/**
+ * The row of the function API Gateway sends unknown paths (404) and undeclared methods (405) to.
+ * Not in the route table: it serves no path of its own.
+ */
+export const fallback = publicRoute({
+  id: 'platform.fallback',
+  method: 'GET',
+  path: '/{proxy+}',
+  handler: 'functions/platform/handlers/fallback.ts',
+  summary: 'Unknown route or method',
+  rateLimit: [],
+  responses: {},
+});

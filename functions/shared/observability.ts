@@ -17,9 +17,11 @@ export const metrics = new Metrics({ defaultDimensions: { stage: buildInfoFromEn
  * process even with tracing off (measured: 0.2 → 2 µs per await, 12–38 ms of cold start; see
  * docs/PERFORMANCE.md), so where nothing is traced it is not loaded at all.
  */
-export const tracer: Tracer | undefined = tracingFromEnv()
-  ? new (await import('@aws-lambda-powertools/tracer')).Tracer()
-  : undefined;
+export const tracer: Tracer | undefined =
+  // A constant in a bundle (config/bundle.ts): functions that call nothing out carry no Tracer.
+  process.env.NIMBUS_BUNDLE_TRACER !== 'off' && tracingFromEnv()
+    ? new (await import('@aws-lambda-powertools/tracer')).Tracer()
+    : undefined;
 
 /** Wraps an AWS SDK v3 client for X-Ray when tracing is on; the client itself otherwise. */
 export function traced<T>(client: T): T {

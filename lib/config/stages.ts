@@ -49,6 +49,15 @@ export interface StageConfig {
     readonly corsOrigins: readonly string[];
     /** Maximum accepted JSON body in bytes (413 above). */
     readonly maxBodyBytes: number;
+    /**
+     * How long API Gateway keeps the authorizer's answer for one `Authorization` header, on the
+     * routes only a signed-in user can pass (their permission is not one an API key may hold,
+     * `rbac.ts`); 0 turns the gateway cache off. Within it a request costs no authorizer
+     * invocation, and a revocation or demotion takes up to this long on top of the authorizer's
+     * own 1 s (docs/decisions/0004-identity.md). API-key routes keep an uncached authorizer, so
+     * `x-api-key` works wherever a key could pass.
+     */
+    readonly authorizerCacheSeconds: number;
   };
   readonly functions: {
     readonly memoryMb: number;
@@ -153,7 +162,14 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     retainData: false,
     pointInTimeRecovery: false,
     features: { xray: false, apiExecutionLogs: false },
-    api: { throttleRateLimit: 1000, throttleBurstLimit: 2000, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
+    // Off: the e2e suites revoke and demote and expect the next request to see it.
+    api: {
+      throttleRateLimit: 1000,
+      throttleBurstLimit: 2000,
+      corsOrigins: ['*'],
+      maxBodyBytes: 1_048_576,
+      authorizerCacheSeconds: 0,
+    },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
     // Short so that the e2e suite sees the rules fire within a minute of deploying.
     jobs: { ...base.jobs, schedules: { rotateDue: 'rate(5 minutes)', expiryWatch: 'rate(1 minute)' } },
@@ -168,7 +184,13 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     retainData: false,
     pointInTimeRecovery: true,
     features: cloudFeatures,
-    api: { throttleRateLimit: 100, throttleBurstLimit: 200, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
+    api: {
+      throttleRateLimit: 100,
+      throttleBurstLimit: 200,
+      corsOrigins: ['*'],
+      maxBodyBytes: 1_048_576,
+      authorizerCacheSeconds: 5,
+    },
     redis: { restUrl: 'https://nimbus-dev.upstash.io', healthTimeoutMs: 800 },
   },
   staging: {
@@ -186,6 +208,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       throttleBurstLimit: 1000,
       corsOrigins: ['https://staging.nimbus.example'],
       maxBodyBytes: 1_048_576,
+      authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-staging.upstash.io', healthTimeoutMs: 500 },
   },
@@ -204,6 +227,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       throttleBurstLimit: 5000,
       corsOrigins: ['https://app.nimbus.example'],
       maxBodyBytes: 1_048_576,
+      authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-prod.upstash.io', healthTimeoutMs: 500 },
     alarms: { api5xxPerMinute: 1, p99LatencyMs: 1000, lambdaErrorsPerMinute: 1 },

@@ -1,5 +1,8 @@
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { type BundleProfile, bundleDefine } from '../../functions/shared/config/bundle.ts';
+import { REPO_ROOT } from '../config/names.ts';
+import { buildTimeModulesPlugin, routeRowsPlugin } from './bundle-plugins.ts';
 
 /**
  * The esbuild options every Nimbus function is built with, in esbuild's own terms: ESM, minified,
@@ -9,9 +12,9 @@ import type { BuildOptions } from 'esbuild';
  * (the AWS SDK is bundled because the emulator provides none), the shared-dependencies layer's
  * packages when a stage turns the layer on.
  *
- * FeatureFunction's `bundling` props are derived from this object (`nodejsBundling`), and the
- * benchmarks (`test/bench/`) and the layer builder (`layers/`) pass it to esbuild directly, so
- * what is measured is what ships.
+ * FeatureFunction builds every function with `functionBuildOptions` (this object, the route's
+ * profile and the plugins), as the benchmarks (`test/bench/`) do; the layer builder (`layers/`)
+ * starts from this object too, so what is measured is what ships.
  */
 export const FEATURE_FUNCTION_ESBUILD_OPTIONS = Object.freeze({
   bundle: true,
@@ -25,36 +28,34 @@ export const FEATURE_FUNCTION_ESBUILD_OPTIONS = Object.freeze({
   banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
 } as const satisfies BuildOptions);
 
-const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
+/** One function's build: what FeatureFunction asks for and the benchmark reproduces. */
+export interface FunctionBundleJob {
+  /** Entry file relative to the repository root. */
+  readonly entry: string;
+  /** Absolute path of the `.mjs` to write (its source map goes next to it). */
+  readonly outfile: string;
+  /** What the bundle carries (`functions/shared/config/bundle.ts`). @default everything, as without a row */
+  readonly profile?: BundleProfile;
+  /** Packages left out (the shared-dependencies layer's). @default none */
+  readonly external?: readonly string[];
+}
 
 /**
- * NodejsFunction `bundling` props that make it run esbuild with FEATURE_FUNCTION_ESBUILD_OPTIONS
- * and `external`. NodejsFunction always passes `--bundle --platform=node` (the two options the
- * object states for direct esbuild callers), so those are not mapped.
+ * The esbuild options of one function: FEATURE_FUNCTION_ESBUILD_OPTIONS, the profile's `define`
+ * (dead pipeline stages dropped), route rows as data and `*.build.ts` modules evaluated at build
+ * time (`bundle-plugins.ts`).
  */
-export function nodejsBundling(external: readonly string[]): BundlingOptions {
-  const {
-    bundle: _bundle,
-    platform: _platform,
-    format,
-    target,
-    minify,
-    sourcemap,
-    sourcesContent,
-    mainFields,
-    banner,
-    ...rest
-  } = FEATURE_FUNCTION_ESBUILD_OPTIONS;
-  // An option added to the object above and not mapped here fails to compile: no silent drift.
-  rest satisfies Readonly<Record<string, never>>;
+export function functionBuildOptions(job: FunctionBundleJob): BuildOptions {
   return {
-    format: OUTPUT_FORMATS[format],
-    target,
-    minify,
-    sourceMap: sourcemap,
-    sourcesContent,
-    mainFields: [...mainFields],
-    externalModules: [...external],
-    banner: banner.js,
+    ...FEATURE_FUNCTION_ESBUILD_OPTIONS,
+    mainFields: [...FEATURE_FUNCTION_ESBUILD_OPTIONS.mainFields],
+    banner: { ...FEATURE_FUNCTION_ESBUILD_OPTIONS.banner },
+    entryPoints: [join(REPO_ROOT, job.entry)],
+    absWorkingDir: REPO_ROOT,
+    outfile: job.outfile,
+    external: [...(job.external ?? [])],
+    define: bundleDefine(job.profile),
+    plugins: [routeRowsPlugin(), buildTimeModulesPlugin()],
+    logLevel: 'warning',
   };
 }

@@ -2,22 +2,24 @@ import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { buildEnvironment } from '../../functions/shared/config/build.ts';
+import { buildEnvironment, packageVersion } from '../../functions/shared/config/build.ts';
+import { bundleProfile } from '../../functions/shared/config/bundle.ts';
 import { httpEnvironment } from '../../functions/shared/config/http.ts';
 import { powertoolsEnvironment } from '../../functions/shared/config/powertools.ts';
+import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { REPO_ROOT } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
-import { nodejsBundling } from './bundling.ts';
+import { bundleFunctionSync } from './bundle-sync.ts';
+import type { FunctionBundleJob } from './bundling.ts';
 import { SharedDependenciesLayer } from './shared-dependencies-layer.ts';
 
 function git(args: string, fallback: string): string {
@@ -63,7 +65,7 @@ function commitOfTree(): string {
  * deploy stays a no-op.
  */
 export const BUILD_INFO = {
-  version: process.env.npm_package_version ?? '0.1.0',
+  version: packageVersion(),
   commit: commitOfTree(),
   buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
 } as const;
@@ -90,16 +92,29 @@ export interface FeatureFunctionProps {
   readonly timeout?: Duration;
   /** Extra environment variables. */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The route row the function serves. Its bundle then carries only the pipeline stages the row
+   * uses (rate limiter, response cache, Tracer: `functions/shared/config/bundle.ts`).
+   * @default none: every stage stays in the bundle (authorizers, jobs, custom resources)
+   */
+  readonly route?: RouteDef;
 }
 
 /**
- * NodejsFunction with the house defaults: Node.js 22 on arm64, built with
- * FEATURE_FUNCTION_ESBUILD_OPTIONS (`bundling.ts`: one ESM file, minified, source maps; every
- * dependency inside, or the shared ones left to the stack's SharedDependenciesLayer where the stage
- * sets `functions.sharedDependenciesLayer`), active tracing where the target has X-Ray, a log group
- * with the stage's retention and the Powertools environment.
+ * A Lambda function with the house defaults: Node.js 22 on arm64, built by `functionBuildOptions`
+ * (`bundling.ts`: one ESM file, minified, source maps; every dependency inside, or the shared ones
+ * left to the stack's SharedDependenciesLayer where the stage sets
+ * `functions.sharedDependenciesLayer`; only the stages its route row uses; route rows and
+ * `*.build.ts` modules evaluated at build time), active tracing where the target has X-Ray, a log
+ * group with the stage's retention and the Powertools environment.
+ *
+ * Not a NodejsFunction: that runs the esbuild CLI, which takes no plugins. The build runs on the
+ * host through CDK's local bundling; there is no Docker fallback.
  */
-export class FeatureFunction extends NodejsFunction {
+export class FeatureFunction extends LambdaFunction {
+  /** What the function's bundle was built from (the benchmark and tests rebuild it from this). */
+  public readonly bundleJob: Omit<FunctionBundleJob, 'outfile'>;
+
   constructor(scope: Construct, id: string, props: FeatureFunctionProps) {
     if (!/^[a-z][a-z0-9-]*$/.test(props.feature)) {
       throw new Error(
@@ -116,9 +131,28 @@ export class FeatureFunction extends NodejsFunction {
       retention: config.logRetentionDays,
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    const bundleJob = {
+      entry: props.entry,
+      profile: bundleProfile(props.route, config.features.xray),
+      external: sharedDeps?.externalModules ?? [],
+    };
     super(scope, id, {
-      entry: join(REPO_ROOT, props.entry),
-      handler: 'handler',
+      code: Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('nimbus-bundles-on-the-host'),
+          // Never run: it keys CDK's in-process asset cache, which would otherwise hand every
+          // function (same source directory, same options) the first one's bundle.
+          command: ['nimbus-bundle', JSON.stringify(bundleJob)],
+          local: {
+            tryBundle: (outputDir) => {
+              bundleFunctionSync({ ...bundleJob, outfile: join(outputDir, 'index.mjs') });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -126,9 +160,6 @@ export class FeatureFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(config.functions.timeoutSeconds),
       tracing: config.features.xray ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: nodejsBundling(sharedDeps?.externalModules ?? []),
       layers: sharedDeps ? [sharedDeps] : undefined,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
@@ -143,6 +174,7 @@ export class FeatureFunction extends NodejsFunction {
         ...props.environment,
       },
     });
+    this.bundleJob = bundleJob;
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 is the pinned Lambda runtime: the local emulator and CI run the same major.',

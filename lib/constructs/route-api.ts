@@ -22,10 +22,13 @@ export interface RouteApiProps {
   readonly routes: readonly RouteDef[];
   /** Turns a route's `needs` into bindings on its function. */
   readonly bind: (fn: FeatureFunction, route: RouteDef) => void;
-  /** Authorizer for routes with `auth: 'principal'`. @default none (such routes are refused at synth) */
-  readonly authorizer?: IAuthorizer;
-  /** Entry of the function answering unknown paths (404) and methods (405). */
-  readonly fallbackEntry: string;
+  /**
+   * Authorizer of each route with `auth: 'principal'`: one for all, or chosen by row.
+   * @default none (such routes are refused at synth)
+   */
+  readonly authorizer?: IAuthorizer | ((route: RouteDef) => IAuthorizer);
+  /** Row of the function answering unknown paths (404) and methods (405); not in `routes`. */
+  readonly fallback: RouteDef;
 }
 
 /**
@@ -68,10 +71,11 @@ export class RouteApi extends Construct {
     addProblemGatewayResponses(this.api, config.api.corsOrigins[0] ?? '*');
 
     const fallback = new FeatureFunction(this, 'Fallback', {
-      entry: props.fallbackEntry,
+      entry: props.fallback.handler,
       feature: 'platform',
       config,
       description: 'Unknown path (404) or method (405)',
+      route: props.fallback,
     });
     const fallbackIntegration = new LambdaIntegration(fallback);
     this.api.root.addMethod('ANY', fallbackIntegration);
@@ -85,17 +89,24 @@ export class RouteApi extends Construct {
         feature: route.id.split('.')[0] ?? 'platform',
         config,
         description: `${route.method} ${route.path}: ${route.summary}`.slice(0, 256),
+        route,
       });
       props.bind(fn, route);
       functions.set(route.id, fn);
       const resource = this.api.root.resourceForPath(route.path);
       resources.add(resource);
-      if (route.auth === 'principal' && props.authorizer === undefined) {
+      const authorizer =
+        route.auth !== 'principal' || props.authorizer === undefined
+          ? undefined
+          : typeof props.authorizer === 'function'
+            ? props.authorizer(route)
+            : props.authorizer;
+      if (route.auth === 'principal' && authorizer === undefined) {
         throw new Error(`Route ${route.id} needs a principal but the API has no authorizer`);
       }
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         operationName: route.id,
-        ...(route.auth === 'principal' && props.authorizer ? { authorizer: props.authorizer } : {}),
+        ...(authorizer ? { authorizer } : {}),
       });
     }
     // API Gateway prefers an explicit method over ANY on the same resource, so ANY here only

@@ -1,11 +1,13 @@
 import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
+import { type IAuthorizer, IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import type { JobName } from '../../functions/jobs/config.ts';
 import { jobs } from '../../functions/jobs/jobs.ts';
+import { fallback } from '../../functions/platform/routes.ts';
 import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
+import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
@@ -57,21 +59,39 @@ export class ApiStack extends Stack {
     });
     // Redis: the verdict cache whose user versions carry revocations, and the signing-keys tag.
     bind(this.authorizerFunction, ['app:readWrite', 'signingKeys:read', 'auth', 'redis']);
-    // No identity sources: either header may carry the credential, and API Gateway would refuse
-    // a request missing any listed source before calling us. So gateway-side caching is off and
-    // the authorizer caches verified tokens, sessions and keys itself (see the auth config).
-    const authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
+    // Routes an API key may pass: no identity sources, since either header may carry the
+    // credential and API Gateway refuses a request missing any listed source before calling us.
+    // So gateway-side caching is off there and the authorizer caches verified tokens, sessions
+    // and keys itself (see the auth config).
+    const anyCredential = new RequestAuthorizer(this, 'RequestAuthorizer', {
       handler: this.authorizerFunction,
       identitySources: [],
       resultsCacheTtl: Duration.seconds(0),
       authorizerName: `nimbus-${config.stage}-authorizer`,
     });
+    // Routes only a signed-in user can pass (no API key may hold their permission): the credential
+    // is in `Authorization`, so API Gateway can cache the answer by it and skip the invocation.
+    // The authenticator reads `Authorization` before `x-api-key`, so what is cached under a header
+    // value always came from that value. A revocation takes up to the TTL longer (0004).
+    const bearerOnly =
+      config.api.authorizerCacheSeconds > 0
+        ? new RequestAuthorizer(this, 'BearerAuthorizer', {
+            handler: this.authorizerFunction,
+            identitySources: [IdentitySource.header('Authorization')],
+            resultsCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
+            authorizerName: `nimbus-${config.stage}-bearer-authorizer`,
+          })
+        : undefined;
+    const authorizer = (route: RouteDef): IAuthorizer =>
+      bearerOnly !== undefined && route.permission !== null && !isApiKeyPermission(route.permission)
+        ? bearerOnly
+        : anyCredential;
 
     this.routeApi = new RouteApi(this, 'Routes', {
       config,
       routes,
       authorizer,
-      fallbackEntry: 'functions/platform/handlers/fallback.ts',
+      fallback,
       bind: (fn: FeatureFunction, route: RouteDef) => {
         bind(fn, route.needs ?? []);
         // Only functions that rate-limit hash identifiers (Redis itself comes with the row's

@@ -1,11 +1,20 @@
 /**
  * Estimated cost per million requests per route: API Gateway REST + the route's Lambda at its
- * configured memory and measured warm duration (+ the authorizer's invocation on authenticated
- * routes, since gateway-side authorizer caching is off). Durations are warm in-process times
- * without the route's own AWS calls, so every figure is a lower bound.
+ * configured memory and measured warm duration (+ the authorizer's invocations on authenticated
+ * routes: every request where the gateway cache is off, one per credential per cache TTL where it
+ * is on). Durations are warm in-process times without the route's own AWS calls, so every figure
+ * is a lower bound.
  */
 import { STAGE_CONFIGS, type Stage } from '#lib/config/stages.ts';
 import type { RouteDef } from '#shared/http/route.ts';
+import { isApiKeyPermission } from '#shared/rbac.ts';
+
+/**
+ * How often one credential calls, for the share of requests that still invoke a cached
+ * authorizer: one in `perCredentialPerSecond × TTL`. 1 req/s is a browser session polling; a
+ * busier client gains more, one calling less than once per TTL gains nothing.
+ */
+export const AUTHORIZER_TRAFFIC = { perCredentialPerSecond: 1 } as const;
 
 /** us-east-1 list prices. */
 export const PRICES = {
@@ -26,6 +35,12 @@ export interface CostRow {
   readonly measuredMs: number;
   readonly billedMs: number;
   readonly authorizer: boolean;
+  /** Whether API Gateway caches the authorizer's answer on this route (stage TTL > 0, user-only route). */
+  readonly authorizerCached: boolean;
+  /** Share of requests that invoke the authorizer (1 without the gateway cache). */
+  readonly authorizerShare: number;
+  /** The authorizer's cost without the gateway cache, for comparison. */
+  readonly authorizerUncached: number;
   readonly apiGateway: number;
   readonly lambda: number;
   readonly authorizerLambda: number;
@@ -41,6 +56,8 @@ export interface CostModel {
   readonly rows: readonly CostRow[];
   readonly emfBytesPerRequest: number;
   readonly emfLogsPerMillion: number;
+  readonly authorizerCacheSeconds: number;
+  readonly perCredentialPerSecond: number;
 }
 
 /** The AWS (or Upstash) service behind each resource need of the route table. */
@@ -80,6 +97,7 @@ export function costModel(options: {
 }): CostModel {
   const stage = options.stage ?? 'prod';
   const memoryMb = STAGE_CONFIGS[stage].functions.memoryMb;
+  const ttl = STAGE_CONFIGS[stage].api.authorizerCacheSeconds;
   const billed = (us: number): number => Math.max(1, Math.ceil(us / 1000));
   const rows = options.routes.map((route): CostRow => {
     const measured = options.measuredUs[route.id];
@@ -90,9 +108,16 @@ export function costModel(options: {
           ? ['pipeline + rate limit (1 Redis trip)', options.rateLimitedUs]
           : ['pipeline alone', options.pipelineUs];
     const authorizer = route.auth === 'principal';
+    // The same rule as the API stack: user-only routes get the cached authorizer.
+    const authorizerCached =
+      authorizer && ttl > 0 && route.permission !== null && !isApiKeyPermission(route.permission);
+    const authorizerShare = authorizerCached
+      ? Math.min(1, 1 / (AUTHORIZER_TRAFFIC.perCredentialPerSecond * ttl))
+      : 1;
     const apiGateway = PRICES.apiGatewayRestPerMillion;
     const lambda = lambdaPerMillion(memoryMb, billed(us));
-    const authorizerLambda = authorizer ? lambdaPerMillion(memoryMb, billed(options.authorizerUs)) : 0;
+    const authorizerUncached = authorizer ? lambdaPerMillion(memoryMb, billed(options.authorizerUs)) : 0;
+    const authorizerLambda = authorizerUncached * authorizerShare;
     // The rate limiter's Redis trip is in the measured duration; every other stateful call is not.
     const untimed = new Set(
       (route.needs ?? [])
@@ -109,6 +134,9 @@ export function costModel(options: {
       measuredMs: Math.round(us) / 1000,
       billedMs: billed(us),
       authorizer,
+      authorizerCached,
+      authorizerShare,
+      authorizerUncached: cents(authorizerUncached),
       apiGateway: cents(apiGateway),
       lambda: cents(lambda),
       authorizerLambda: cents(authorizerLambda),
@@ -124,6 +152,8 @@ export function costModel(options: {
     prices: PRICES,
     rows,
     emfBytesPerRequest: options.emfBytesPerRequest,
+    authorizerCacheSeconds: ttl,
+    perCredentialPerSecond: AUTHORIZER_TRAFFIC.perCredentialPerSecond,
     emfLogsPerMillion: cents((options.emfBytesPerRequest * 1e6 * PRICES.logsIngestionPerGb) / 1024 ** 3),
   };
 }

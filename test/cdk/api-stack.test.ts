@@ -10,6 +10,7 @@ import { jobs } from '../../functions/jobs/jobs.ts';
 import { routes } from '../../functions/routes.ts';
 import { SECURITY_HEADERS } from '../../functions/shared/http/headers.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
+import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
 import type { Stage, StageConfig } from '../../lib/config/stages.ts';
 import { staticHeaderValue } from '../../lib/constructs/gateway-responses.ts';
 import { type BuiltApp, buildApp } from './support/build-app.ts';
@@ -518,6 +519,63 @@ for (const stage of ['local', 'prod'] as const) {
           (response.ResponseParameters as Json)['gatewayresponse.header.Content-Type'],
           "'application/problem+json'",
         );
+      }
+    });
+  });
+
+  describe(`ApiStack (${stage}): authorizers`, () => {
+    const authorizers = (b: Built) => new Map(ofType(b, 'AWS::ApiGateway::Authorizer'));
+    const authorizerOf = (b: Built, route: RouteDef): string | undefined => {
+      const [method] = methodsAt(b, route.path, route.method);
+      return (method?.AuthorizerId as { Ref?: string } | undefined)?.Ref;
+    };
+    const principalRoutes = routes.filter((route) => route.auth === 'principal');
+
+    it('keeps an uncached authorizer without identity sources on every route an API key may pass', () => {
+      const b = stageBuild(stage);
+      for (const route of principalRoutes.filter((r) => r.permission && isApiKeyPermission(r.permission))) {
+        const id = authorizerOf(b, route);
+        assert.ok(id, route.id);
+        const props = authorizers(b).get(id);
+        assert.equal(props?.AuthorizerResultTtlInSeconds, 0, route.id);
+        // CDK renders "no identity sources" as an empty string.
+        assert.equal(props?.IdentitySource || undefined, undefined, route.id);
+      }
+      assert.ok(principalRoutes.some((r) => r.permission && isApiKeyPermission(r.permission)));
+    });
+
+    it(
+      stage === 'prod'
+        ? 'caches the answer by the Authorization header, for the configured TTL, on user-only routes'
+        : 'leaves the gateway cache off everywhere when the stage sets no TTL',
+      () => {
+        const b = stageBuild(stage);
+        const ttl = b.config.api.authorizerCacheSeconds;
+        assert.equal(ttl > 0, stage === 'prod');
+        for (const route of principalRoutes.filter(
+          (r) => r.permission && !isApiKeyPermission(r.permission),
+        )) {
+          const props = authorizers(b).get(authorizerOf(b, route) ?? '');
+          assert.ok(props, route.id);
+          assert.equal(props.Type, 'REQUEST', route.id);
+          assert.equal(props.AuthorizerResultTtlInSeconds, ttl, route.id);
+          assert.equal(
+            props.IdentitySource || undefined,
+            ttl > 0 ? 'method.request.header.Authorization' : undefined,
+            route.id,
+          );
+        }
+        assert.equal(authorizers(b).size, ttl > 0 ? 2 : 1);
+      },
+    );
+
+    it('runs both authorizers on the one authorizer function', () => {
+      const b = stageBuild(stage);
+      const authorizerFn = b.built.api.getLogicalId(
+        b.built.api.authorizerFunction.node.defaultChild as CfnElement,
+      );
+      for (const [, props] of authorizers(b)) {
+        assert.match(JSON.stringify(props.AuthorizerUri), new RegExp(authorizerFn));
       }
     });
   });

@@ -175,6 +175,8 @@ describe('functions.sharedDependenciesLayer on', () => {
       {
         external: [...SHARED_DEP_PATTERNS],
       },
+      // Built for its route row, as FeatureFunction builds it (lib/constructs/bundling.ts).
+      versionFunction(on).bundleJob.profile,
     );
     const shipped = join(assetDir(on.app, versionFunction(on)), 'index.mjs');
     assert.ok(readFileSync(shipped).equals(readFileSync(outfile)), `${shipped} differs from ${outfile}`);

@@ -8,6 +8,14 @@ export interface BuildInfo {
   readonly buildTime: string;
 }
 
+/**
+ * The version of the code being built (npm sets `npm_package_version` for its scripts). Read
+ * where functions are built: FeatureFunction's build facts and build-time modules.
+ */
+export function packageVersion(): string {
+  return process.env.npm_package_version ?? '0.1.0';
+}
+
 export function buildEnvironment(info: BuildInfo): Record<string, string> {
   return {
     NIMBUS_STAGE: info.stage,

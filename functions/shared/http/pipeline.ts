@@ -161,11 +161,30 @@ function toResult(result: HttpResult): APIGatewayProxyResult {
   };
 }
 
+/** A stage the row asks for but the bundle was built without: `assertBundled` stops that at init. */
+function unbundled(route: RouteDef, stage: string): never {
+  throw new Error(`Route ${route.id} needs ${stage}, but its function was bundled without it`);
+}
+
+/**
+ * Fails the cold start when the row needs a stage its bundle left out (a bundle built for another
+ * row): a route must never run without its rate limit or serve uncached by accident.
+ */
+function assertBundled(route: RouteDef): void {
+  if (process.env.NIMBUS_BUNDLE_RATE_LIMIT === 'off' && route.rateLimit.length > 0) {
+    unbundled(route, 'the rate limiter');
+  }
+  if (process.env.NIMBUS_BUNDLE_RESPONSE_CACHE === 'off' && route.cache !== null && route.method === 'GET') {
+    unbundled(route, 'the response cache');
+  }
+}
+
 /**
  * Wraps a route implementation in the shared pipeline: Tracer, Logger, Metrics, envelope
  * (correlation id, problem+json, headers), then body parsing, validation and the permission check.
  */
 export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
+  assertBundled(route);
   const core = async (
     event: APIGatewayProxyEvent,
     context: NimbusContext,
@@ -199,9 +218,11 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
       correlationId: state.correlationId,
       event,
     };
-    // Scopes keyed by account read the validated body, so limiting comes after validation.
+    // Scopes keyed by account read the validated body, so limiting comes after validation. The
+    // `NIMBUS_BUNDLE_*` tests are constants in a bundle (config/bundle.ts): a row without the
+    // stage gets a bundle without its modules.
     const limits =
-      route.rateLimit.length > 0
+      process.env.NIMBUS_BUNDLE_RATE_LIMIT !== 'off' && route.rateLimit.length > 0
         ? await (await import('../ratelimit/route-limits.ts')).enforceRouteLimits(route, {
             sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
             principal,
@@ -209,7 +230,7 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
           })
         : undefined;
     const result =
-      route.cache && route.method === 'GET'
+      process.env.NIMBUS_BUNDLE_RESPONSE_CACHE !== 'off' && route.cache && route.method === 'GET'
         ? await serveCached(route, request, state)
         : toResult(await impl(request));
     if (limits) {
@@ -221,7 +242,10 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
 
   /** GET routes with a cache policy answer through the shared response cache (ETag, 304). */
   const serveCached = async (cached: R, request: HttpRequest<R>, state: RequestState) => {
-    const { cachedResponse, flushStats } = await import('../cache/response-cache.ts');
+    const { cachedResponse, flushStats } =
+      process.env.NIMBUS_BUNDLE_RESPONSE_CACHE !== 'off'
+        ? await import('../cache/response-cache.ts')
+        : unbundled(cached, 'the response cache');
     const response = await cachedResponse(
       cached,
       {

@@ -1,8 +1,9 @@
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import type { BundleProfile } from '../../../functions/shared/config/bundle.ts';
 import { packageName } from '../../../layers/shared-deps.ts';
 import { REPO_ROOT } from '../../../lib/config/names.ts';
-import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../../../lib/constructs/bundling.ts';
+import { functionBuildOptions } from '../../../lib/constructs/bundling.ts';
 
 /** Package a bundled input file belongs to (innermost node_modules), or `(app)` for our code. */
 export function packageOfInput(inputPath: string): string {
@@ -18,22 +19,19 @@ export interface BundleResult {
 
 /**
  * Bundles one entry exactly as FeatureFunction does on a stage without the shared-dependencies
- * layer, into `outfile` (`.mjs`). `overrides` are applied last: `{ external: [...SHARED_DEP_PATTERNS] }`
- * gives the handler of a stage with the layer on.
+ * layer, into `outfile` (`.mjs`): with `profile`, as the function of a route row
+ * (`routeProfile`); without, as a function without a row. `overrides` are applied last:
+ * `{ external: [...SHARED_DEP_PATTERNS] }` gives the handler of a stage with the layer on.
  */
 export async function bundleEntry(
   entry: string,
   outfile: string,
   overrides: BuildOptions = {},
+  profile?: BundleProfile,
 ): Promise<BundleResult> {
   const result = await build({
-    ...FEATURE_FUNCTION_ESBUILD_OPTIONS,
-    external: [],
-    entryPoints: [join(REPO_ROOT, entry)],
-    absWorkingDir: REPO_ROOT,
-    outfile,
+    ...functionBuildOptions({ entry, outfile, ...(profile ? { profile } : {}) }),
     metafile: true,
-    logLevel: 'warning',
     ...overrides,
   });
   if (result.metafile === undefined) throw new Error(`esbuild returned no metafile for ${entry}`);

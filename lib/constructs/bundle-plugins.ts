@@ -1,0 +1,173 @@
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+
+/**
+ * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). Both
+ * evaluate a module of ours when the function is built, in the building process (the CDK app or
+ * the benchmark, both run under tsx), and put what it computed in the bundle instead of the code
+ * that computes it: what is the same for every request of a build is not rebuilt at each cold start.
+ */
+
+/** A feature's `routes.ts` or the route table `functions/routes.ts`. */
+const ROUTES_MODULE = /[\\/]functions[\\/](?:[^\\/]+[\\/])?routes\.ts$/;
+/** Imports of the original module, made by the generated one; never intercepted again. */
+const SOURCE_MARK = '?route-source';
+const ROWS_NAMESPACE = 'nimbus-route-rows';
+const BUILD_TIME_NAMESPACE = 'nimbus-build-time';
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+
+function isPlainJson(value: unknown): value is Json {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isPlainJson);
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).every((v) => v === undefined || isPlainJson(v));
+}
+
+interface RowLike {
+  readonly id: string;
+  readonly method: string;
+  readonly path: string;
+  readonly handler: string;
+  readonly request?: unknown;
+  readonly responses: Readonly<
+    Record<string, { readonly description: string; readonly contentType?: string }>
+  >;
+}
+
+function isRow(value: unknown): value is RowLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const row = value as Partial<RowLike>;
+  return (
+    typeof row.id === 'string' &&
+    typeof row.method === 'string' &&
+    typeof row.path === 'string' &&
+    typeof row.handler === 'string' &&
+    typeof row.responses === 'object'
+  );
+}
+
+/**
+ * A row as a function needs it at run time, as a JavaScript expression: everything but the
+ * response schemas (they only describe the API, in the OpenAPI document) and the request schemas,
+ * which are zod objects: a row that declares some takes them, and with them zod, from the original
+ * module (`source`), whose evaluation a function pays only then.
+ */
+function rowExpression(row: RowLike, source: string): string {
+  const { request, responses, ...rest } = row;
+  const runtime = {
+    ...rest,
+    responses: Object.fromEntries(
+      Object.entries(responses).map(([status, { description, contentType }]) => [
+        status,
+        contentType === undefined ? { description } : { description, contentType },
+      ]),
+    ),
+  };
+  if (!isPlainJson(runtime)) {
+    throw new Error(`Route ${row.id}: a row's members other than its schemas must be plain data`);
+  }
+  const literal = JSON.stringify(runtime);
+  if (request === undefined) return literal;
+  // Pure, so that a row nobody imports is dropped, and with the last one the original module.
+  return `/* @__PURE__ */ (() => ({ ...${literal}, request: ${source}.request }))()`;
+}
+
+/** The generated replacement of one routes module: its rows as data, anything else re-exported. */
+function rowsModule(path: string, exports: Readonly<Record<string, unknown>>): string {
+  const source = JSON.stringify(`${path}${SOURCE_MARK}`);
+  const lines: string[] = [];
+  const localOf = new Map<unknown, string>();
+  for (const [name, value] of Object.entries(exports)) {
+    if (!isRow(value)) continue;
+    lines.push(`import { ${name} as __source_${name} } from ${source};`);
+    lines.push(`export const ${name} = ${rowExpression(value, `__source_${name}`)};`);
+    localOf.set(value, name);
+  }
+  for (const [name, value] of Object.entries(exports)) {
+    if (isRow(value)) continue;
+    if (Array.isArray(value) && value.length > 0 && value.every(isRow)) {
+      const items = value.map((row: RowLike, i) => {
+        const local = localOf.get(row);
+        if (local !== undefined) return local;
+        return rowExpression(row, `__source_${name}[${i}]`);
+      });
+      if (items.some((item) => item.includes(`__source_${name}[`))) {
+        lines.push(`import { ${name} as __source_${name} } from ${source};`);
+      }
+      lines.push(`export const ${name} = /* @__PURE__ */ (() => [${items.join(', ')}])();`);
+    } else {
+      lines.push(`export { ${name} } from ${source};`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Replaces every import of a routes module with its rows as data (`rowsModule`). A handler then
+ * carries its own row without zod where the row declares no request schema, and no other row's
+ * schemas in any case. The original module is still evaluated here, so `defineRoute`'s checks
+ * run when the function is built.
+ */
+export function routeRowsPlugin(): Plugin {
+  return {
+    name: 'nimbus-route-rows',
+    setup(build) {
+      build.onResolve({ filter: /routes\.ts(\?route-source)?$/ }, async (args) => {
+        if (args.pluginData === ROWS_NAMESPACE) return undefined;
+        const marked = args.path.endsWith(SOURCE_MARK);
+        const specifier = marked ? args.path.slice(0, -SOURCE_MARK.length) : args.path;
+        const resolved = await build.resolve(specifier, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: ROWS_NAMESPACE,
+        });
+        if (resolved.errors.length > 0 || !ROUTES_MODULE.test(resolved.path)) return undefined;
+        // The original, imported only by the generated module: without side effects to keep, so
+        // that it is left out when no row of it needs its request schemas.
+        if (marked) return { path: resolved.path, sideEffects: false };
+        return { path: resolved.path, namespace: ROWS_NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: ROWS_NAMESPACE }, async (args) => {
+        const exports = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+        return { contents: rowsModule(args.path, exports), loader: 'js', resolveDir: '/' };
+      });
+    },
+  };
+}
+
+/**
+ * Modules named `*.build.ts` are evaluated when a function is built and replaced by their exports,
+ * which must be plain JSON (an OpenAPI document, a table derived from the routes). Run as
+ * written in tests and under tsx.
+ */
+export function buildTimeModulesPlugin(): Plugin {
+  return {
+    name: 'nimbus-build-time-modules',
+    setup(build) {
+      build.onResolve({ filter: /\.build\.ts$/ }, async (args) => {
+        if (args.pluginData === BUILD_TIME_NAMESPACE) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: BUILD_TIME_NAMESPACE,
+        });
+        if (resolved.errors.length > 0) return undefined;
+        return { path: resolved.path, namespace: BUILD_TIME_NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: BUILD_TIME_NAMESPACE }, async (args) => {
+        const exports = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+        const lines = Object.entries(exports).map(([name, value]) => {
+          if (!isPlainJson(value)) throw new Error(`${args.path}: export ${name} is not plain JSON`);
+          return `export const ${name} = ${JSON.stringify(value)};`;
+        });
+        return { contents: `${lines.join('\n')}\n`, loader: 'js' };
+      });
+    },
+  };
+}
