@@ -8,12 +8,15 @@ export const listAudit = principalRoute({
   method: 'GET',
   path: '/v1/audit',
   handler: 'functions/audit/handlers/list.ts',
-  summary: 'Audit trail of one subject (e.g. user:<id>), newest first',
+  summary: 'Audit trail of one subject (e.g. user:<id>, or signing-keys), newest first',
   permission: 'audit:read',
   needs: ['events:read', 'redis'],
   request: {
     query: z.object({
-      subject: z.string().regex(/^[a-z]+:[A-Za-z0-9_-]{1,128}$/, 'kind:id, e.g. user:<id>'),
+      // `signing-keys`: the one subject without an id (every signing-key stage change).
+      subject: z
+        .string()
+        .regex(/^(?:[a-z]+:[A-Za-z0-9_-]{1,128}|signing-keys)$/, 'kind:id, e.g. user:<id>, or signing-keys'),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       before: z.coerce.number().int().min(1).optional(),
     }),

@@ -35,6 +35,13 @@ export interface StageConfig {
      * are on everywhere.
      */
     readonly apiExecutionLogs: boolean;
+    /**
+     * Secrets Manager rotation schedules that invoke a rotation function
+     * (`AWS::SecretsManager::RotationSchedule`). Without it (the emulator neither provisions the
+     * schedule nor calls rotation functions from `RotateSecret`) Nimbus runs the same four steps
+     * itself, from the admin route and the daily job.
+     */
+    readonly secretRotationSchedule: boolean;
   };
   readonly api: {
     /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
@@ -64,7 +71,13 @@ export interface StageConfig {
     Partial<Record<ScopeName, { readonly limit?: number; readonly window?: Duration }>>
   >;
   /** Identity settings; the type is the one the functions read back from their environment. */
-  readonly auth: AuthConfig;
+  readonly auth: AuthConfig & {
+    /**
+     * Days between signing-key rotations: the rotation schedule's period where the target has one,
+     * the age at which the daily job rotates elsewhere (1 to 1000, Secrets Manager's bounds).
+     */
+    readonly signingKeyRotationDays: number;
+  };
   readonly redis: {
     /**
      * Upstash REST endpoint the functions call. Outside `local` the defaults below are
@@ -91,8 +104,8 @@ const base = {
 /** Identity defaults shared by every stage; each stage says who may register and its key prefix. */
 function authFor(
   stage: Stage,
-  overrides: Pick<AuthConfig, 'registration' | 'apiKeyEnvironment'> & Partial<AuthConfig>,
-): AuthConfig {
+  overrides: Pick<AuthConfig, 'registration' | 'apiKeyEnvironment'> & Partial<StageConfig['auth']>,
+): StageConfig['auth'] {
   return {
     issuer: `https://nimbus.dev/${stage}`,
     audience: 'nimbus-api',
@@ -105,11 +118,12 @@ function authFor(
     attemptBudget: 10,
     lockoutSeconds: 15 * 60,
     maxLockoutSeconds: 24 * 3600,
+    signingKeyRotationDays: 30,
     ...overrides,
   };
 }
 
-const cloudFeatures = { xray: true, apiExecutionLogs: true } as const;
+const cloudFeatures = { xray: true, apiExecutionLogs: true, secretRotationSchedule: true } as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
@@ -128,7 +142,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     debugLogSampleRate: 0,
     retainData: false,
     pointInTimeRecovery: false,
-    features: { xray: false, apiExecutionLogs: false },
+    features: { xray: false, apiExecutionLogs: false, secretRotationSchedule: false },
     api: { throttleRateLimit: 1000, throttleBurstLimit: 2000, corsOrigins: ['*'], maxBodyBytes: 1_048_576 },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
   },
@@ -209,6 +223,14 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
       );
     }
     config = { ...config, redis: { ...config.redis, restUrl: url.data } };
+  }
+  const { signingKeyRotationDays } = config.auth;
+  if (
+    !Number.isInteger(signingKeyRotationDays) ||
+    signingKeyRotationDays < 1 ||
+    signingKeyRotationDays > 1000
+  ) {
+    throw new Error(`auth.signingKeyRotationDays of ${config.stage} must be an integer from 1 to 1000`);
   }
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
     throw new Error('prod must not allow CORS origin *');

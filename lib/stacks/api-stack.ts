@@ -12,6 +12,7 @@ import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
 import { RouteApi } from '../constructs/route-api.ts';
+import { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -23,6 +24,7 @@ export interface ApiStackProps extends StackProps {
 export class ApiStack extends Stack {
   public readonly routeApi: RouteApi;
   public readonly authorizerFunction: FeatureFunction;
+  public readonly signingKeyRotation: SigningKeyRotation;
   public readonly alarms: ApiAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -35,17 +37,37 @@ export class ApiStack extends Stack {
     const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
       for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
     };
+    const bindRedis = (fn: FeatureFunction) => {
+      setEnvironment(fn, redisEnvironment(config.redis));
+      fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);
+      setEnvironment(fn, rateLimitEnvironment({ overrides: config.rateLimits }));
+    };
+    const appendEvents = (fn: FeatureFunction) =>
+      fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append');
+
+    // Before the routes: the rotate route's binding grants starting a rotation of this function.
+    this.signingKeyRotation = new SigningKeyRotation(this, 'SigningKeyRotation', {
+      config,
+      secret: stateful.signingKeysSecret,
+      bindAuditAndCache: (fn) => {
+        appendEvents(fn);
+        bindRedis(fn);
+      },
+    });
+    const rotation = this.signingKeyRotation;
+
     const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
       'app:read': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'read', appTableIndexes),
       'app:readWrite': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'readWrite', appTableIndexes),
-      'events:append': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append'),
+      'events:append': appendEvents,
       'events:read': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'read'),
-      redis: (fn) => {
-        setEnvironment(fn, redisEnvironment(config.redis));
-        fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);
-        setEnvironment(fn, rateLimitEnvironment({ overrides: config.rateLimits }));
+      redis: bindRedis,
+      // Readers also learn how the keys rotate (the status route reports it).
+      'signingKeys:read': (fn) => {
+        fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret);
+        setEnvironment(fn, rotation.environment);
       },
-      'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret),
+      'signingKeys:rotate': (fn) => rotation.bindRotator(fn, { startRotation: true }),
       'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret),
       auth: (fn) => setEnvironment(fn, authEnvironment(config.auth)),
     };
@@ -99,10 +121,13 @@ export class ApiStack extends Stack {
       },
     });
     for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
+    // The schedule's first rotation must find the initialiser's key, not the placeholder.
+    rotation.schedule?.node.addDependency(keySet);
     const { api } = this.routeApi;
 
     const monitored = new Map<string, IFunction>(this.routeApi.functions);
     monitored.set('auth.authorizer', this.authorizerFunction);
+    monitored.set('auth.signingKeyRotation', rotation.function);
     this.alarms = new ApiAlarms(this, 'Alarms', { config, api, functions: monitored });
 
     new CfnOutput(this, 'ApiId', { value: api.restApiId });

@@ -14,6 +14,8 @@ export type ResourceNeed =
   | 'events:read'
   | 'redis'
   | 'signingKeys:read'
+  /** Rotation: write the signing-key secret's versions (and start its rotation where the target can). */
+  | 'signingKeys:rotate'
   | 'dataKey:read'
   | 'auth';
 
