@@ -126,15 +126,22 @@ export function secretsManagerSigningKeySecret(secretId: string): SigningKeySecr
 /**
  * The staged keys: `AWSCURRENT`, `AWSPREVIOUS` and `AWSPENDING`, read in parallel (a missing
  * label is no error: a young secret has no previous key, and no pending one between rotations).
+ * Only the current value must be a key: the previous one is the stateful stack's placeholder until
+ * the first rotation, and a pending one may be whatever a failed rotation left (its `testSecret`
+ * refuses it); neither may stop every container from verifying with the keys that are good.
  */
 export async function readStagedKeys(secret: Pick<SigningKeySecret, 'readStage'>): Promise<StagedKey[]> {
   const statuses = Object.keys(STAGE_OF_STATUS) as StagedKey['status'][];
   const read = await Promise.all(
     statuses.map(async (status) => {
       const found = await secret.readStage(STAGE_OF_STATUS[status]);
-      return found === undefined
-        ? undefined
-        : { versionId: found.versionId, status, key: parseStoredKey(found.value) };
+      if (found === undefined) return undefined;
+      try {
+        return { versionId: found.versionId, status, key: parseStoredKey(found.value) };
+      } catch (error) {
+        if (status === 'current') throw error;
+        return undefined;
+      }
     }),
   );
   return read.filter((staged): staged is StagedKey => staged !== undefined);

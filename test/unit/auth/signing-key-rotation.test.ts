@@ -215,6 +215,23 @@ describe('signing-key rotation steps (fake secret with Secrets Manager label rul
     await finishSecret(deps, current?.versionId ?? '', CTX, required);
   });
 
+  it('reads the set past the placeholder the initialiser left as AWSPREVIOUS and a pending value that is no key', async () => {
+    const secret = new FakeSigningKeySecret();
+    await secret.putCurrent(JSON.stringify({ keys: [], placeholder: 'generated' }));
+    const { status: _s, ...key } = await generateSigningKey(T0, 'current');
+    await secret.putCurrent(serializeStoredKey(key));
+    await secret.putPending(randomUUID(), 'not a key');
+
+    const keySet = await readKeySet(secret);
+
+    assert.deepEqual(
+      keySet.keys.map((entry) => [entry.kid, entry.status]),
+      [[key.kid, 'current']],
+    );
+    await secret.putCurrent('{"keys":[]}');
+    await assert.rejects(readKeySet(secret), /signing key set/);
+  });
+
   it('reads a value in the former key-set format as its current key, and rotates from it', async () => {
     const current = await generateSigningKey(T0, 'current');
     const previous = await generateSigningKey(T0, 'previous');
