@@ -261,8 +261,6 @@ const signingKeyStatus = z.object({
     pendingVersionId: z.string().nullable(),
   }),
 });
-// The rotation routes write the secret's versions and invalidate the key-set tag; no identity store.
-const signingKeyNeeds = ['signingKeys:rotate', 'events:append', 'redis'] as const;
 
 export const rotateSigningKeys = principalRoute({
   id: 'auth.rotateSigningKeys',
@@ -273,7 +271,8 @@ export const rotateSigningKeys = principalRoute({
     'Rotate the JWT signing key now: RotateSecret where the target runs the rotation function, the same four steps run by Nimbus elsewhere',
   tags: ['admin'],
   permission: 'signing-keys:admin',
-  needs: signingKeyNeeds,
+  // Writes the secret's versions, audits, invalidates the key-set tag; no identity store.
+  needs: ['signingKeys:rotate', 'events:append', 'redis'],
   responses: {
     200: {
       description: 'Rotated: the new key signs; the previous one still verifies',
@@ -303,7 +302,9 @@ export const signingKeysStatus = principalRoute({
   summary: 'Signing keys with their stage and age, and the next scheduled rotation',
   tags: ['admin'],
   permission: 'signing-keys:admin',
-  needs: signingKeyNeeds,
+  // Reads only: the versions and their labels, and (from the same binding) how they rotate;
+  // Redis for the route's rate limits.
+  needs: ['signingKeys:read', 'redis'],
   responses: { 200: { description: 'Signing keys', schema: signingKeyStatus } },
 });
 

@@ -74,10 +74,16 @@ describe('signing-key rotation on the deployed API', () => {
     })();
     await sleep(1_000);
     const { kid } = await rotate(admin);
-    // A token signed with the new key at once, used at once: containers that have not seen the
-    // change yet re-read the set for its unknown kid.
-    const fresh = (await loginAs(user.email)).accessToken;
-    tokens.push(fresh);
+    // Tokens issued from now on join the stream at once; the first one the new key signed is used
+    // at once too, by authorizer containers that may not have seen the change yet (they re-read
+    // the set for its unknown kid). Logins before the login container saw it still sign with the
+    // old key, which verifies as AWSPREVIOUS.
+    let fresh = '';
+    for (const deadline = Date.now() + 2 * KEYRING_BOUND_MS; ; await sleep(100)) {
+      fresh = (await loginAs(user.email)).accessToken;
+      tokens.push(fresh);
+      if (decodeProtectedHeader(fresh).kid === kid || Date.now() > deadline) break;
+    }
     await sleep(KEYRING_BOUND_MS + 1_000);
     streaming = false;
     await stream;
