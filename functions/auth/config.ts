@@ -84,3 +84,37 @@ export function authEnvironment(auth: AuthConfig): Record<string, string> {
     NIMBUS_MAX_LOCKOUT_SECONDS: String(auth.maxLockoutSeconds),
   };
 }
+
+/**
+ * Signing-key rotation, set by the CDK from the stage config (`auth.signingKeyRotationDays`,
+ * `features.secretRotationSchedule`): how often, and who rotates. `secrets-manager`: the target runs
+ * a rotation schedule that calls the rotation function, so the admin route calls `RotateSecret`
+ * and the daily job leaves the key alone. `nimbus`: the target calls no rotation function (the local
+ * emulator), so the admin route and the daily job run the same four steps themselves.
+ */
+export interface SigningKeyRotationSettings {
+  readonly everyDays: number;
+  readonly rotatedBy: 'secrets-manager' | 'nimbus';
+}
+
+export function signingKeyRotationFromEnv(): SigningKeyRotationSettings {
+  const rotatedBy = requireEnv('NIMBUS_SIGNING_KEY_ROTATED_BY');
+  if (rotatedBy !== 'secrets-manager' && rotatedBy !== 'nimbus')
+    throw new Error('NIMBUS_SIGNING_KEY_ROTATED_BY must be secrets-manager|nimbus');
+  const everyDays = intEnv('NIMBUS_SIGNING_KEY_ROTATION_DAYS', 30);
+  // Secrets Manager accepts 1 to 1000 days between rotations.
+  if (everyDays < 1 || everyDays > 1000)
+    throw new Error('NIMBUS_SIGNING_KEY_ROTATION_DAYS must be between 1 and 1000');
+  return { everyDays, rotatedBy };
+}
+
+/** The variables above, from the stage's rotation period and whether its target runs a schedule. */
+export function signingKeyRotationEnvironment(settings: {
+  readonly everyDays: number;
+  readonly secretRotationSchedule: boolean;
+}): Record<string, string> {
+  return {
+    NIMBUS_SIGNING_KEY_ROTATION_DAYS: String(settings.everyDays),
+    NIMBUS_SIGNING_KEY_ROTATED_BY: settings.secretRotationSchedule ? 'secrets-manager' : 'nimbus',
+  };
+}

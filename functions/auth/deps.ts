@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import type { Cache } from '#shared/cache/two-level-cache.ts';
@@ -5,11 +6,17 @@ import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { deriveKey } from '#shared/crypto-box.ts';
 import { memoiseAsync } from '#shared/memoise.ts';
-import { metrics } from '#shared/observability.ts';
-import { type AuthConfig, authConfigFromEnv } from './config.ts';
+import { logger, metrics } from '#shared/observability.ts';
+import {
+  type AuthConfig,
+  authConfigFromEnv,
+  type SigningKeyRotationSettings,
+  signingKeyRotationFromEnv,
+} from './config.ts';
 import { type AttemptBudgetStore, dynamoAttemptBudgetStore } from './store/attempt-budgets.ts';
-import { type Keyring, keyring } from './store/keyring.ts';
+import { type Keyring, type KeyringRequest, keyring } from './store/keyring.ts';
 import { dynamoSessionStore, type SessionStore } from './store/sessions.ts';
+import { type SigningKeySecret, secretsManagerSigningKeySecret } from './store/signing-keys.ts';
 import { dynamoUserStore, type UserStore } from './store/users.ts';
 
 /** What identity use cases need; handlers pass the real one, tests may pass their own. */
@@ -18,7 +25,8 @@ export interface AuthDeps {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly events: EventStore;
-  readonly keyring: () => Promise<Keyring>;
+  /** The container's keys; `unknown-kid` asks for a (bounded) re-read of the secret. */
+  readonly keyring: (request?: KeyringRequest) => Promise<Keyring>;
   /** Key sealing second-factor secrets at rest. */
   readonly dataKey: () => Promise<Buffer>;
   /** Key of the HMAC backup codes are stored under (derived from the same secret, another context). */
@@ -104,7 +112,7 @@ function identityDeps(): Pick<AuthDeps, 'config' | 'users' | 'sessions' | 'keyri
     config,
     users: dynamoUserStore(table),
     sessions: dynamoSessionStore(table),
-    keyring: () => keyring(config),
+    keyring: (request) => keyring(config, request),
     now: () => new Date(),
   };
 }
@@ -126,5 +134,53 @@ export function authDeps(): AuthDeps {
     attemptBudgets: dynamoAttemptBudgetStore(boundResource('appTable')),
     countMetric: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
     refreshKey,
+  };
+}
+
+/** Attributes of a rotation log line: ids and reasons, never key material. */
+export type LogAttributes = Readonly<Record<string, string | number | boolean | null>>;
+
+/** What the signing-key rotation use cases need (`use-cases/signing-key-*.ts`). */
+export interface SigningKeyRotationDeps {
+  readonly secret: SigningKeySecret;
+  readonly events: Pick<EventStore, 'append'>;
+  /** Drops what every container derived from the key set (the `signing-keys` tag). */
+  readonly invalidateTags: (tags: readonly string[]) => Promise<void>;
+  readonly countMetric: (name: SigningKeyMetric) => void;
+  readonly log: {
+    info(message: string, attributes: LogAttributes): void;
+    error(message: string, attributes: LogAttributes): void;
+  };
+  readonly settings: SigningKeyRotationSettings;
+  readonly now: () => Date;
+  /** A new version id (`ClientRequestToken`) for a rotation Nimbus starts. */
+  readonly newToken: () => string;
+}
+
+/** Metrics of signing-key rotation; alarms refer to these names. */
+export type SigningKeyMetric = 'SigningKeyRotationTestFailures';
+
+const rotationEvents = memoiseAsync(() => dynamoEventStore(boundResource('eventsTable')));
+
+/**
+ * Built once per container: the bound signing-key secret (read/write), the audit trail, the
+ * response cache's tag invalidation (the keyrings and the JWKS follow `signing-keys`) and the
+ * stage's rotation settings. The rotation function, the admin routes and the daily job share it.
+ */
+export function signingKeyRotationDeps(): SigningKeyRotationDeps {
+  return {
+    secret: secretsManagerSigningKeySecret(boundResource('signingKeysSecret')),
+    // Resolved on first append: the status route reads the keys and is bound to no events table.
+    events: { append: async (event) => (await rotationEvents()).append(event) },
+    invalidateTags: async (tags) =>
+      (await import('#shared/cache/response-cache.ts')).responseCache.invalidateTags(tags),
+    countMetric: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
+    log: {
+      info: (message, attributes) => logger.info(message, { ...attributes }),
+      error: (message, attributes) => logger.error(message, { ...attributes }),
+    },
+    settings: signingKeyRotationFromEnv(),
+    now: () => new Date(),
+    newToken: () => randomUUID(),
   };
 }

@@ -244,6 +244,70 @@ export const setRoles = principalRoute({
   },
 });
 
+// Stage (label of the version holding the key), age and the next rotation, per signing key.
+const signingKeyState = z.object({
+  kid: z.string(),
+  stage: z.enum(['AWSCURRENT', 'AWSPREVIOUS', 'AWSPENDING']),
+  versionId: z.string(),
+  createdAt: z.string(),
+  ageSeconds: z.number().int(),
+});
+const signingKeyStatus = z.object({
+  keys: z.array(signingKeyState),
+  rotation: z.object({
+    everyDays: z.number().int(),
+    rotatedBy: z.enum(['secrets-manager', 'nimbus']),
+    nextRotationAt: z.string().nullable(),
+    pendingVersionId: z.string().nullable(),
+  }),
+});
+
+export const rotateSigningKeys = principalRoute({
+  id: 'auth.rotateSigningKeys',
+  method: 'POST',
+  path: '/v1/admin/signing-keys/rotate',
+  handler: 'functions/auth/handlers/rotate-signing-keys.ts',
+  summary:
+    'Rotate the JWT signing key now: RotateSecret where the target runs the rotation function, the same four steps run by Nimbus elsewhere',
+  tags: ['admin'],
+  permission: 'signing-keys:admin',
+  // Writes the secret's versions, audits, invalidates the key-set tag; no identity store.
+  needs: ['signingKeys:rotate', 'events:append', 'redis'],
+  responses: {
+    200: {
+      description: 'Rotated: the new key signs; the previous one still verifies',
+      schema: signingKeyStatus.extend({
+        outcome: z.literal('rotated'),
+        kid: z.string(),
+        versionId: z.string(),
+      }),
+    },
+    202: {
+      description: 'Started: Secrets Manager runs the rotation function (the new kid shows in the status)',
+      schema: signingKeyStatus.extend({
+        outcome: z.literal('started'),
+        kid: z.null(),
+        versionId: z.string(),
+      }),
+    },
+    409: { description: '`rotation-in-progress`: a version is already AWSPENDING' },
+  },
+});
+
+export const signingKeysStatus = principalRoute({
+  id: 'auth.signingKeysStatus',
+  method: 'GET',
+  path: '/v1/admin/signing-keys/status',
+  handler: 'functions/auth/handlers/signing-keys-status.ts',
+  summary: 'Signing keys with their stage and age, and the next scheduled rotation',
+  tags: ['admin'],
+  permission: 'signing-keys:admin',
+  // Reads only: the versions and their labels, and (from the same binding) how they rotate;
+  // Redis for the route's rate limits.
+  needs: ['signingKeys:read', 'redis'],
+  responses: { 200: { description: 'Signing keys', schema: signingKeyStatus } },
+});
+
 export const authRoutes = [
   register,
   createUser,
@@ -258,4 +322,6 @@ export const authRoutes = [
   totpDisable,
   jwks,
   setRoles,
+  rotateSigningKeys,
+  signingKeysStatus,
 ] as const;

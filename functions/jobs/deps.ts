@@ -3,6 +3,11 @@ import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts'
 import { boundResource } from '#shared/config/bindings.ts';
 import { buildInfoFromEnv } from '#shared/config/build.ts';
 import { metrics } from '#shared/observability.ts';
+import { signingKeyRotationDeps } from '../auth/deps.ts';
+import { rotateSigningKeysIfDue, signingKeyStatus } from '../auth/use-cases/signing-key-rotation.ts';
+import { keyJobDeps } from '../keys/deps.ts';
+import { findExpiringApiKeys } from '../keys/use-cases/expiring.ts';
+import { rotateDueApiKeys } from '../keys/use-cases/rotate-due.ts';
 import { type JobsSettings, jobsSettingsFromEnv } from './config.ts';
 
 /**
@@ -63,32 +68,29 @@ export interface ExpiryWatchDeps extends JobDeps {
 }
 
 /**
- * INTEGRATOR, issue-10 merge: the only place the jobs meet the auth and keys features. Replace the
- * body with the adapters below once `functions/auth/use-cases/signing-key-rotation.ts` and
- * `functions/keys/use-cases/{rotate-due,expiring}.ts` are on the branch (and check each
- * `needs` row in `jobs.ts` against what `signingKeyRotationDeps()` / `keyJobDeps()` read):
- *
- *   const auth = signingKeyRotationDeps();
- *   const keys = keyJobDeps();
- *   signingKeys: {
- *     rotateIfDue: (now) => rotateSigningKeysIfDue(auth, now),
- *     status: async (now) => {
- *       const s = await signingKeyStatus(auth, now);   // map its shape onto { currentKid, nextRotationAt }:
- *       return { currentKid: <kid whose stage is AWSCURRENT> ?? null, nextRotationAt: <next scheduled rotation> ?? null };
- *     },
- *   },
- *   apiKeys: {
- *     rotateDue: (now) => rotateDueApiKeys(keys, now),
- *     findExpiring: (now, withinDays) => findExpiringApiKeys(keys, now, withinDays),
- *   },
- *
- * Until then it fails the cold start by name, as a missing binding does: a job that cannot reach
- * the keys must not pass for one that found nothing to do.
+ * The only place the jobs meet the auth and keys features: their use cases, adapted to the ports
+ * above. Built once per container, from the settings and bindings each feature's factory reads
+ * (the `needs` of each row in `jobs.ts`).
  */
 function featurePorts(): { signingKeys: SigningKeyJobs; apiKeys: ApiKeyJobs } {
-  throw new Error(
-    'jobs: the signing-key and API-key ports are not wired yet (functions/jobs/deps.ts, featurePorts)',
-  );
+  const auth = signingKeyRotationDeps();
+  const keys = keyJobDeps();
+  return {
+    signingKeys: {
+      rotateIfDue: (now) => rotateSigningKeysIfDue(auth, now),
+      status: async (now) => {
+        const status = await signingKeyStatus(auth, now);
+        return {
+          currentKid: status.keys.find((key) => key.stage === 'AWSCURRENT')?.kid ?? null,
+          nextRotationAt: status.rotation.nextRotationAt ?? null,
+        };
+      },
+    },
+    apiKeys: {
+      rotateDue: (now) => rotateDueApiKeys(keys, now, `job:rotate-due:${now.toISOString()}`),
+      findExpiring: (now, withinDays) => findExpiringApiKeys(keys, now, withinDays),
+    },
+  };
 }
 
 function jobDeps(): JobDeps {

@@ -26,13 +26,31 @@ export const jobs: readonly JobDef[] = [
     description: 'Scheduled: rotates the signing keys and API keys whose rotation is due',
     // Identity's rotation writes the key set and audits; the keys feature rewrites due keys in the
     // app table and audits; both drop cached verdicts through Redis.
-    needs: ['app:readWrite', 'events:append', 'signingKeys:rotate', 'auth', 'redis'],
+    needs: [
+      'app:readWrite',
+      'events:append',
+      'signingKeys:steps',
+      'auth',
+      'redis',
+      'dataKey:read',
+      'apiKeyRotation',
+    ],
   },
   {
     name: 'expiryWatch',
     id: 'expiry-watch',
     handler: 'functions/jobs/handlers/expiry-watch.ts',
     description: 'Scheduled: warns about keys expiring or overdue for rotation (metrics, alarm topic, audit)',
-    needs: ['app:read', 'events:append', 'signingKeys:read', 'auth', 'alerts:publish', 'jobs'],
+    // The keys feature's job deps also seal rotated secrets (data key) and know the overlap.
+    needs: [
+      'app:read',
+      'events:append',
+      'signingKeys:read',
+      'auth',
+      'alerts:publish',
+      'jobs',
+      'dataKey:read',
+      'apiKeyRotation',
+    ],
   },
 ];

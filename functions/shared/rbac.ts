@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'monitoring:read',
   'deployments:read',
   'deployments:write',
+  // Rotate the JWT signing keys and read their state (admins only, through `*`).
+  'signing-keys:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

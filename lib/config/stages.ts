@@ -40,6 +40,13 @@ export interface StageConfig {
      * are on everywhere.
      */
     readonly apiExecutionLogs: boolean;
+    /**
+     * Secrets Manager rotation schedules that invoke a rotation function
+     * (`AWS::SecretsManager::RotationSchedule`). Without it (the emulator neither provisions the
+     * schedule nor calls rotation functions from `RotateSecret`) Nimbus runs the same four steps
+     * itself, from the admin route and the daily job.
+     */
+    readonly secretRotationSchedule: boolean;
   };
   readonly api: {
     /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
@@ -78,7 +85,13 @@ export interface StageConfig {
     Partial<Record<ScopeName, { readonly limit?: number; readonly window?: Duration }>>
   >;
   /** Identity settings; the type is the one the functions read back from their environment. */
-  readonly auth: AuthConfig;
+  readonly auth: AuthConfig & {
+    /**
+     * Days between signing-key rotations: the rotation schedule's period where the target has one,
+     * the age at which the daily job rotates elsewhere (1 to 1000, Secrets Manager's bounds).
+     */
+    readonly signingKeyRotationDays: number;
+  };
   /** API-key rotation: the old secret's overlap with the new one (default and ceiling). */
   readonly apiKeyRotation: ApiKeyRotationSettings;
   readonly redis: {
@@ -124,8 +137,8 @@ const base = {
 /** Identity defaults shared by every stage; each stage says who may register and its key prefix. */
 function authFor(
   stage: Stage,
-  overrides: Pick<AuthConfig, 'registration' | 'apiKeyEnvironment'> & Partial<AuthConfig>,
-): AuthConfig {
+  overrides: Pick<AuthConfig, 'registration' | 'apiKeyEnvironment'> & Partial<StageConfig['auth']>,
+): StageConfig['auth'] {
   return {
     issuer: `https://nimbus.dev/${stage}`,
     audience: 'nimbus-api',
@@ -138,11 +151,12 @@ function authFor(
     attemptBudget: 10,
     lockoutSeconds: 15 * 60,
     maxLockoutSeconds: 24 * 3600,
+    signingKeyRotationDays: 30,
     ...overrides,
   };
 }
 
-const cloudFeatures = { xray: true, apiExecutionLogs: true } as const;
+const cloudFeatures = { xray: true, apiExecutionLogs: true, secretRotationSchedule: true } as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
@@ -161,7 +175,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     debugLogSampleRate: 0,
     retainData: false,
     pointInTimeRecovery: false,
-    features: { xray: false, apiExecutionLogs: false },
+    features: { xray: false, apiExecutionLogs: false, secretRotationSchedule: false },
     // Off: the e2e suites revoke and demote and expect the next request to see it.
     api: {
       throttleRateLimit: 1000,
@@ -259,6 +273,14 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
       );
     }
     config = { ...config, redis: { ...config.redis, restUrl: url.data } };
+  }
+  const { signingKeyRotationDays } = config.auth;
+  if (
+    !Number.isInteger(signingKeyRotationDays) ||
+    signingKeyRotationDays < 1 ||
+    signingKeyRotationDays > 1000
+  ) {
+    throw new Error(`auth.signingKeyRotationDays of ${config.stage} must be an integer from 1 to 1000`);
   }
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
     throw new Error('prod must not allow CORS origin *');

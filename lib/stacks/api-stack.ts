@@ -13,6 +13,7 @@ import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
 import { Job } from '../constructs/job.ts';
 import { RouteApi } from '../constructs/route-api.ts';
+import { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
 import { needBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -25,6 +26,7 @@ export interface ApiStackProps extends StackProps {
 export class ApiStack extends Stack {
   public readonly routeApi: RouteApi;
   public readonly authorizerFunction: FeatureFunction;
+  public readonly signingKeyRotation: SigningKeyRotation;
   public readonly alarms: ApiAlarms;
   /** The scheduled jobs (`functions/jobs/jobs.ts`), by name. */
   public readonly jobs: Map<JobName, Job>;
@@ -35,7 +37,22 @@ export class ApiStack extends Stack {
 
     // The alarm topic first: the expiry watch publishes to it (its `alerts:publish` need).
     this.alarms = new ApiAlarms(this, 'Alarms', { config });
-    const bind = needBinder(config, stateful, { alertTopic: this.alarms.topic });
+    // The rotation function is bound through the same needs (audit, cache), and the signing-key
+    // needs of routes and jobs grant on it: the binder reaches it once it exists.
+    let rotation: SigningKeyRotation | undefined;
+    const bind = needBinder(config, stateful, {
+      alertTopic: this.alarms.topic,
+      signingKeyRotation: () => {
+        if (rotation === undefined) throw new Error('signing-key rotation bound before it exists');
+        return rotation;
+      },
+    });
+    rotation = new SigningKeyRotation(this, 'SigningKeyRotation', {
+      config,
+      secret: stateful.signingKeysSecret,
+      bindAuditAndCache: (fn) => bind(fn, ['events:append', 'redis']),
+    });
+    this.signingKeyRotation = rotation;
 
     // The first deploy puts a real ES256 key set in the signing-key secret (placeholder before).
     const keySetInit = new FeatureFunction(this, 'SigningKeysInit', {
@@ -101,11 +118,14 @@ export class ApiStack extends Stack {
       },
     });
     for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
+    // The schedule's first rotation must find the initialiser's key, not the placeholder.
+    rotation.schedule?.node.addDependency(keySet);
     const { api } = this.routeApi;
 
     this.alarms.monitorApi(api);
     for (const [name, fn] of this.routeApi.functions) this.alarms.monitorFunction(name, fn);
     this.alarms.monitorFunction('auth.authorizer', this.authorizerFunction);
+    this.alarms.monitorFunction('auth.signingKeyRotation', rotation.function);
 
     this.jobs = new Map();
     for (const def of jobs) {

@@ -8,6 +8,7 @@ import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
 import type { StageConfig } from '../config/stages.ts';
 import type { FeatureFunction } from '../constructs/feature-function.ts';
+import type { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export type Bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => void;
@@ -20,7 +21,11 @@ export type Bind = (fn: FeatureFunction, needs: readonly ResourceNeed[]) => void
 export function needBinder(
   config: StageConfig,
   stateful: StatefulStack,
-  resources: { readonly alertTopic: ITopic },
+  resources: {
+    readonly alertTopic: ITopic;
+    /** The signing-key rotation, which grants what reading and rotating the key set need. */
+    readonly signingKeyRotation: () => SigningKeyRotation;
+  },
 ): Bind {
   const { appTable, eventsTable, appTableIndexes } = stateful;
   const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
@@ -36,9 +41,16 @@ export function needBinder(
       fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);
       setEnvironment(fn, rateLimitEnvironment({ overrides: config.rateLimits }));
     },
-    'signingKeys:read': (fn) => fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret),
-    'signingKeys:rotate': (fn) =>
-      fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret, 'rotate'),
+    // Readers also learn how the keys rotate (the status route and the expiry watch report it).
+    'signingKeys:read': (fn) => {
+      fn.bindSecret(stateful.signingKeysSecret, BINDING_ENV.signingKeysSecret);
+      setEnvironment(fn, resources.signingKeyRotation().environment);
+    },
+    // May start a rotation: on a target with rotation schedules, RotateSecret and the invocation
+    // of the rotation function; everywhere, the steps themselves (admin route).
+    'signingKeys:rotate': (fn) => resources.signingKeyRotation().bindRotator(fn, { startRotation: true }),
+    // Runs the four steps in-process only (the daily job, where the target schedules none).
+    'signingKeys:steps': (fn) => resources.signingKeyRotation().bindRotator(fn, { startRotation: false }),
     'dataKey:read': (fn) => fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret),
     auth: (fn) => setEnvironment(fn, authEnvironment(config.auth)),
     'alerts:publish': (fn) => fn.bindTopic(resources.alertTopic, BINDING_ENV.alertTopic),

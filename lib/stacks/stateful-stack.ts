@@ -19,7 +19,10 @@ export class StatefulStack extends Stack {
   public readonly eventsTable: ITable;
   /** Upstash REST credentials: `{ "token": "..." }`. */
   public readonly upstashSecret: ISecret;
-  /** JWT signing key set (`{ keys: [...] }`, ES256 JWKs with `kid`); filled by the key-set initialiser. */
+  /**
+   * JWT signing keys, one ES256 key (with `kid`) per version: `AWSCURRENT` signs, `AWSPREVIOUS` and
+   * `AWSPENDING` verify. The initialiser writes the first; rotation the others.
+   */
   public readonly signingKeysSecret: ISecret;
   /** Key material for sealing second-factor secrets at rest (AES-256-GCM via HKDF). */
   public readonly dataKeySecret: ISecret;
@@ -88,8 +91,9 @@ export class StatefulStack extends Stack {
     });
     Validations.of(this.signingKeysSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason:
-        'No rotation schedule yet: keys are addressed by kid and verifiers accept every key in the set, so a key is added or replaced without downtime through replaceKeySet (functions/auth/store/signing-keys.ts).',
+      reason: config.features.secretRotationSchedule
+        ? `Rotated every ${config.auth.signingKeyRotationDays} days by the RotationSchedule the API stack attaches (lib/constructs/signing-key-rotation.ts), out of this stack's sight; POST /v1/admin/signing-keys/rotate rotates on demand.`
+        : `No rotation schedule on the ${config.stage} target (it has no secretRotationSchedule capability): the same four rotation steps run from POST /v1/admin/signing-keys/rotate and the daily rotation job, every ${config.auth.signingKeyRotationDays} days.`,
     });
     Validations.of(this.dataKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',

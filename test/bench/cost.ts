@@ -68,6 +68,7 @@ const SERVICE_OF: Readonly<Record<string, string | undefined>> = {
   'events:read': 'DynamoDB',
   redis: 'Redis',
   'signingKeys:read': 'Secrets Manager',
+  'signingKeys:rotate': 'Secrets Manager',
   'dataKey:read': 'Secrets Manager',
   auth: undefined,
 };

@@ -357,6 +357,43 @@ for (const stage of ['local', 'prod'] as const) {
     });
   });
 
+  describe(`ApiStack (${stage}): signing-key rotation`, () => {
+    it('lets only the rotate route (and the rotation function) change the signing-key secret', () => {
+      const b = stageBuild(stage);
+      const secretId = exportedLogicalIdOf(b, b.built.stateful.signingKeysSecret.node.defaultChild);
+      const changes = /^secretsmanager:(PutSecretValue|UpdateSecretVersionStage|RotateSecret)$/;
+
+      for (const route of routes) {
+        const statements = statementsOf(b, b.functionIds.get(route.id) ?? '');
+        const onSecret = statements.filter((statement) =>
+          JSON.stringify(statement.Resource).includes(secretId),
+        );
+        const writes = actionsOf(onSecret).some((action) => changes.test(action));
+        assert.equal(writes, route.id === 'auth.rotateSigningKeys', route.id);
+      }
+    });
+
+    it(`${stage === 'prod' ? 'lets' : 'does not let'} the rotate route call RotateSecret, and tells it who rotates`, () => {
+      const b = stageBuild(stage);
+      const rotate = routes.find((route) => route.id === 'auth.rotateSigningKeys');
+      const status = routes.find((route) => route.id === 'auth.signingKeysStatus');
+      assert.ok(rotate && status);
+      const actions = actionsOf(statementsOf(b, b.functionIds.get(rotate.id) ?? ''));
+      const rotatedBy = b.config.features.secretRotationSchedule ? 'secrets-manager' : 'nimbus';
+
+      assert.equal(actions.includes('secretsmanager:RotateSecret'), stage === 'prod');
+      for (const route of [rotate, status]) {
+        assert.equal(envOf(functionOf(b, route)).NIMBUS_SIGNING_KEY_ROTATED_BY, rotatedBy, route.id);
+      }
+    });
+
+    it(`${stage === 'prod' ? 'schedules' : 'does not schedule'} the rotation function`, () => {
+      const b = stageBuild(stage);
+
+      b.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', stage === 'prod' ? 1 : 0);
+    });
+  });
+
   describe(`ApiStack (${stage}): stage`, () => {
     it('writes JSON access logs to a log group with the stage retention', () => {
       const b = stageBuild(stage);

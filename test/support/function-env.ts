@@ -1,4 +1,4 @@
-import { authEnvironment } from '#functions/auth/config.ts';
+import { authEnvironment, signingKeyRotationEnvironment } from '#functions/auth/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
 import { bindingsEnvironment } from '#shared/config/bindings.ts';
@@ -24,6 +24,10 @@ export function functionEnvironment(): Record<string, string> {
     ...redisEnvironment({ restUrl: 'http://127.0.0.1:9', token: 'placeholder' }),
     ...authEnvironment(STAGE_CONFIGS.local.auth),
     ...apiKeyRotationEnvironment(STAGE_CONFIGS.local.apiKeyRotation),
+    ...signingKeyRotationEnvironment({
+      everyDays: STAGE_CONFIGS.local.auth.signingKeyRotationDays,
+      secretRotationSchedule: STAGE_CONFIGS.local.features.secretRotationSchedule,
+    }),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

@@ -70,36 +70,44 @@ const DEFAULT_CACHE_SIZE = 10_000;
 const b64url = z.string().regex(B64URL);
 const ecPublicJwk = z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url, y: b64url });
 
-const signingKeySchema = z
-  .object({
-    kid: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-    alg: z.literal(ALG),
-    privateJwk: ecPublicJwk.extend({ d: b64url }),
-    publicJwk: ecPublicJwk,
-    createdAt: z.iso.datetime(),
-    status: z.enum(['current', 'previous', 'pending']),
-  })
-  .superRefine((key, ctx) => {
-    if ('d' in key.publicJwk) {
-      ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'must not hold the private key' });
+const signingKeyFields = z.object({
+  kid: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  alg: z.literal(ALG),
+  privateJwk: ecPublicJwk.extend({ d: b64url }),
+  publicJwk: ecPublicJwk,
+  createdAt: z.iso.datetime(),
+});
+
+function checkPair(key: z.infer<typeof signingKeyFields>, ctx: z.RefinementCtx): void {
+  if ('d' in key.publicJwk) {
+    ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'must not hold the private key' });
+  }
+  if (key.privateJwk.x !== key.publicJwk.x || key.privateJwk.y !== key.publicJwk.y) {
+    ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'is not the pair of privateJwk' });
+  }
+  if (key.publicJwk.kid !== undefined && key.publicJwk.kid !== key.kid) {
+    ctx.addIssue({ code: 'custom', path: ['publicJwk', 'kid'], message: 'differs from the key kid' });
+  }
+}
+
+/** One key as a secret version stores it: its status is the version's stage, not part of the value. */
+export const storedSigningKeySchema = signingKeyFields.superRefine(checkPair);
+
+const signingKeySchema = signingKeyFields
+  .extend({ status: z.enum(['current', 'previous', 'pending']) })
+  .superRefine(checkPair);
+
+export const keySetSchema = z
+  .object({ keys: z.array(signingKeySchema).min(1) })
+  .superRefine(({ keys }, ctx) => {
+    if (!keys.some((key) => key.status === 'current')) {
+      ctx.addIssue({ code: 'custom', path: ['keys'], message: 'needs a key with status "current"' });
     }
-    if (key.privateJwk.x !== key.publicJwk.x || key.privateJwk.y !== key.publicJwk.y) {
-      ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'is not the pair of privateJwk' });
-    }
-    if (key.publicJwk.kid !== undefined && key.publicJwk.kid !== key.kid) {
-      ctx.addIssue({ code: 'custom', path: ['publicJwk', 'kid'], message: 'differs from the key kid' });
+    const kids = keys.map((key) => key.kid);
+    if (new Set(kids).size !== kids.length) {
+      ctx.addIssue({ code: 'custom', path: ['keys'], message: 'has duplicate kids' });
     }
   });
-
-const keySetSchema = z.object({ keys: z.array(signingKeySchema).min(1) }).superRefine(({ keys }, ctx) => {
-  if (!keys.some((key) => key.status === 'current')) {
-    ctx.addIssue({ code: 'custom', path: ['keys'], message: 'needs a key with status "current"' });
-  }
-  const kids = keys.map((key) => key.kid);
-  if (new Set(kids).size !== kids.length) {
-    ctx.addIssue({ code: 'custom', path: ['keys'], message: 'has duplicate kids' });
-  }
-});
 
 const issuedClaimsSchema = z.object({
   sub: z.string().min(1),
@@ -140,15 +148,19 @@ export async function generateSigningKey(
   };
 }
 
-/** Parses the key set as stored (a secret). Errors name the problem, never the key material. */
-export function parseKeySet(json: string): KeySet {
-  let raw: unknown;
+/** JSON of a secret holding keys; the error names `what`, never the input. */
+export function parseKeyJson(json: string, what: string): unknown {
   try {
-    raw = JSON.parse(json);
+    return JSON.parse(json);
   } catch {
     // JSON.parse quotes the offending input in its message, which here is private key material.
-    throw new Error('signing key set is not valid JSON');
+    throw new Error(`${what} is not valid JSON`);
   }
+}
+
+/** Parses the key set as stored (a secret). Errors name the problem, never the key material. */
+export function parseKeySet(json: string): KeySet {
+  const raw = parseKeyJson(json, 'signing key set');
   const result = keySetSchema.safeParse(raw);
   if (!result.success) throw new Error(`invalid signing key set: ${z.prettifyError(result.error)}`);
   return result.data;

@@ -3,23 +3,26 @@ import { sendCfnResponse } from '#shared/clients/cfn-response.ts';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { logger } from '#shared/observability.ts';
-import { writeKeySet } from '../store/signing-keys.ts';
+import { serializeStoredKey } from '../domain/signing-key-versions.ts';
+import { secretsManagerSigningKeySecret } from '../store/signing-keys.ts';
 import { ensureKeySet, type KeySetSecret } from '../use-cases/key-set-init.ts';
 
 const SECRET_ARN = boundResource('signingKeysSecret');
+const stored = secretsManagerSigningKeySecret(SECRET_ARN);
 const secret: KeySetSecret = {
   readRaw: () => readSecretString(SECRET_ARN),
-  write: (keySet) => writeKeySet(SECRET_ARN, keySet),
+  write: (key) => stored.putCurrent(serializeStoredKey(key)),
 };
 
 /**
- * Custom resource: makes sure the signing-key secret holds a valid key set. The first deploy
- * replaces the placeholder with one fresh ES256 key; later deploys leave existing keys alone, and
+ * Custom resource: makes sure the signing-key secret holds a valid key. The first deploy
+ * replaces the placeholder with one fresh ES256 key as the first `AWSCURRENT` version; later
+ * deploys leave existing keys alone, and
  * a secret that cannot be read fails the deploy rather than being overwritten. Nothing derived from
  * a brand-new secret is cached yet (cached responses are per API deployment and build,
  * `shared/cache/response-cache.ts`), so this first write invalidates nothing; a running system
- * changes its keys through `replaceKeySet`. Deleting the stack leaves the secret to its own
- * removal policy.
+ * changes its keys by rotation (`use-cases/signing-key-steps.ts`), which does. Deleting the
+ * stack leaves the secret to its own removal policy.
  */
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<void> => {
   const physicalResourceId = 'nimbus-signing-key-set';

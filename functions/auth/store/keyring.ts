@@ -1,8 +1,8 @@
-import { readSecretString } from '#shared/clients/secrets.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import type { AuthConfig } from '../config.ts';
 import { SIGNING_KEYS_TAG } from '../domain/cache-tags.ts';
-import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet, parseKeySet } from '../domain/jwt.ts';
+import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet } from '../domain/jwt.ts';
+import { readKeySet, secretsManagerSigningKeySecret } from './signing-keys.ts';
 
 export interface Keyring {
   readonly issuer: ReturnType<typeof createTokenIssuer>;
@@ -12,11 +12,11 @@ export interface Keyring {
 }
 
 export interface KeyringSource {
-  /** Reads the key set (Secrets Manager). */
+  /** Reads the key set (Secrets Manager: the `AWSCURRENT`, `AWSPREVIOUS` and `AWSPENDING` versions). */
   readonly load: () => Promise<KeySet>;
   /**
-   * The version of the `signing-keys` cache tag, which `replaceKeySet` bumps after every change of
-   * the set; read through the two-level cache, so it costs no Redis round trip within 1 s of the
+   * The version of the `signing-keys` cache tag, which every rotation step bumps after it moves a
+   * version label; read through the two-level cache, so it costs no Redis round trip within 1 s of the
    * last read. `undefined` when Redis cannot be reached.
    */
   readonly version: () => Promise<string | undefined>;
@@ -27,9 +27,16 @@ export interface KeyringSource {
 // With Redis unreachable no change is seen: the set is re-read at least this often regardless.
 export const REFRESH_MS = 5 * 60_000;
 // However often the tag version moves (a flood of invalidations, a Redis that keeps losing its
-// data), the secret is read at most once per this interval per container. Tokens naming unknown
-// kids never cause a read at all: a key is in the set (as `pending`) before anything signs with it.
+// data), the secret is read at most once per this interval per container.
 export const MIN_RELOAD_MS = 1_000;
+// A token naming a kid the ring lacks may come from a key that became current in another container
+// before this one saw the tag move (Nimbus runs the four steps within milliseconds): the set is
+// re-read, but at most once per this interval per container, so garbage kids cannot make every
+// request read Secrets Manager.
+export const UNKNOWN_KID_RELOAD_MS = 5_000;
+
+/** Why a caller asks for the ring: `unknown-kid` when its token names a kid the ring lacked. */
+export type KeyringRequest = 'unknown-kid';
 
 function ringOf(config: AuthConfig, keySet: KeySet, now: () => number): Keyring {
   return {
@@ -47,16 +54,22 @@ function ringOf(config: AuthConfig, keySet: KeySet, now: () => number): Keyring 
 }
 
 /**
- * The container's keyring, following the key set: a key removed from (or added to) the set through
- * `replaceKeySet` stops (or starts) verifying within the tag-version bound (1 s) plus
- * `MIN_RELOAD_MS`, in every container; without Redis, within `REFRESH_MS`. The key material stays in
- * the process: only the tag version comes from Redis, so Redis can at worst delay a change or cause
- * reloads, never put a key in the ring. A failed reload keeps the current ring (retried next call).
+ * The container's keyring, following the key set: a key leaving (or joining) the staged versions
+ * through a rotation step stops (or starts) verifying within the tag-version bound (1 s) plus
+ * `MIN_RELOAD_MS`, in every container; without Redis, within `REFRESH_MS`; and a token naming a
+ * kid the ring lacks triggers a reload at once, at most once per `UNKNOWN_KID_RELOAD_MS`. The key
+ * material stays in the process: only the tag version comes from Redis, so Redis can at worst
+ * delay a change or cause reloads, never put a key in the ring. A failed reload keeps the current
+ * ring (retried next call).
  */
-export function followKeyring(config: AuthConfig, source: KeyringSource): () => Promise<Keyring> {
+export function followKeyring(
+  config: AuthConfig,
+  source: KeyringSource,
+): (request?: KeyringRequest) => Promise<Keyring> {
   const now = source.now ?? Date.now;
   let current: { ring: Keyring; version: string | undefined; loadedAt: number } | undefined;
   let loading: Promise<Keyring> | undefined;
+  let lastUnknownKidReload = Number.NEGATIVE_INFINITY;
 
   function reload(version: string | undefined, startedAt: number): Promise<Keyring> {
     loading ??= (async () => {
@@ -76,10 +89,17 @@ export function followKeyring(config: AuthConfig, source: KeyringSource): () => 
     return loading;
   }
 
-  return async () => {
+  return async (request) => {
     const version = await source.version();
     const at = now();
     if (current === undefined) return reload(version, at);
+    if (request === 'unknown-kid') {
+      // A load already under way will do; otherwise only one such reload per interval.
+      if (loading !== undefined) return loading;
+      if (at - lastUnknownKidReload < UNKNOWN_KID_RELOAD_MS) return current.ring;
+      lastUnknownKidReload = at;
+      return reload(version, at);
+    }
     const age = at - current.loadedAt;
     const changed = version !== undefined && version !== current.version;
     if (age > REFRESH_MS || (changed && age >= MIN_RELOAD_MS)) return reload(version, at);
@@ -87,19 +107,19 @@ export function followKeyring(config: AuthConfig, source: KeyringSource): () => 
   };
 }
 
-let containerKeyring: (() => Promise<Keyring>) | undefined;
+let containerKeyring: ((request?: KeyringRequest) => Promise<Keyring>) | undefined;
 
 /**
  * The signing/verification keys of this container. The config is the container's one: the first
  * call's config is used for the container's lifetime.
  */
-export function keyring(config: AuthConfig): Promise<Keyring> {
+export function keyring(config: AuthConfig, request?: KeyringRequest): Promise<Keyring> {
   containerKeyring ??= followKeyring(config, {
-    load: async () => parseKeySet(await readSecretString(boundResource('signingKeysSecret'))),
-    // The tag lives in the response cache's namespace, where `replaceKeySet` bumps it (and where
+    load: () => readKeySet(secretsManagerSigningKeySecret(boundResource('signingKeysSecret'))),
+    // The tag lives in the response cache's namespace, where the rotation steps bump it (and where
     // the JWKS route follows it).
     version: async () =>
       (await import('#shared/cache/response-cache.ts')).responseCache.tagVersion(SIGNING_KEYS_TAG),
   });
-  return containerKeyring();
+  return containerKeyring(request);
 }

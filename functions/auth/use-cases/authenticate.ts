@@ -4,7 +4,7 @@ import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { intersectPermissions, isApiKeyPermission, permissionsFor } from '#shared/rbac.ts';
 import type { ApiKeyGrant, AuthenticatorDeps } from '../deps.ts';
-import { TokenError } from '../domain/jwt.ts';
+import { type AccessClaims, TokenError } from '../domain/jwt.ts';
 
 /** The principal the pipeline will read back from the request context, plus the key used. */
 export interface AuthenticatedPrincipal extends Principal {
@@ -64,15 +64,27 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   const touched = new TtlCache<true>(CACHE_ENTRIES, nowMs);
   const refuse = (reason: string) =>
     new AuthenticationFailedError(`authentication failed: ${reason}`, reason);
+  const refuseToken = (error: unknown) =>
+    refuse(error instanceof TokenError ? `token-${error.reason}` : 'token-invalid');
+
+  async function verified(token: string): Promise<AccessClaims> {
+    const ring = await deps.keyring();
+    try {
+      return await ring.verifier.verify(token);
+    } catch (error) {
+      if (!(error instanceof TokenError && error.reason === 'kid')) throw refuseToken(error);
+      // A key that became current in another container before this one saw the change: the
+      // keyring re-reads the set (at most once per interval) and the token gets one more try.
+      const fresh = await deps.keyring('unknown-kid');
+      if (fresh === ring) throw refuseToken(error);
+      return fresh.verifier.verify(token).catch((retryError: unknown) => {
+        throw refuseToken(retryError);
+      });
+    }
+  }
 
   async function fromJwt(token: string): Promise<AuthenticatedPrincipal> {
-    const ring = await deps.keyring();
-    let claims: Awaited<ReturnType<typeof ring.verifier.verify>>;
-    try {
-      claims = await ring.verifier.verify(token);
-    } catch (error) {
-      throw refuse(error instanceof TokenError ? `token-${error.reason}` : 'token-invalid');
-    }
+    const claims = await verified(token);
     const { sub: userId, session_id: sessionId } = claims;
     const { value: verdict } = await deps.verdicts.get<SessionVerdict | null>(
       `session:${userId}:${sessionId}`,

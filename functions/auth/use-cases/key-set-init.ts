@@ -1,10 +1,12 @@
-import { generateSigningKey, type KeySet, parseKeySet } from '../domain/jwt.ts';
+import { generateSigningKey } from '../domain/jwt.ts';
+import { parseStoredKey, type StoredSigningKey } from '../domain/signing-key-versions.ts';
 
 /** The signing-key secret as the deploy-time initialiser sees it. */
 export interface KeySetSecret {
-  /** The stored string; throws when it cannot be read (throttling, permissions, network). */
+  /** The `AWSCURRENT` value; throws when it cannot be read (throttling, permissions, network). */
   readRaw(): Promise<string>;
-  write(keySet: KeySet): Promise<void>;
+  /** Stores the key as a new `AWSCURRENT` version (one key per version). */
+  write(key: StoredSigningKey): Promise<void>;
 }
 
 /**
@@ -27,10 +29,12 @@ export function isPlaceholder(raw: string): boolean {
 }
 
 /**
- * Makes sure the secret holds a valid key set. Only a placeholder that was actually read gets a
- * fresh key: a failed read throws (the custom resource fails, the deploy stops, nothing is
- * written), and so does a stored value that is neither a placeholder nor a valid set. Replacing
- * the keys on a read error once logged everybody out (one throttled read).
+ * Makes sure the secret's current version holds a valid signing key. Only a placeholder that was
+ * actually read gets a fresh key, written as the first `AWSCURRENT` version: a failed read throws
+ * (the custom resource fails, the deploy stops, nothing is written), and so does a stored value
+ * that is neither a placeholder nor a valid key (a whole key set in the former format counts, read
+ * as its current key). Replacing the keys on a read error once logged everybody out (one throttled
+ * read).
  */
 export async function ensureKeySet(
   secret: KeySetSecret,
@@ -38,10 +42,9 @@ export async function ensureKeySet(
 ): Promise<{ readonly kid: string; readonly created: boolean }> {
   const raw = await secret.readRaw();
   if (isPlaceholder(raw)) {
-    const key = await generateSigningKey(now(), 'current');
-    await secret.write({ keys: [key] });
+    const { status: _status, ...key } = await generateSigningKey(now(), 'current');
+    await secret.write(key);
     return { kid: key.kid, created: true };
   }
-  const existing = parseKeySet(raw);
-  return { kid: existing.keys.find((key) => key.status === 'current')?.kid ?? 'unknown', created: false };
+  return { kid: parseStoredKey(raw).kid, created: false };
 }

@@ -15,12 +15,14 @@ export type ResourceNeed =
   | 'events:read'
   | 'redis'
   | 'signingKeys:read'
+  /** Rotation: write the signing-key secret's versions (and start its rotation where the target can). */
+  | 'signingKeys:rotate'
   | 'dataKey:read'
   | 'auth'
+  /** Run the four rotation steps in-process only, without starting a rotation (the daily job). */
+  | 'signingKeys:steps'
   /** API-key rotation settings (overlap default and ceiling). */
   | 'apiKeyRotation'
-  /** Read the signing-key set and move its version stages (rotation). */
-  | 'signingKeys:rotate'
   /** Publish to the stage's alarm topic. */
   | 'alerts:publish'
   /** The scheduled jobs' settings (`functions/jobs/config.ts`). */

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { ApiKeyGrant, ApiKeyLookup, AuthenticatorDeps } from '#functions/auth/deps.ts';
 import { SIGNING_KEYS_TAG } from '#functions/auth/domain/cache-tags.ts';
 import { createTokenIssuer, generateSigningKey, type KeySet } from '#functions/auth/domain/jwt.ts';
-import { followKeyring, type Keyring } from '#functions/auth/store/keyring.ts';
+import { followKeyring, type Keyring, UNKNOWN_KID_RELOAD_MS } from '#functions/auth/store/keyring.ts';
 import type { Session } from '#functions/auth/store/sessions.ts';
 import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import { createAuthenticator } from '#functions/auth/use-cases/authenticate.ts';
@@ -462,13 +462,22 @@ describe('createAuthenticator: authorization follows changes within the bound', 
   });
 });
 
+const USER_1_CLAIMS = {
+  sub: 'user-1',
+  roles: ['developer'],
+  permissions: ['profile:read'],
+  session_id: 'session-1',
+  auth_time: AUTH_TIME,
+  org_id: 'org-1',
+};
+
 describe('createAuthenticator: signing keys follow the key set', () => {
   it('refuses a token signed with a key removed from the set within 1 s, in a container that verified it', async () => {
     const kept = await generateSigningKey(new Date('2026-01-01T00:00:00Z'));
     const removed = await generateSigningKey(new Date('2026-01-01T00:00:00Z'), 'previous');
     let stored: KeySet = { keys: [kept, removed] };
     let signWithRemoved: Keyring['issuer'] | undefined;
-    // Another container (the one that calls replaceKeySet) bumps the tag in the response cache's namespace.
+    // Another container (the one running a rotation step) bumps the tag in the response cache's namespace.
     let elsewhere: ReturnType<typeof createCache> | undefined;
     const h = harness({
       keyring: (cacheOn) => {
@@ -489,14 +498,7 @@ describe('createAuthenticator: signing keys follow the key set', () => {
     });
     h.setSession('user-1', 'session-1');
     assert.ok(signWithRemoved && elsewhere, 'the harness built the keyring');
-    const { token } = await signWithRemoved.issue({
-      sub: 'user-1',
-      roles: ['developer'],
-      permissions: ['profile:read'],
-      session_id: 'session-1',
-      auth_time: AUTH_TIME,
-      org_id: 'org-1',
-    });
+    const { token } = await signWithRemoved.issue(USER_1_CLAIMS);
     const headers = { authorization: `Bearer ${token}` };
     await h.authenticator.authenticate(headers);
 
@@ -505,5 +507,55 @@ describe('createAuthenticator: signing keys follow the key set', () => {
     h.clock.advance(BOUND_MS);
 
     await refusedWith(h.authenticator.authenticate(headers), 'token-kid');
+  });
+
+  it('verifies at once a token of a key this container has not loaded yet, re-reading the set at most once per interval', async () => {
+    const old = await generateSigningKey(new Date('2026-01-01T00:00:00Z'));
+    const next = await generateSigningKey(new Date('2026-01-01T00:00:00Z'));
+    let stored: KeySet = { keys: [old] };
+    let loads = 0;
+    let signWithNext: Keyring['issuer'] | undefined;
+    const h = harness({
+      keyring: (cacheOn) => {
+        signWithNext = createTokenIssuer({
+          keySet: { keys: [next] },
+          ...CONFIG,
+          ttlSeconds: CONFIG.accessTokenTtlSeconds,
+          now: cacheOn.now,
+        });
+        // The tag never moves here: this container has not seen the rotation another one ran.
+        return followKeyring(CONFIG, {
+          load: async () => {
+            loads++;
+            return stored;
+          },
+          version: async () => 'unchanged',
+          now: cacheOn.now,
+        });
+      },
+    });
+    h.setSession('user-1', 'session-1');
+    assert.ok(signWithNext, 'the harness built the keyring');
+    const nextKeyToken = { authorization: `Bearer ${(await signWithNext.issue(USER_1_CLAIMS)).token}` };
+    // Warm: the ring holds only the old key.
+    await refusedWith(h.authenticator.authenticate(nextKeyToken), 'token-kid');
+    const loadsAfterFirstUnknown = loads;
+    for (let i = 0; i < 20; i++) await refusedWith(h.authenticator.authenticate(nextKeyToken), 'token-kid');
+    const loadsWithinInterval = loads;
+
+    // The key becomes current elsewhere; a token it signed arrives before this container sees the tag.
+    stored = {
+      keys: [
+        { ...next, status: 'current' },
+        { ...old, status: 'previous' },
+      ],
+    };
+    h.clock.advance(UNKNOWN_KID_RELOAD_MS);
+    const principal = await h.authenticator.authenticate(nextKeyToken);
+
+    assert.equal(loadsAfterFirstUnknown, 2, 'first load, then one re-read for the unknown kid');
+    assert.equal(loadsWithinInterval, 2, 'no more re-reads within the interval however many unknown kids');
+    assert.equal(principal.id, 'user-1');
+    assert.equal(loads, 3);
   });
 });

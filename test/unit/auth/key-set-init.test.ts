@@ -1,34 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateSigningKey, type KeySet, parseKeySet } from '#functions/auth/domain/jwt.ts';
+import { generateSigningKey } from '#functions/auth/domain/jwt.ts';
+import {
+  parseStoredKey,
+  type StoredSigningKey,
+  serializeStoredKey,
+} from '#functions/auth/domain/signing-key-versions.ts';
 import { ensureKeySet, isPlaceholder, type KeySetSecret } from '#functions/auth/use-cases/key-set-init.ts';
 
 const NOW = () => new Date('2026-01-01T12:00:00Z');
 // What the stateful stack generates: an empty key list and a random placeholder field.
 const PLACEHOLDER = JSON.stringify({ keys: [], placeholder: 'Zx81k2LmQ0' });
 
-function secretHolding(read: () => Promise<string>): KeySetSecret & { readonly writes: KeySet[] } {
-  const writes: KeySet[] = [];
+function secretHolding(read: () => Promise<string>): KeySetSecret & { readonly writes: StoredSigningKey[] } {
+  const writes: StoredSigningKey[] = [];
   return {
     writes,
     readRaw: read,
-    async write(keySet) {
-      writes.push(keySet);
+    async write(key) {
+      writes.push(key);
     },
   };
 }
 
 describe('ensureKeySet (the signing-key initialiser)', () => {
-  it('puts one fresh current key into a secret that holds the placeholder', async () => {
+  it('writes one fresh key (the first AWSCURRENT version) into a secret that holds the placeholder', async () => {
     const secret = secretHolding(async () => PLACEHOLDER);
 
     const result = await ensureKeySet(secret, NOW);
 
     assert.equal(secret.writes.length, 1);
-    const written = parseKeySet(JSON.stringify(secret.writes[0]));
-    assert.equal(written.keys.length, 1);
-    assert.equal(written.keys[0]?.status, 'current');
-    assert.deepEqual(result, { kid: written.keys[0]?.kid, created: true });
+    const [first] = secret.writes;
+    assert.ok(first);
+    // One key per version: the stored value is a single key, with no status of its own.
+    const written = parseStoredKey(serializeStoredKey(first));
+    assert.equal('status' in first, false);
+    assert.deepEqual(result, { kid: written.kid, created: true });
   });
 
   // Regression (issue 9): one throttled read replaced the key set and logged everyone out.
@@ -42,7 +49,17 @@ describe('ensureKeySet (the signing-key initialiser)', () => {
     assert.deepEqual(secret.writes, []);
   });
 
-  it('leaves a valid key set alone and reports its current key', async () => {
+  it('leaves a stored key alone and reports it', async () => {
+    const { status: _status, ...stored } = await generateSigningKey(NOW(), 'current');
+    const secret = secretHolding(async () => serializeStoredKey(stored));
+
+    const result = await ensureKeySet(secret, NOW);
+
+    assert.deepEqual(result, { kid: stored.kid, created: false });
+    assert.deepEqual(secret.writes, []);
+  });
+
+  it('leaves a key set in the former format alone and reports its current key', async () => {
     const current = await generateSigningKey(NOW(), 'current');
     const previous = await generateSigningKey(NOW(), 'previous');
     const secret = secretHolding(async () => JSON.stringify({ keys: [previous, current] }));

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { generateSigningKey, type KeySet } from '#functions/auth/domain/jwt.ts';
-import { followKeyring, MIN_RELOAD_MS, REFRESH_MS } from '#functions/auth/store/keyring.ts';
+import {
+  followKeyring,
+  MIN_RELOAD_MS,
+  REFRESH_MS,
+  UNKNOWN_KID_RELOAD_MS,
+} from '#functions/auth/store/keyring.ts';
 import { UNIT_AUTH } from '../../support/auth-unit.ts';
 
 const CONFIG = UNIT_AUTH;
@@ -97,5 +102,35 @@ describe('followKeyring', () => {
     assert.equal(during, first);
     assert.notEqual(after, first);
     assert.equal(f.state.loads, 3);
+  });
+
+  it('re-reads the set for an unknown kid at once, then at most once per UNKNOWN_KID_RELOAD_MS', async () => {
+    const f = follower();
+    await f.ring();
+    f.advance(1);
+
+    await f.ring('unknown-kid');
+    const loadsAfterFirst = f.state.loads;
+    for (let i = 0; i < 100; i++) {
+      f.advance(Math.floor((UNKNOWN_KID_RELOAD_MS - 2) / 100));
+      await f.ring('unknown-kid');
+    }
+    const loadsWithinInterval = f.state.loads;
+    f.advance(UNKNOWN_KID_RELOAD_MS);
+    await f.ring('unknown-kid');
+
+    assert.equal(loadsAfterFirst, 2, 'the first unknown kid reloads without waiting for the tag');
+    assert.equal(loadsWithinInterval, 2);
+    assert.equal(f.state.loads, 3);
+  });
+
+  it('shares a reload under way with the requests for unknown kids that arrive meanwhile', async () => {
+    const f = follower();
+    await f.ring();
+    f.advance(1);
+
+    await Promise.all(Array.from({ length: 10 }, () => f.ring('unknown-kid')));
+
+    assert.equal(f.state.loads, 2);
   });
 });

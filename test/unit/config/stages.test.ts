@@ -90,9 +90,24 @@ describe('stage configs', () => {
   });
 
   it('declare the local emulator’s gaps as features, and the cloud stages’ capabilities', () => {
-    assert.deepEqual(STAGE_CONFIGS.local.features, { xray: false, apiExecutionLogs: false });
+    assert.deepEqual(STAGE_CONFIGS.local.features, {
+      xray: false,
+      apiExecutionLogs: false,
+      secretRotationSchedule: false,
+    });
     for (const stage of STAGES.filter((name) => name !== 'local')) {
-      assert.deepEqual(STAGE_CONFIGS[stage].features, { xray: true, apiExecutionLogs: true }, stage);
+      assert.deepEqual(
+        STAGE_CONFIGS[stage].features,
+        { xray: true, apiExecutionLogs: true, secretRotationSchedule: true },
+        stage,
+      );
+    }
+  });
+
+  it('rotate signing keys every 30 days on every stage, within Secrets Manager’s 1–1000', () => {
+    for (const stage of STAGES) {
+      assert.equal(STAGE_CONFIGS[stage].auth.signingKeyRotationDays, 30, stage);
+      assert.equal(resolveStage(stage).auth.signingKeyRotationDays, 30, stage);
     }
   });
 

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AuthConfig, authConfigFromEnv, authEnvironment } from '#functions/auth/config.ts';
+import {
+  type AuthConfig,
+  authConfigFromEnv,
+  authEnvironment,
+  signingKeyRotationEnvironment,
+  signingKeyRotationFromEnv,
+} from '#functions/auth/config.ts';
 import {
   apiKeyRotationEnvironment,
   apiKeyRotationSettingsFromEnv,
@@ -190,6 +196,35 @@ describe('environment contracts: what the CDK writes is what the functions read'
           authConfigFromEnv,
         ),
       /NIMBUS_LOCKOUT_SECONDS/,
+    );
+  });
+
+  it('signing-key rotation: the period and who rotates round-trip from the stage capability', () => {
+    assert.deepEqual(
+      withEnv(
+        signingKeyRotationEnvironment({ everyDays: 30, secretRotationSchedule: true }),
+        signingKeyRotationFromEnv,
+      ),
+      { everyDays: 30, rotatedBy: 'secrets-manager' },
+    );
+    assert.deepEqual(
+      withEnv(
+        signingKeyRotationEnvironment({ everyDays: 7, secretRotationSchedule: false }),
+        signingKeyRotationFromEnv,
+      ),
+      { everyDays: 7, rotatedBy: 'nimbus' },
+    );
+  });
+
+  it('signing-key rotation: a missing mode or a period outside 1–1000 days fails at init by name', () => {
+    assert.throws(() => withEnv({}, signingKeyRotationFromEnv), /NIMBUS_SIGNING_KEY_ROTATED_BY/);
+    assert.throws(
+      () =>
+        withEnv(
+          { NIMBUS_SIGNING_KEY_ROTATED_BY: 'nimbus', NIMBUS_SIGNING_KEY_ROTATION_DAYS: '0' },
+          signingKeyRotationFromEnv,
+        ),
+      /NIMBUS_SIGNING_KEY_ROTATION_DAYS/,
     );
   });
 });
