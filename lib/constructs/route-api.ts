@@ -77,7 +77,12 @@ export class RouteApi extends Construct {
       description: 'Unknown path (404) or method (405)',
       route: props.fallback,
     });
-    const fallbackIntegration = new LambdaIntegration(fallback);
+    // One invoke permission for the fallback on every path and method (not one per method), and
+    // none for the console's test-invoke: each permission is a resource, and a stack holds 500.
+    const fallbackIntegration = new LambdaIntegration(fallback, {
+      allowTestInvoke: false,
+      scopePermissionToMethod: false,
+    });
     this.api.root.addMethod('ANY', fallbackIntegration);
     this.api.root.addResource('{proxy+}').addMethod('ANY', fallbackIntegration);
 
@@ -104,7 +109,7 @@ export class RouteApi extends Construct {
       if (route.auth === 'principal' && authorizer === undefined) {
         throw new Error(`Route ${route.id} needs a principal but the API has no authorizer`);
       }
-      resource.addMethod(route.method, new LambdaIntegration(fn), {
+      resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
         operationName: route.id,
         ...(authorizer ? { authorizer } : {}),
       });

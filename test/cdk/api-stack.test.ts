@@ -672,7 +672,7 @@ for (const stage of ['local', 'prod'] as const) {
       assert.ok(!actions.some((a) => /^secretsmanager:(Put|Update|Delete|Rotate)/.test(a)), actions.join());
     });
 
-    it('lets the rotation job move the signing-key stages, and touch no other secret', () => {
+    it('lets the rotation job move the signing-key stages, read the data key (it seals rotated API-key secrets), and touch no other secret', () => {
       const b = stageBuild(stage);
       const statements = statementsOf(b, jobFunctionId(b, 'rotateDue'));
       const signingKeysId = exportedLogicalIdOf(b, b.built.stateful.signingKeysSecret.node.defaultChild);
@@ -682,10 +682,15 @@ for (const stage of ['local', 'prod'] as const) {
       for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']) {
         assert.ok(onSigningKeys.includes(action), action);
       }
-      for (const secret of [b.built.stateful.dataKeySecret, b.built.stateful.rateLimitKeySecret]) {
-        const id = exportedLogicalIdOf(b, secret.node.defaultChild);
-        assert.ok(!JSON.stringify(statements).includes(id), id);
-      }
+      const dataKeyId = exportedLogicalIdOf(b, b.built.stateful.dataKeySecret.node.defaultChild);
+      const onDataKey = actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(dataKeyId)));
+      assert.ok(onDataKey.includes('secretsmanager:GetSecretValue'), onDataKey.join());
+      assert.ok(
+        !onDataKey.some((a) => /^secretsmanager:(Put|Update|Delete|Rotate)/.test(a)),
+        onDataKey.join(),
+      );
+      const rateLimitKeyId = exportedLogicalIdOf(b, b.built.stateful.rateLimitKeySecret.node.defaultChild);
+      assert.ok(!JSON.stringify(statements).includes(rateLimitKeyId), rateLimitKeyId);
     });
 
     it('gives the job settings to the expiry watch from the stage config', () => {

@@ -1,4 +1,5 @@
 import { authEnvironment, signingKeyRotationEnvironment } from '#functions/auth/config.ts';
+import { jobsEnvironment } from '#functions/jobs/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
 import { bindingsEnvironment } from '#shared/config/bindings.ts';
@@ -20,6 +21,7 @@ export function functionEnvironment(): Record<string, string> {
       dataKeySecret: arn('data-key'),
       upstashTokenSecret: arn('upstash'),
       rateLimitKeySecret: arn('rate-limit-key'),
+      alertTopic: 'arn:aws:sns:us-east-1:000000000000:placeholder-alerts',
     }),
     ...redisEnvironment({ restUrl: 'http://127.0.0.1:9', token: 'placeholder' }),
     ...authEnvironment(STAGE_CONFIGS.local.auth),
@@ -28,6 +30,7 @@ export function functionEnvironment(): Record<string, string> {
       everyDays: STAGE_CONFIGS.local.auth.signingKeyRotationDays,
       secretRotationSchedule: STAGE_CONFIGS.local.features.secretRotationSchedule,
     }),
+    ...jobsEnvironment(STAGE_CONFIGS.local.jobs),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

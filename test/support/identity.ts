@@ -33,11 +33,17 @@ let adminToken: Promise<string> | undefined;
  */
 export async function registerUser(tag: string): Promise<{ email: string; id: string }> {
   const email = uniqueEmail(tag);
-  adminToken ??= loginAs(localAdmin().email, localAdmin().password).then((tokens) => tokens.accessToken);
-  const res = await call(
-    '/v1/admin/users',
-    json({ email, password: PASSWORD, name: tag }, bearer(await adminToken)),
-  );
+  const create = async () => {
+    adminToken ??= loginAs(localAdmin().email, localAdmin().password).then((tokens) => tokens.accessToken);
+    return call('/v1/admin/users', json({ email, password: PASSWORD, name: tag }, bearer(await adminToken)));
+  };
+  let res = await create();
+  // The admin's token outlived its signing key (a suite rotated the keys twice) or its lifetime:
+  // log in again, once.
+  if (res.status === 401) {
+    adminToken = undefined;
+    res = await create();
+  }
   if (res.status !== 201) throw new Error(`create ${email}: ${res.status} ${res.text}`);
   return { email, id: String(res.json?.id) };
 }
