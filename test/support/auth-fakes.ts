@@ -1,14 +1,9 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import type { AuthConfig } from '#functions/auth/config.ts';
 import type { AuthDeps, SecurityMetric } from '#functions/auth/deps.ts';
-import {
-  createTokenIssuer,
-  createTokenVerifier,
-  generateSigningKey,
-  jwksOf,
-} from '#functions/auth/domain/jwt.ts';
+import { generateSigningKey } from '#functions/auth/domain/jwt.ts';
 import { totpAt } from '#functions/auth/domain/totp.ts';
-import type { Keyring } from '#functions/auth/store/keyring.ts';
+import { type Keyring, ringOf } from '#functions/auth/store/keyring.ts';
 import { NO_TOTP, type User } from '#functions/auth/store/users.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { deriveKey } from '#shared/crypto-box.ts';
@@ -38,19 +33,7 @@ export function cheapPasswordHash(password: string): string {
 /** An in-memory keyring with one fresh key, issuing and verifying as `config` says, on `now`. */
 export async function testKeyring(config: AuthConfig, now: () => Date): Promise<Keyring> {
   const keySet = { keys: [await generateSigningKey(now())] };
-  const nowMs = () => now().getTime();
-  return {
-    keySet,
-    issuer: createTokenIssuer({
-      keySet,
-      issuer: config.issuer,
-      audience: config.audience,
-      ttlSeconds: config.accessTokenTtlSeconds,
-      now: nowMs,
-    }),
-    verifier: createTokenVerifier({ keySet, issuer: config.issuer, audience: config.audience, now: nowMs }),
-    jwks: jwksOf(keySet),
-  };
+  return ringOf(config, keySet, () => now().getTime());
 }
 
 /** A six-digit code that is none of the codes `secret` accepts at `nowMs` (the step ± 1). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AuthConfig } from '#functions/auth/config.ts';
-import { createTokenIssuer, createTokenVerifier, jwksOf, type KeySet } from '#functions/auth/domain/jwt.ts';
-import type { Keyring } from '#functions/auth/store/keyring.ts';
+import type { KeySet } from '#functions/auth/domain/jwt.ts';
+import { type Keyring, ringOf } from '#functions/auth/store/keyring.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 
 /** Identity settings of the unit tests (no stage, no environment). */
@@ -32,10 +32,5 @@ export async function refusedWith(promise: Promise<unknown>, code: string): Prom
 
 /** A keyring of `keySet` that never changes, on the test's clock (epoch ms). */
 export function staticKeyring(keySet: KeySet, now: () => number, config: AuthConfig = UNIT_AUTH): Keyring {
-  return {
-    keySet,
-    issuer: createTokenIssuer({ keySet, ...config, ttlSeconds: config.accessTokenTtlSeconds, now }),
-    verifier: createTokenVerifier({ keySet, issuer: config.issuer, audience: config.audience, now }),
-    jwks: jwksOf(keySet),
-  };
+  return ringOf(config, keySet, now);
 }

@@ -38,7 +38,8 @@ export const UNKNOWN_KID_RELOAD_MS = 5_000;
 /** Why a caller asks for the ring: `unknown-kid` when its token names a kid the ring lacked. */
 export type KeyringRequest = 'unknown-kid';
 
-function ringOf(config: AuthConfig, keySet: KeySet, now: () => number): Keyring {
+/** The issuer, verifier and JWKS of a key set, on the clock `now` (epoch ms). */
+export function ringOf(config: AuthConfig, keySet: KeySet, now: () => number): Keyring {
   return {
     keySet,
     issuer: createTokenIssuer({
