@@ -125,7 +125,12 @@ export class ApiStack extends Stack {
     this.alarms.monitorApi(api);
     for (const [name, fn] of this.routeApi.functions) this.alarms.monitorFunction(name, fn);
     this.alarms.monitorFunction('auth.authorizer', this.authorizerFunction);
-    this.alarms.monitorFunction('auth.signingKeyRotation', rotation.function);
+    // Rotations are rare (every `signingKeyRotationDays`): one failed step, such as a testSecret
+    // that could not sign and verify, is worth a page.
+    this.alarms.monitorFunction('auth.signingKeyRotation', rotation.function, {
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
 
     this.jobs = new Map();
     for (const def of jobs) {

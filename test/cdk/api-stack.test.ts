@@ -700,6 +700,21 @@ for (const stage of ['local', 'prod'] as const) {
       assert.equal(env.NIMBUS_SIGNING_KEY_GRACE_DAYS, String(b.config.jobs.signingKeyGraceDays));
     });
 
+    it('alarms on the first failed step of the signing-key rotation function', () => {
+      const b = stageBuild(stage);
+      const rotationId = b.built.api.getLogicalId(
+        b.built.api.signingKeyRotation.function.node.defaultChild as CfnElement,
+      );
+      b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: rotationId } }],
+        AlarmActions: [{ Ref: alarmTopicId(b) }],
+      });
+    });
+
     it('alarms on the first failed run of each job', () => {
       const b = stageBuild(stage);
       for (const job of jobs) {
