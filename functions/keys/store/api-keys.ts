@@ -155,6 +155,17 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
     ];
   }
 
+  /** Every record on the owner index under one sort-key prefix (a user's keys, one key's secrets). */
+  async function ownerItems(range: { gsi1pk: string; gsi1skPrefix: string }): Promise<ApiKeyRecord[]> {
+    const items = await queryAll({
+      TableName: tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':owner': range.gsi1pk, ':prefix': range.gsi1skPrefix },
+    });
+    return items.map((item) => strip(item) as ApiKeyRecord);
+  }
+
   /**
    * Updates the key's current secret on condition it is still current and live, with `others` in
    * the same transaction; a failed condition is `KeyChangedError`.
@@ -215,14 +226,7 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
     },
 
     async listByOwner(ownerId) {
-      const { gsi1pk, gsi1skPrefix } = apiKeysOfOwner(ownerId);
-      const items = await queryAll({
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':owner': gsi1pk, ':prefix': gsi1skPrefix },
-      });
-      return items.map((item) => strip(item) as ApiKeyRecord);
+      return ownerItems(apiKeysOfOwner(ownerId));
     },
 
     async getById(ownerId, id) {
@@ -237,14 +241,7 @@ export function dynamoApiKeyStore(tableName: string): ApiKeyStore {
     },
 
     async secretsOf(ownerId, id) {
-      const { gsi1pk, gsi1skPrefix } = apiKeySecretsOf(ownerId, id);
-      const items = await queryAll({
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':owner': gsi1pk, ':prefix': gsi1skPrefix },
-      });
-      return items.map((item) => strip(item) as ApiKeyRecord);
+      return ownerItems(apiKeySecretsOf(ownerId, id));
     },
 
     async ownerOf(id) {
