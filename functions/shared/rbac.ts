@@ -23,6 +23,9 @@ export const PERMISSIONS = [
   'deployments:write',
   // Rotate the JWT signing keys and read their state (admins only, through `*`).
   'signing-keys:admin',
+  // Any person's consents, exports and erasures (admins only, through `*`); a signed-in user acts on
+  // their own data without it (the GDPR routes check `principal.id === userId`).
+  'gdpr:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
