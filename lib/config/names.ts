@@ -9,9 +9,24 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (entries, lock file, cdk.json and `.local/` are resolved against it). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type StackRole = 'Stateful' | 'Api';
+export type StackRole = 'Stateful' | 'Api' | 'Gdpr';
 
 /** The CloudFormation stack name of one of a stage's stacks: `Nimbus-<stage>-<role>`. */
 export function stackName(stage: string, role: StackRole): string {
   return `Nimbus-${stage}-${role}`;
+}
+
+/**
+ * Physical names of the GDPR workflow resources. The API stack's routes start erasures and queue
+ * exports, the GDPR stack (deployed after it, since it alarms to the API stack's topic) owns them:
+ * fixed names let each side build the other's ARN without a cross-stack reference in both
+ * directions (docs/decisions/0012-gdpr-workflows.md).
+ */
+export function gdprResourceNames(stage: string) {
+  return {
+    exportQueue: `nimbus-${stage}-gdpr-exports`,
+    exportDeadLetters: `nimbus-${stage}-gdpr-exports-dlq`,
+    erasureStateMachine: `nimbus-${stage}-gdpr-erasure`,
+    erasureFailures: `nimbus-${stage}-gdpr-erasure-failures`,
+  } as const;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
+import { type GdprSettings, validGdprSettings } from '../../functions/gdpr/config.ts';
 import type { JobName, JobsSettings } from '../../functions/jobs/config.ts';
 import {
   type ApiKeyRotationSettings,
@@ -112,6 +113,11 @@ export interface StageConfig {
      */
     readonly schedules: Readonly<Record<JobName, string>>;
   };
+  /**
+   * GDPR: the erasure's grace period and deadline, and the retention classes of personal data
+   * (docs/decisions/0012-gdpr-workflows.md).
+   */
+  readonly gdpr: GdprSettings;
   readonly alarms: {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
@@ -126,11 +132,29 @@ const base = {
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+  gdpr: {
+    // A day to change one's mind (or to catch a request that was not the person's); then the
+    // point of no return. The deadline alarm fires well inside the legal month.
+    erasureGraceSeconds: 24 * 3600,
+    erasureDeadlineDays: 25,
+    retentionDays: {
+      sessions: 30,
+      exports: 7,
+      // The seed's GDPR_RETENTION_DAYS: audit personal fields are shredded a year after their month.
+      auditPersonal: 365,
+      // Receipts hold no personal data; kept as proof for a usual limitation period.
+      receipts: 5 * 365,
+    },
+  },
   jobs: {
     expiryWarningDays: 14,
     signingKeyGraceDays: 3,
     // Rotation at night, the watch at the start of the European working day (UTC).
-    schedules: { rotateDue: 'cron(0 3 * * ? *)', expiryWatch: 'cron(0 8 * * ? *)' },
+    schedules: {
+      rotateDue: 'cron(0 3 * * ? *)',
+      expiryWatch: 'cron(0 8 * * ? *)',
+      retentionCleanup: 'cron(30 2 * * ? *)',
+    },
   },
 } as const;
 
@@ -186,7 +210,12 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
     // Short so that the e2e suite sees the rules fire within a minute of deploying.
-    jobs: { ...base.jobs, schedules: { rotateDue: 'rate(5 minutes)', expiryWatch: 'rate(1 minute)' } },
+    jobs: {
+      ...base.jobs,
+      schedules: { rotateDue: 'rate(5 minutes)', expiryWatch: 'rate(1 minute)', retentionCleanup: 'rate(2 minutes)' },
+    },
+    // Seconds, so that the e2e suite (and a person trying it) sees an erasure complete.
+    gdpr: { ...base.gdpr, erasureGraceSeconds: 5 },
   },
   dev: {
     ...base,
@@ -287,5 +316,6 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   }
   // The same rule the functions apply at cold start: a bad stage fails the synth, not a Lambda.
   validRotationSettings(config.apiKeyRotation);
+  validGdprSettings(config.gdpr);
   return config;
 }

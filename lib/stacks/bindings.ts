@@ -1,4 +1,7 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.ts';
 import { authEnvironment } from '../../functions/auth/config.ts';
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
@@ -6,6 +9,7 @@ import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
+import { gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import type { FeatureFunction } from '../constructs/feature-function.ts';
 import type { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
@@ -31,6 +35,23 @@ export function needBinder(
   const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
     for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
   };
+  // The GDPR workflow resources are found by name (lib/config/names.ts): grants name their ARNs.
+  const gdprNames = gdprResourceNames(config.stage);
+  const queueArn = (fn: FeatureFunction, name: string) =>
+    Stack.of(fn).formatArn({ service: 'sqs', resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  const sendTo = (fn: FeatureFunction, envName: string, queueName: string) => {
+    fn.addEnvironment(envName, queueName);
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'], resources: [queueArn(fn, queueName)] }),
+    );
+  };
+  const stateMachineArn = (fn: FeatureFunction, kind: 'stateMachine' | 'execution', suffix = '') =>
+    Stack.of(fn).formatArn({
+      service: 'states',
+      resource: kind,
+      resourceName: `${gdprNames.erasureStateMachine}${suffix}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
     'app:read': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'read', appTableIndexes),
     'app:readWrite': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'readWrite', appTableIndexes),
@@ -56,6 +77,19 @@ export function needBinder(
     'alerts:publish': (fn) => fn.bindTopic(resources.alertTopic, BINDING_ENV.alertTopic),
     jobs: (fn) => setEnvironment(fn, jobsEnvironment(config.jobs)),
     apiKeyRotation: (fn) => setEnvironment(fn, apiKeyRotationEnvironment(config.apiKeyRotation)),
+    gdpr: (fn) => setEnvironment(fn, gdprEnvironment(config.gdpr)),
+    'gdpr:exports': (fn) => sendTo(fn, GDPR_WORKFLOW_ENV.exportQueueName, gdprNames.exportQueue),
+    'gdpr:failures': (fn) =>
+      sendTo(fn, GDPR_WORKFLOW_ENV.erasureFailureQueueName, gdprNames.erasureFailures),
+    'gdpr:erasures': (fn) => {
+      fn.addEnvironment(GDPR_WORKFLOW_ENV.erasureStateMachineArn, stateMachineArn(fn, 'stateMachine'));
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(fn, 'stateMachine')] }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StopExecution'], resources: [stateMachineArn(fn, 'execution', ':*')] }),
+      );
+    },
   };
   return (fn, needs) => {
     for (const need of new Set(needs)) bindings[need](fn);

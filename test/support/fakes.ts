@@ -123,6 +123,12 @@ export function memoryUserStore(): UserStore & { readonly users: Map<string, Use
       if (!user || user.passwordHash !== expected) throw new StaleWriteError('password');
       users.set(id, { ...user, passwordHash: next });
     },
+    async setErasureLock(id, erasureId) {
+      const user = users.get(id);
+      if (!user) return false;
+      users.set(id, { ...user, erasureLock: erasureId });
+      return true;
+    },
   };
 }
 

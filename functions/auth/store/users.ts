@@ -24,6 +24,11 @@ export interface User {
   readonly orgId: string;
   readonly createdAt: string;
   readonly totp: TotpState;
+  /**
+   * Set while a GDPR erasure of the account is in its grace period or running: the account is
+   * intact but nobody can sign in or use its tokens and keys. Absent or null otherwise.
+   */
+  readonly erasureLock?: string | null;
 }
 
 export class EmailTakenError extends Error {
@@ -57,6 +62,8 @@ export interface UserStore {
   updateTotp(id: string, expected: TotpState, next: TotpState): Promise<void>;
   /** Replaces the password hash if it is still `expected`; StaleWriteError otherwise. */
   replacePasswordHash(id: string, expected: string, next: string): Promise<void>;
+  /** Sets (an erasure id) or clears (null) the erasure lock; false when the user does not exist. */
+  setErasureLock(id: string, erasureId: string | null): Promise<boolean>;
 }
 
 /** Read in place of a user when an email is unknown (`findByEmail`); no account has this id. */
@@ -164,6 +171,24 @@ export function dynamoUserStore(tableName: string): UserStore {
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) throw new StaleWriteError('second factor');
+        throw error;
+      }
+    },
+
+    async setErasureLock(id, erasureId) {
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: userKey(id),
+            UpdateExpression: 'SET erasureLock = :lock',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':lock': erasureId },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
     },

@@ -1,3 +1,4 @@
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { Lru } from '#shared/cache/lru.ts';
 import { TtlCache } from '#shared/cache/ttl-cache.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
@@ -96,7 +97,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             deps.sessions.get(userId, sessionId),
             deps.users.get(userId),
           ]);
-          if (session === undefined || user === undefined) return null;
+          // A user being erased keeps their account intact but can use none of it.
+          if (session === undefined || user === undefined || isErasureLocked(user)) return null;
           return {
             revoked: session.revokedAt !== null,
             absoluteExpiresAt: session.absoluteExpiresAt,
@@ -160,7 +162,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             deps.apiKeys.find(fingerprint),
             deps.users.get(grant.ownerId),
           ]);
-          if (current === undefined || owner === undefined) return null;
+          if (current === undefined || owner === undefined || isErasureLocked(owner)) return null;
           return {
             revoked: current.revokedAt !== null,
             expiresAt: current.expiresAt,

@@ -1,3 +1,4 @@
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   AuthenticationFailedError,
@@ -133,6 +134,13 @@ export async function login(
       data: { ip: meta.ip, reason: 'credentials' },
     });
     throw new AuthenticationFailedError('The email or password is incorrect.', INVALID_CREDENTIALS);
+  }
+  // Told only to whoever knows the password: a guesser learns nothing about the account's state.
+  if (isErasureLocked(user)) {
+    throw new NotPermittedError(
+      'This account is locked: its erasure was requested. Cancelling the erasure unlocks it.',
+      'account-erasure-pending',
+    );
   }
   if (user.totp.enabled) {
     if (input.totp === undefined || input.totp === '') {

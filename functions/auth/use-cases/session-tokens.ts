@@ -1,3 +1,4 @@
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { permissionsFor } from '#shared/rbac.ts';
@@ -121,7 +122,7 @@ export async function refreshSession(deps: AuthDeps, token: string, meta: Client
     if (record.idleExpiresAt <= nowSeconds) throw invalid();
 
     const user = await deps.users.get(record.userId);
-    if (!user) throw invalid();
+    if (!user || isErasureLocked(user)) throw invalid();
     const nonce = successorNonce();
     const nextToken = successorToken(await deps.refreshKey(), token, nonce);
     const nextRecord: RefreshRecord = {
@@ -163,7 +164,7 @@ async function graceReplay(
   // A mismatch means the derivation key changed since the rotation: the successor cannot be rebuilt.
   if (hashRefreshToken(successor) !== record.successorHash) throw invalid();
   const user = await deps.users.get(record.userId);
-  if (!user) throw invalid();
+  if (!user || isErasureLocked(user)) throw invalid();
   const now = deps.now();
   try {
     await deps.sessions.useGrace(record, Math.floor(now.getTime() / 1000), now.toISOString());

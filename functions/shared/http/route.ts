@@ -26,7 +26,15 @@ export type ResourceNeed =
   /** Publish to the stage's alarm topic. */
   | 'alerts:publish'
   /** The scheduled jobs' settings (`functions/jobs/config.ts`). */
-  | 'jobs';
+  | 'jobs'
+  /** GDPR settings: grace period, deadline, retention classes (`functions/gdpr/config.ts`). */
+  | 'gdpr'
+  /** Queue an export for the export worker. */
+  | 'gdpr:exports'
+  /** Start and stop erasure workflows. */
+  | 'gdpr:erasures'
+  /** Report an erasure that failed after its retries (the erasure failure queue, alarmed). */
+  | 'gdpr:failures';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';

@@ -15,6 +15,10 @@
  * | API key by id   | `APIKEYID#<keyId>`  | `APIKEYID`           |                  |                   |
  * | rotation due    | `APIKEYDUE`         | `<dueAt>#<keyId>`    |                  |                   |
  * | key expiry      | `APIKEYEXPIRY`      | `<expiresAt>#<keyId>`|                  |                   |
+ * | GDPR export     | `EXPORT#<id>`       | `EXPORT`             | `OWNER#<userId>` | `EXPORT#<id>`     |
+ * | GDPR erasure    | `ERASURE#<id>`      | `ERASURE`            |                  |                   |
+ * | …open marker    | `USER#<id>`         | `ERASURE`            |                  |                   |
+ * | …open index     | `ERASUREOPEN`       | `<requestedAt>#<id>` |                  |                   |
  * | readiness probe | `HEALTH`            | `HEALTH`             |                  |                   |
  */
 
@@ -118,6 +122,29 @@ export const timeRange = (from: string, to: string) => ({ from: `${from}#`, to: 
 export const apiKeysOfOwner = (ownerId: string) => ({
   gsi1pk: `OWNER#${ownerId}`,
   gsi1skPrefix: APIKEY_PREFIX,
+});
+
+/** A GDPR export request and, once ready, its document. */
+export const exportKey = (exportId: string): TableKey => ({ pk: `EXPORT#${exportId}`, sk: 'EXPORT' });
+/** Lists a person's exports (the erasure removes them all). */
+export const exportByOwnerKey = (userId: string, exportId: string): Gsi1Key => ({
+  gsi1pk: `OWNER#${userId}`,
+  gsi1sk: `EXPORT#${exportId}`,
+});
+export const exportsOfOwner = (userId: string) => ({ gsi1pk: `OWNER#${userId}`, gsi1skPrefix: 'EXPORT#' });
+
+/** A GDPR erasure request, its progress and, at the end, its receipt. */
+export const erasureKey = (erasureId: string): TableKey => ({ pk: `ERASURE#${erasureId}`, sk: 'ERASURE' });
+/**
+ * The one open erasure of a person, beside their profile: a conditional put makes a second request
+ * find the first, and the erasure removes it with the rest of the person's partition.
+ */
+export const erasureMarkerKey = (userId: string): TableKey => ({ pk: `USER#${userId}`, sk: 'ERASURE' });
+/** Open erasures by request time, one partition: the deadline watch reads it with one range query. */
+export const OPEN_ERASURES_PK = 'ERASUREOPEN';
+export const openErasureIndexKey = (requestedAt: string, erasureId: string): TableKey => ({
+  pk: OPEN_ERASURES_PK,
+  sk: `${requestedAt}#${erasureId}`,
 });
 
 /** A well-known key the readiness probe reads; it need not exist, the read proves the table answers. */

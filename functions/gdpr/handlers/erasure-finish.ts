@@ -1,0 +1,8 @@
+import { workflowDeps } from '#functions/compose/gdpr.ts';
+import { taskHandler } from '#shared/workers.ts';
+import { finishErasure } from '../use-cases/erasure-tasks.ts';
+
+const deps = workflowDeps();
+
+/** Erasure state machine task (`lib/constructs/erasure-workflow.ts`); its input holds ids only. */
+export const handler = taskHandler('erasure-finish', (input: { erasureId: string; remaining: Record<string, number> }) => finishErasure(deps, input));
