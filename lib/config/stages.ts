@@ -5,6 +5,11 @@ import {
   type ApiKeyRotationSettings,
   validRotationSettings,
 } from '../../functions/shared/config/api-keys.ts';
+import {
+  DEFAULT_PRIVACY_SETTINGS,
+  type PrivacySettings,
+  validPrivacySettings,
+} from '../../functions/shared/config/privacy.ts';
 import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
@@ -112,6 +117,8 @@ export interface StageConfig {
      */
     readonly schedules: Readonly<Record<JobName, string>>;
   };
+  /** Personal data at rest (docs/decisions/0011-personal-data-at-rest.md). */
+  readonly privacy: PrivacySettings;
   readonly alarms: {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
@@ -126,6 +133,7 @@ const base = {
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+  privacy: DEFAULT_PRIVACY_SETTINGS,
   jobs: {
     expiryWarningDays: 14,
     signingKeyGraceDays: 3,
@@ -287,5 +295,6 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   }
   // The same rule the functions apply at cold start: a bad stage fails the synth, not a Lambda.
   validRotationSettings(config.apiKeyRotation);
+  validPrivacySettings(config.privacy);
   return config;
 }

@@ -26,7 +26,9 @@ export type ResourceNeed =
   /** Publish to the stage's alarm topic. */
   | 'alerts:publish'
   /** The scheduled jobs' settings (`functions/jobs/config.ts`). */
-  | 'jobs';
+  | 'jobs'
+  /** Delete a person's data keys (crypto-shredding their sealed audit fields): the erasure workflow. */
+  | 'personalKeys:shred';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';
