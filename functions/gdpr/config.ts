@@ -10,8 +10,6 @@ export interface RetentionDays {
   readonly sessions: number;
   /** Export documents (the right of access), from when they were ready. */
   readonly exports: number;
-  /** Personal fields of the audit trail and consent ledger: their month's data key is shredded after this. */
-  readonly auditPersonal: number;
   /** Erasure receipts (no personal data; the proof an erasure was done). */
   readonly receipts: number;
 }
@@ -29,7 +27,6 @@ const ENV = {
   erasureDeadlineDays: 'NIMBUS_GDPR_ERASURE_DEADLINE_DAYS',
   sessions: 'NIMBUS_RETENTION_SESSIONS_DAYS',
   exports: 'NIMBUS_RETENTION_EXPORTS_DAYS',
-  auditPersonal: 'NIMBUS_RETENTION_AUDIT_PERSONAL_DAYS',
   receipts: 'NIMBUS_RETENTION_RECEIPTS_DAYS',
 } as const;
 
@@ -59,7 +56,6 @@ export function gdprEnvironment(settings: GdprSettings): Record<string, string> 
     [ENV.erasureDeadlineDays]: String(valid.erasureDeadlineDays),
     [ENV.sessions]: String(valid.retentionDays.sessions),
     [ENV.exports]: String(valid.retentionDays.exports),
-    [ENV.auditPersonal]: String(valid.retentionDays.auditPersonal),
     [ENV.receipts]: String(valid.retentionDays.receipts),
   };
 }
@@ -73,7 +69,6 @@ export function gdprSettingsFromEnv(): GdprSettings {
     retentionDays: {
       sessions: number(ENV.sessions),
       exports: number(ENV.exports),
-      auditPersonal: number(ENV.auditPersonal),
       receipts: number(ENV.receipts),
     },
   });

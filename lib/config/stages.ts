@@ -6,6 +6,11 @@ import {
   type ApiKeyRotationSettings,
   validRotationSettings,
 } from '../../functions/shared/config/api-keys.ts';
+import {
+  DEFAULT_PRIVACY_SETTINGS,
+  type PrivacySettings,
+  validPrivacySettings,
+} from '../../functions/shared/config/privacy.ts';
 import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
@@ -118,6 +123,8 @@ export interface StageConfig {
    * (docs/decisions/0012-gdpr-workflows.md).
    */
   readonly gdpr: GdprSettings;
+  /** Personal data at rest (docs/decisions/0011-personal-data-at-rest.md). */
+  readonly privacy: PrivacySettings;
   readonly alarms: {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
@@ -140,12 +147,11 @@ const base = {
     retentionDays: {
       sessions: 30,
       exports: 7,
-      // The seed's GDPR_RETENTION_DAYS: audit personal fields are shredded a year after their month.
-      auditPersonal: 365,
       // Receipts hold no personal data; kept as proof for a usual limitation period.
       receipts: 5 * 365,
     },
   },
+  privacy: DEFAULT_PRIVACY_SETTINGS,
   jobs: {
     expiryWarningDays: 14,
     signingKeyGraceDays: 3,
@@ -317,5 +323,6 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   // The same rule the functions apply at cold start: a bad stage fails the synth, not a Lambda.
   validRotationSettings(config.apiKeyRotation);
   validGdprSettings(config.gdpr);
+  validPrivacySettings(config.privacy);
   return config;
 }

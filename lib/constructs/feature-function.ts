@@ -70,13 +70,15 @@ export const BUILD_INFO = {
   buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
 } as const;
 
-export type TableAccess = 'read' | 'readWrite' | 'append';
+/** `delete`: read and delete items, never write one (crypto-shredding the personal data keys). */
+export type TableAccess = 'read' | 'readWrite' | 'append' | 'delete';
 
 const READ = ['GetItem', 'BatchGetItem', 'Query', 'ConditionCheckItem'];
 const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   read: READ,
   readWrite: [...READ, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   append: [...READ, 'PutItem'],
+  delete: [...READ, 'DeleteItem'],
 };
 
 export interface FeatureFunctionProps {

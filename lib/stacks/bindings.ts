@@ -6,6 +6,7 @@ import { authEnvironment } from '../../functions/auth/config.ts';
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
+import { privacyEnvironment } from '../../functions/shared/config/privacy.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
@@ -31,7 +32,7 @@ export function needBinder(
     readonly signingKeyRotation: () => SigningKeyRotation;
   },
 ): Bind {
-  const { appTable, eventsTable, appTableIndexes } = stateful;
+  const { appTable, eventsTable, personalKeysTable, appTableIndexes } = stateful;
   const setEnvironment = (fn: FeatureFunction, environment: Record<string, string>) => {
     for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
   };
@@ -55,8 +56,23 @@ export function needBinder(
   const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
     'app:read': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'read', appTableIndexes),
     'app:readWrite': (fn) => fn.bindTable(appTable, BINDING_ENV.appTable, 'readWrite', appTableIndexes),
-    'events:append': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append'),
-    'events:read': (fn) => fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'read'),
+    // The trail seals personal fields with per-person keys (functions/shared/audit/event-store.ts):
+    // appenders get or create this month's key (never delete one), readers open keys.
+    'events:append': (fn) => {
+      fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'append');
+      fn.bindTable(personalKeysTable, BINDING_ENV.personalKeysTable, 'append');
+      fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret);
+      setEnvironment(fn, privacyEnvironment(config.privacy));
+    },
+    'events:read': (fn) => {
+      fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'read');
+      fn.bindTable(personalKeysTable, BINDING_ENV.personalKeysTable, 'read');
+      fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret);
+    },
+    'personalKeys:shred': (fn) => {
+      fn.bindTable(personalKeysTable, BINDING_ENV.personalKeysTable, 'delete');
+      fn.bindSecret(stateful.dataKeySecret, BINDING_ENV.dataKeySecret);
+    },
     redis: (fn) => {
       setEnvironment(fn, redisEnvironment(config.redis));
       fn.bindSecret(stateful.upstashSecret, BINDING_ENV.upstashTokenSecret);

@@ -17,6 +17,12 @@ export class StatefulStack extends Stack {
   public readonly appTable: ITable;
   /** Append-only event store (audit trail): pk = aggregate, sk = zero-padded version. */
   public readonly eventsTable: ITable;
+  /**
+   * Per-person data keys sealing personal fields at rest (`functions/shared/privacy/personal-keys.ts`):
+   * pk/sk, TTL on `expiresAt` (retention shreds a month of a person's fields), no point-in-time
+   * recovery on any stage, so that a restore can never bring back a key an erasure destroyed.
+   */
+  public readonly personalKeysTable: ITable;
   /** Upstash REST credentials: `{ "token": "..." }`. */
   public readonly upstashSecret: ISecret;
   /**
@@ -24,7 +30,10 @@ export class StatefulStack extends Stack {
    * `AWSPENDING` verify. The initialiser writes the first; rotation the others.
    */
   public readonly signingKeysSecret: ISecret;
-  /** Key material for sealing second-factor secrets at rest (AES-256-GCM via HKDF). */
+  /**
+   * Key material for secrets sealed at rest (AES-256-GCM via HKDF, one context per use): second-factor
+   * secrets, the master key of the personal data keys, the pseudonym key of the audit trail.
+   */
   public readonly dataKeySecret: ISecret;
   /** HMAC key that replaces emails and IPs in rate-limit key names (`functions/shared/ratelimit/identifiers.ts`). */
   public readonly rateLimitKeySecret: ISecret;
@@ -53,6 +62,16 @@ export class StatefulStack extends Stack {
     });
     this.appTable = appTable;
     this.eventsTable = new Table(this, 'EventsTable', tableDefaults);
+    this.personalKeysTable = new Table(this, 'PersonalKeysTable', {
+      ...tableDefaults,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    Validations.of(this.personalKeysTable).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'PITR is off on purpose on every stage: deleting a person\'s keys is how erasure and retention shred their sealed audit fields, and a restore must never bring a shredded key back (docs/decisions/0011-personal-data-at-rest.md).',
+    });
 
     this.upstashSecret = new Secret(this, 'UpstashSecret', {
       description: `Nimbus ${config.stage}: Upstash Redis REST token`,
@@ -98,11 +117,12 @@ export class StatefulStack extends Stack {
     Validations.of(this.dataKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Not rotated: TOTP secrets are sealed with keys derived from it, and rotating it would need them re-sealed, which Nimbus does not do.',
+        'Not rotated: TOTP secrets, rotated API-key secrets and the personal data keys are sealed with keys derived from it, and audit pseudonyms are keyed by one; rotating it would need them re-sealed and every trail re-keyed, which Nimbus does not do.',
     });
 
     new CfnOutput(this, 'AppTableName', { value: appTable.tableName });
     new CfnOutput(this, 'EventsTableName', { value: this.eventsTable.tableName });
+    new CfnOutput(this, 'PersonalKeysTableName', { value: this.personalKeysTable.tableName });
     new CfnOutput(this, 'UpstashSecretArn', { value: this.upstashSecret.secretArn });
     new CfnOutput(this, 'SigningKeysSecretArn', { value: this.signingKeysSecret.secretArn });
     new CfnOutput(this, 'DataKeySecretArn', { value: this.dataKeySecret.secretArn });

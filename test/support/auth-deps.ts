@@ -12,6 +12,7 @@ import { dynamoEventStore } from '#shared/audit/event-store.ts';
 import { deriveKey } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { testKeyring } from './auth-fakes.ts';
+import { testPersonalKeys } from './personal-keys.ts';
 import { APP_TABLE, EVENTS_TABLE } from './tables.ts';
 
 /** A clock the test moves by hand; starts at the real time so DynamoDB TTLs stay in the future. */
@@ -34,8 +35,9 @@ export function testClock(start = new Date()): TestClock {
 export const LOCAL_AUTH: AuthConfig = STAGE_CONFIGS.local.auth;
 
 /**
- * Real identity dependencies on the emulator's tables: Dynamo stores, the event store, and an
- * in-memory keyring (the Secrets Manager one is the only thing swapped), all on one movable clock.
+ * Real identity dependencies on the emulator's tables: Dynamo stores, the event store, personal
+ * keys in a table of the test process, and an in-memory keyring (the Secrets Manager one is the
+ * only thing swapped), all on one movable clock.
  */
 export async function testAuthDeps(clock: TestClock = testClock()): Promise<{
   deps: AuthDeps;
@@ -51,11 +53,13 @@ export async function testAuthDeps(clock: TestClock = testClock()): Promise<{
   const refreshKey = deriveKey(material, 'nimbus/refresh-successor/v1');
   const invalidated: string[] = [];
   const counted: SecurityMetric[] = [];
+  // The deployed stack may not have a personal-keys table yet: this process's own one.
+  const { keys: personalKeys } = testPersonalKeys(clock.now);
   const deps: AuthDeps = {
     config: LOCAL_AUTH,
     users: dynamoUserStore(APP_TABLE),
-    sessions: dynamoSessionStore(APP_TABLE),
-    events: dynamoEventStore(EVENTS_TABLE, clock.now),
+    sessions: dynamoSessionStore(APP_TABLE, () => personalKeys),
+    events: dynamoEventStore(EVENTS_TABLE, clock.now, () => personalKeys),
     keyring: async () => keyring,
     dataKey: async () => dataKey,
     backupCodeKey: async () => backupCodeKey,

@@ -1,7 +1,17 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
-import { refreshTokenKey as refreshKey, sessionKey, sessionsOfUser } from '#shared/store/table-keys.ts';
+import { open as openSealed, seal } from '#shared/crypto-box.ts';
+import { truncateIp } from '#shared/privacy/anonymise.ts';
+import { boundPersonalKeys, type PersonalKeys } from '#shared/privacy/personal-keys.ts';
+import { queryAll } from '#shared/store/query-all.ts';
+import {
+  refreshTokenByOwnerKey,
+  refreshTokenKey as refreshKey,
+  refreshTokensOfOwner,
+  sessionKey,
+  sessionsOfUser,
+} from '#shared/store/table-keys.ts';
 
 /** One login. Its refresh tokens form the session's family: revoking the session kills them all. */
 export interface Session {
@@ -13,9 +23,14 @@ export interface Session {
   readonly absoluteExpiresAt: number;
   readonly revokedAt: string | null;
   readonly revokedReason: string | null;
+  /** At rest sealed with the user's personal key (`list` opens it; null once that key is shredded). */
   readonly userAgent: string | null;
+  /** Only the network is kept (`truncateIp`: IPv4 /24, IPv6 /48), never the client's address. */
   readonly ip: string | null;
 }
+
+/** A session as the authorizer and refresh read it: its state, without the sealed user agent. */
+export type SessionState = Omit<Session, 'userAgent'>;
 
 export interface RefreshRecord {
   readonly tokenHash: string;
@@ -53,8 +68,10 @@ export class GraceRefusedError extends Error {
 }
 
 export interface SessionStore {
+  /** Stores the IP truncated and the user agent sealed (docs/decisions/0011-personal-data-at-rest.md). */
   create(session: Session, firstRefresh: RefreshRecord): Promise<void>;
-  get(userId: string, sessionId: string): Promise<Session | undefined>;
+  get(userId: string, sessionId: string): Promise<SessionState | undefined>;
+  /** With the user agents opened: costs a key read, so only the session list calls it. */
   list(userId: string): Promise<Session[]>;
   /** Marks the session revoked; false when it does not exist. Idempotent. */
   revoke(userId: string, sessionId: string, reason: string, at: string): Promise<boolean>;
@@ -78,11 +95,44 @@ const ttl = (epochSeconds: number) => epochSeconds + 86_400;
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as T;
 }
 
-export function dynamoSessionStore(tableName: string): SessionStore {
+// The sealed user agent is bound to its session item: copied onto another, it fails to open.
+const userAgentAad = (userId: string, sessionId: string) => {
+  const { pk, sk } = sessionKey(userId, sessionId);
+  return `${pk}|${sk}|userAgent`;
+};
+
+/** A refresh token item: the record, its key, its GSI1 entry under its owner, its TTL. */
+const refreshItem = (record: RefreshRecord, expiresAt: number) => ({
+  ...refreshKey(record.tokenHash),
+  ...refreshTokenByOwnerKey(record.userId, record.sessionId, record.tokenHash),
+  ...record,
+  expiresAt,
+});
+
+/**
+ * `personalKeys` seals the user agent at rest; it is loaded on first use, so the authorizer,
+ * which only reads session state, needs no binding to the keys.
+ */
+export function dynamoSessionStore(
+  tableName: string,
+  personalKeys: () => PersonalKeys = boundPersonalKeys,
+): SessionStore {
+  async function storedForm(session: Session) {
+    const { userAgent, ip, ...state } = session;
+    const base = { ...state, ip: ip === null ? null : truncateIp(ip) };
+    if (userAgent === null) return { ...base, userAgent: null };
+    const { ref, key } = await personalKeys().keyFor(session.userId, new Date(session.createdAt));
+    return {
+      ...base,
+      userAgent: seal(userAgent, key, userAgentAad(session.userId, session.sessionId)),
+      userAgentKeyRef: ref,
+    };
+  }
+
   return {
     async create(session, firstRefresh) {
       await dynamo.send(
@@ -93,7 +143,7 @@ export function dynamoSessionStore(tableName: string): SessionStore {
                 TableName: tableName,
                 Item: {
                   ...sessionKey(session.userId, session.sessionId),
-                  ...session,
+                  ...(await storedForm(session)),
                   expiresAt: ttl(session.absoluteExpiresAt),
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -102,11 +152,7 @@ export function dynamoSessionStore(tableName: string): SessionStore {
             {
               Put: {
                 TableName: tableName,
-                Item: {
-                  ...refreshKey(firstRefresh.tokenHash),
-                  ...firstRefresh,
-                  expiresAt: ttl(session.absoluteExpiresAt),
-                },
+                Item: refreshItem(firstRefresh, ttl(session.absoluteExpiresAt)),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -119,7 +165,10 @@ export function dynamoSessionStore(tableName: string): SessionStore {
       const out = await dynamo.send(
         new GetCommand({ TableName: tableName, Key: sessionKey(userId, sessionId), ConsistentRead: true }),
       );
-      return strip<Session>(out.Item);
+      const item = strip<SessionState & { userAgent?: unknown; userAgentKeyRef?: unknown }>(out.Item);
+      if (!item) return undefined;
+      const { userAgent: _sealed, userAgentKeyRef: _ref, ...state } = item;
+      return state;
     },
 
     async list(userId) {
@@ -131,7 +180,31 @@ export function dynamoSessionStore(tableName: string): SessionStore {
           ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
         }),
       );
-      return (out.Items ?? []).map((item) => strip<Session>(item) as Session);
+      // One read per key per call, never kept across calls: a shredded key is unreadable at once.
+      const keys = new Map<string, Promise<Buffer | undefined>>();
+      const keyOf = (ref: string) => {
+        const known = keys.get(ref);
+        if (known !== undefined) return known;
+        const loaded = personalKeys().open(ref);
+        keys.set(ref, loaded);
+        return loaded;
+      };
+      return Promise.all(
+        (out.Items ?? []).map(async (item) => {
+          const { userAgent, userAgentKeyRef, ...state } = strip<Record<string, unknown>>(item) ?? {};
+          const session = state as Omit<Session, 'userAgent'>;
+          if (typeof userAgentKeyRef !== 'string' || typeof userAgent !== 'string') {
+            // Sessions from before sealing hold a clear user agent (or none) until their TTL.
+            return { ...session, userAgent: typeof userAgent === 'string' ? userAgent : null };
+          }
+          const key = await keyOf(userAgentKeyRef);
+          const clear =
+            key === undefined
+              ? null
+              : openSealed(userAgent, key, userAgentAad(session.userId, session.sessionId));
+          return { ...session, userAgent: clear };
+        }),
+      );
     },
 
     async revoke(userId, sessionId, reason, at) {
@@ -200,7 +273,7 @@ export function dynamoSessionStore(tableName: string): SessionStore {
               {
                 Put: {
                   TableName: tableName,
-                  Item: { ...refreshKey(next.tokenHash), ...next, expiresAt: ttl(next.idleExpiresAt) },
+                  Item: refreshItem(next, ttl(next.idleExpiresAt)),
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -269,4 +342,29 @@ function touchLiveSession(tableName: string, token: RefreshRecord, at: string) {
       ExpressionAttributeValues: { ':at': at, ':null': null },
     },
   };
+}
+
+/**
+ * Every refresh token of a user that carries an owner index entry (GSI1 `OWNER#<userId>`,
+ * `REFRESH#<sessionId>#<hash>`): what erasure revokes and deletes, and export lists. Tokens issued
+ * before the index entry existed are not found here; they die with their session's TTL (30 days at
+ * most) and are useless once the session is revoked or deleted.
+ */
+export async function refreshTokensOfUser(tableName: string, userId: string): Promise<RefreshRecord[]> {
+  const { gsi1pk, gsi1skPrefix } = refreshTokensOfOwner(userId);
+  const items = await queryAll({
+    TableName: tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
+    ExpressionAttributeValues: { ':owner': gsi1pk, ':prefix': gsi1skPrefix },
+  });
+  return items.map((item) => {
+    const record = strip<RefreshRecord>(item) as RefreshRecord;
+    return {
+      ...record,
+      successorNonce: record.successorNonce ?? null,
+      successorHash: record.successorHash ?? null,
+      graceUsedAt: record.graceUsedAt ?? null,
+    };
+  });
 }

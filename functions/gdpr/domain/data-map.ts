@@ -18,8 +18,12 @@ export type Rule =
   | { readonly kind: 'shred' }
   | { readonly kind: 'mask' };
 
-/** A retention class from the stage config, or a lifetime the data's own TTL bounds. */
-export type RetentionClass = keyof RetentionDays | 'account' | 'ttl';
+/**
+ * A retention class from the stage config (`gdpr.retentionDays`; `auditPersonal` is
+ * `privacy.auditPersonalRetentionDays`, the life of a month's personal data keys), the account's
+ * life, or a lifetime the data's own TTL bounds.
+ */
+export type RetentionClass = keyof RetentionDays | 'auditPersonal' | 'account' | 'ttl';
 
 export type Location = 'app-table' | 'events-table' | 'personal-keys-table' | 'redis' | 'logs';
 

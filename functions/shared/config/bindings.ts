@@ -11,6 +11,8 @@ export const BINDING_ENV = {
   eventsTable: 'EVENTS_TABLE_NAME',
   signingKeysSecret: 'SIGNING_KEYS_SECRET_ARN',
   dataKeySecret: 'DATA_KEY_SECRET_ARN',
+  /** Per-person data keys sealing personal fields at rest (`functions/shared/privacy/personal-keys.ts`). */
+  personalKeysTable: 'PERSONAL_KEYS_TABLE_NAME',
   upstashTokenSecret: 'UPSTASH_TOKEN_SECRET_ARN',
   rateLimitKeySecret: 'RATE_LIMIT_KEY_SECRET_ARN',
   /** The stage's alarm topic (SNS), where jobs send what on-call must hear about. */

@@ -34,7 +34,9 @@ export type ResourceNeed =
   /** Start and stop erasure workflows. */
   | 'gdpr:erasures'
   /** Report an erasure that failed after its retries (the erasure failure queue, alarmed). */
-  | 'gdpr:failures';
+  | 'gdpr:failures'
+  /** Delete a person's data keys (crypto-shredding their sealed audit fields): the erasure workflow. */
+  | 'personalKeys:shred';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';

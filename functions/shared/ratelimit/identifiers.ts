@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { readSecretString } from '../clients/secrets.ts';
 import { boundResource } from '../config/bindings.ts';
 import { memoiseAsync } from '../memoise.ts';
+import { keyedHash } from '../privacy/anonymise.ts';
 
 /**
  * Redis key names never hold an email or an IP: each identifier is replaced by an HMAC under a key
@@ -11,7 +11,7 @@ import { memoiseAsync } from '../memoise.ts';
  * reach while keeping key names short.
  */
 export function keyedIdentifier(key: Buffer, identifier: string): string {
-  return createHmac('sha256', key).update(identifier).digest('base64url').slice(0, 22);
+  return keyedHash(key, identifier);
 }
 
 /** The container's HMAC key: given directly (tests, tools) or read once from the bound secret. */

@@ -9,7 +9,7 @@
  * | email claim     | `EMAIL#<email>`     | `EMAIL`              |                  |                   |
  * | session         | `USER#<id>`         | `SESSION#<id>`       |                  |                   |
  * | attempt budget  | `USER#<id>`         | `BUDGET#<name>`      |                  |                   |
- * | refresh token   | `REFRESH#<sha256>`  | `REFRESH`            |                  |                   |
+ * | refresh token   | `REFRESH#<sha256>`  | `REFRESH`            | `OWNER#<userId>` | `REFRESH#<sessionId>#<sha256>` |
  * | API key secret  | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>`  |
  * | …superseded     | `APIKEY#<sha256>`   | `APIKEY`             | `OWNER#<userId>` | `APIKEY#<keyId>#<gen>` |
  * | API key by id   | `APIKEYID#<keyId>`  | `APIKEYID`           |                  |                   |
@@ -34,6 +34,7 @@ export interface Gsi1Key {
 
 const SESSION_PREFIX = 'SESSION#';
 const APIKEY_PREFIX = 'APIKEY#';
+const REFRESH_PREFIX = 'REFRESH#';
 
 export const userKey = (userId: string): TableKey => ({ pk: `USER#${userId}`, sk: 'PROFILE' });
 
@@ -68,8 +69,23 @@ export const attemptBudgetKey = (userId: string, budget: string): TableKey => ({
 });
 
 export const refreshTokenKey = (tokenHash: string): TableKey => ({
-  pk: `REFRESH#${tokenHash}`,
+  pk: `${REFRESH_PREFIX}${tokenHash}`,
   sk: 'REFRESH',
+});
+
+/**
+ * GSI1 entry listing a user's refresh tokens, by session (erasure and export find them here). It
+ * shares `OWNER#<userId>` with the API keys: every owner query names its prefix (`APIKEY#`, `REFRESH#`).
+ */
+export const refreshTokenByOwnerKey = (userId: string, sessionId: string, tokenHash: string): Gsi1Key => ({
+  gsi1pk: `OWNER#${userId}`,
+  gsi1sk: `${REFRESH_PREFIX}${sessionId}#${tokenHash}`,
+});
+
+/** GSI1 query condition values for every refresh token of one user. */
+export const refreshTokensOfOwner = (userId: string) => ({
+  gsi1pk: `OWNER#${userId}`,
+  gsi1skPrefix: REFRESH_PREFIX,
 });
 
 // The key's hash is the primary key: a lookup from an `x-api-key` header is one GetItem.

@@ -1,16 +1,25 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   dynamoSessionStore,
   GraceRefusedError,
   RefreshRaceError,
   type RefreshRecord,
+  refreshTokensOfUser,
   type Session,
 } from '#functions/auth/store/sessions.ts';
+import { dynamoApiKeyStore } from '#functions/keys/store/api-keys.ts';
+import { dynamo } from '#shared/clients/dynamodb.ts';
+import { refreshTokenKey, sessionKey } from '#shared/store/table-keys.ts';
+import { testPersonalKeys } from '../../support/personal-keys.ts';
 import { APP_TABLE } from '../../support/tables.ts';
 
-const sessions = dynamoSessionStore(APP_TABLE);
+const { keys: personalKeys } = testPersonalKeys();
+const sessions = dynamoSessionStore(APP_TABLE, () => personalKeys);
+const rawItem = async (key: { pk: string; sk: string }) =>
+  (await dynamo.send(new GetCommand({ TableName: APP_TABLE, Key: key, ConsistentRead: true }))).Item;
 const T0 = Math.floor(Date.now() / 1000);
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 const tokenHash = () => createHash('sha256').update(randomUUID()).digest('hex');
@@ -24,10 +33,13 @@ function newSession(userId: string): Session {
     absoluteExpiresAt: T0 + 30 * 86_400,
     revokedAt: null,
     revokedReason: null,
-    userAgent: 'integration-test',
+    userAgent: 'Mozilla/5.0 (integration-test)',
     ip: '203.0.113.7',
   };
 }
+
+/** What `get` answers for a stored session: its state, the IP cut to its network. */
+const stateOf = ({ userAgent: _ua, ...state }: Session) => ({ ...state, ip: '203.0.113.0' });
 
 function refreshOf(session: Session, issuedAt: number): RefreshRecord {
   return {
@@ -59,8 +71,72 @@ describe('dynamoSessionStore on the emulator', () => {
 
     await sessions.create(session, first);
 
-    assert.deepEqual(await sessions.get(session.userId, session.sessionId), session);
+    assert.deepEqual(await sessions.get(session.userId, session.sessionId), stateOf(session));
     assert.deepEqual(await sessions.getRefresh(first.tokenHash), first);
+  });
+
+  it('keeps neither the IP nor the user agent in clear: the /24 network, the agent sealed', async () => {
+    const { session } = await startedSession();
+
+    const raw = await rawItem(sessionKey(session.userId, session.sessionId));
+
+    assert.equal(raw?.ip, '203.0.113.0');
+    assert.equal(typeof raw?.userAgent, 'string');
+    assert.ok(!JSON.stringify(raw).includes('203.0.113.7'));
+    assert.ok(!JSON.stringify(raw).includes('integration-test'));
+    assert.ok(!String(raw?.userAgentKeyRef).includes(session.userId), 'the key ref names a pseudonym');
+  });
+
+  it('stores an IPv6 client as its /48, and an address it cannot parse as null', async () => {
+    const v6 = newSession(randomUUID());
+    const junk = newSession(randomUUID());
+    await sessions.create({ ...v6, ip: '2001:db8:abcd:12::7' }, refreshOf(v6, T0));
+    await sessions.create({ ...junk, ip: 'not-an-ip' }, refreshOf(junk, T0));
+
+    assert.equal((await sessions.get(v6.userId, v6.sessionId))?.ip, '2001:db8:abcd::');
+    assert.equal((await sessions.get(junk.userId, junk.sessionId))?.ip, null);
+  });
+
+  it("list opens the user agent; once the user's keys are destroyed it reads null", async () => {
+    const { session } = await startedSession();
+    const other = await startedSession();
+
+    const before = await sessions.list(session.userId);
+    await personalKeys.destroyAll(session.userId);
+    const after = await sessions.list(session.userId);
+
+    assert.deepEqual(
+      before.map((s) => s.userAgent),
+      ['Mozilla/5.0 (integration-test)'],
+    );
+    assert.deepEqual(after, [{ ...stateOf(session), userAgent: null }]);
+    assert.equal((await sessions.list(other.session.userId))[0]?.userAgent, 'Mozilla/5.0 (integration-test)');
+  });
+
+  it("refreshTokensOfUser finds every refresh token of the user (rotated ones too) and no one else's", async () => {
+    const userId = randomUUID();
+    const a = await startedSession(userId);
+    const b = await startedSession(userId);
+    const next = refreshOf(a.session, T0 + 60);
+    await sessions.rotate(a.first, next, 'nonce-1', iso(T0 + 60));
+    await startedSession(randomUUID());
+
+    const tokens = await refreshTokensOfUser(APP_TABLE, userId);
+
+    assert.deepEqual(
+      tokens.map((t) => t.tokenHash).sort(),
+      [a.first.tokenHash, next.tokenHash, b.first.tokenHash].sort(),
+    );
+    assert.ok(tokens.every((t) => t.userId === userId));
+    assert.equal(tokens.find((t) => t.tokenHash === a.first.tokenHash)?.status, 'rotated');
+    const raw = await rawItem(refreshTokenKey(a.first.tokenHash));
+    assert.equal(raw?.gsi1pk, `OWNER#${userId}`);
+  });
+
+  it("a user's refresh tokens do not show among their API keys (same owner partition, other prefix)", async () => {
+    const { session } = await startedSession();
+
+    assert.deepEqual(await dynamoApiKeyStore(APP_TABLE).listByOwner(session.userId), []);
   });
 
   it('getRefresh of an unknown hash returns undefined', async () => {
@@ -198,6 +274,7 @@ describe('dynamoSessionStore on the emulator', () => {
     const listed = await sessions.list(userId);
 
     const byId = (x: Session, y: Session) => x.sessionId.localeCompare(y.sessionId);
-    assert.deepEqual(listed.sort(byId), [a.session, b.session].sort(byId));
+    const stored = (s: Session) => ({ ...s, ip: '203.0.113.0' });
+    assert.deepEqual(listed.sort(byId), [stored(a.session), stored(b.session)].sort(byId));
   });
 });

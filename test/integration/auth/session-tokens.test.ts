@@ -37,7 +37,8 @@ describe('startSession and refreshSession on the real stores', () => {
     assert.equal(login.expiresIn, LOCAL_AUTH.accessTokenTtlSeconds);
     const session = await deps.sessions.get(user.id, login.sessionId);
     assert.equal(session?.revokedAt, null);
-    assert.equal(session?.userAgent, META.userAgent);
+    const listed = (await deps.sessions.list(user.id)).find((s) => s.sessionId === login.sessionId);
+    assert.equal(listed?.userAgent, META.userAgent);
     assert.equal((await deps.sessions.getRefresh(hashRefreshToken(login.refreshToken)))?.status, 'active');
   });
 
