@@ -2,12 +2,14 @@ import { type App, Tags } from 'aws-cdk-lib';
 import { stackName } from './config/names.ts';
 import { resolveStage, type StageConfig } from './config/stages.ts';
 import { ApiStack } from './stacks/api-stack.ts';
+import { GdprStack } from './stacks/gdpr-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
 export interface NimbusStacks {
   readonly config: StageConfig;
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
+  readonly gdpr: GdprStack;
 }
 
 /**
@@ -27,8 +29,17 @@ export function addNimbusStacks(app: App): NimbusStacks {
   const api = new ApiStack(app, stackName(config.stage, 'Api'), { config, env, stateful });
   // The API functions read the tables and secrets created by the stateful stack.
   api.addStackDependency(stateful, 'functions are bound to its tables and secrets');
+  const gdpr = new GdprStack(app, stackName(config.stage, 'Gdpr'), {
+    config,
+    env,
+    stateful,
+    alertTopic: api.alarms.topic,
+  });
+  // Its alarms go to the API stack's topic; the API's GDPR routes find its queue and state machine
+  // by name (lib/config/names.ts), so they need no reference back.
+  gdpr.addStackDependency(api, 'its alarms publish to the API stack alarm topic');
 
   Tags.of(app).add('project', 'nimbus');
   Tags.of(app).add('stage', config.stage);
-  return { config, stateful, api };
+  return { config, stateful, api, gdpr };
 }

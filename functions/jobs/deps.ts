@@ -5,6 +5,10 @@ import { buildInfoFromEnv } from '#shared/config/build.ts';
 import { metrics } from '#shared/observability.ts';
 import { signingKeyRotationDeps } from '../auth/deps.ts';
 import { rotateSigningKeysIfDue, signingKeyStatus } from '../auth/use-cases/signing-key-rotation.ts';
+import { gdprSettingsFromEnv } from '../gdpr/config.ts';
+import { dynamoRequestStore } from '../gdpr/store/requests.ts';
+import { dynamoRetentionStore } from '../gdpr/store/retention.ts';
+import { applyRetention, type RetentionOutcome } from '../gdpr/use-cases/retention.ts';
 import { keyJobDeps } from '../keys/deps.ts';
 import { findExpiringApiKeys } from '../keys/use-cases/expiring.ts';
 import { rotateDueApiKeys } from '../keys/use-cases/rotate-due.ts';
@@ -45,7 +49,16 @@ export interface AlertPublisher {
 }
 
 /** Metrics the jobs emit; the alarms and the runbook refer to these names. */
-export type JobMetric = 'JobRuns' | 'JobFailures' | 'KeysExpiringSoon' | 'DaysToKeyExpiry';
+export type JobMetric =
+  | 'JobRuns'
+  | 'JobFailures'
+  | 'KeysExpiringSoon'
+  | 'DaysToKeyExpiry'
+  | 'RetentionDeletedSessions'
+  | 'RetentionDeletedExports'
+  | 'RetentionDeletedReceipts'
+  | 'RetentionDeletedAuditKeys'
+  | 'ErasuresOverdue';
 
 export interface JobDeps {
   /** Append (warnings, run records) and recent reads (what was already warned about today). */
@@ -64,6 +77,17 @@ export interface ExpiryWatchDeps extends JobDeps {
   readonly alerts: AlertPublisher;
   readonly settings: JobsSettings;
   /** Named in the alert, which on-call may receive from several stages. */
+  readonly stage: string;
+}
+
+/** GDPR's retention, as the cleanup job uses it. */
+export interface RetentionJobs {
+  apply(now: Date): Promise<RetentionOutcome>;
+}
+
+export interface RetentionCleanupDeps extends JobDeps {
+  readonly retention: RetentionJobs;
+  readonly alerts: AlertPublisher;
   readonly stage: string;
 }
 
@@ -104,6 +128,34 @@ function jobDeps(): JobDeps {
 export function rotateDueDeps(): RotateDueDeps {
   const { signingKeys, apiKeys } = featurePorts();
   return { ...jobDeps(), signingKeys, apiKeys };
+}
+
+async function alertPublisher(): Promise<AlertPublisher> {
+  const topicArn = boundResource('alertTopic');
+  // Only the jobs that alert load the SNS client.
+  const { publish } = await import('#shared/clients/sns.ts');
+  return {
+    publish: async (subject, body) => {
+      await publish(topicArn, subject, body);
+    },
+  };
+}
+
+export async function retentionCleanupDeps(): Promise<RetentionCleanupDeps> {
+  const retentionDeps = {
+    retention: dynamoRetentionStore({
+      appTable: boundResource('appTable'),
+      personalKeysTable: boundResource('personalKeysTable'),
+    }),
+    requests: dynamoRequestStore(boundResource('appTable')),
+    settings: gdprSettingsFromEnv(),
+  };
+  return {
+    ...jobDeps(),
+    retention: { apply: (now) => applyRetention(retentionDeps, now) },
+    alerts: await alertPublisher(),
+    stage: buildInfoFromEnv().stage,
+  };
 }
 
 export async function expiryWatchDeps(): Promise<ExpiryWatchDeps> {

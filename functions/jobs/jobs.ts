@@ -11,6 +11,8 @@ export interface JobDef {
   readonly description: string;
   /** What the function reads and writes, bound as a route's `needs` are (and nothing more). */
   readonly needs: readonly ResourceNeed[];
+  /** The stack that deploys it: the API stack, or the GDPR stack beside the workflows it serves. */
+  readonly stack: 'Api' | 'Gdpr';
 }
 
 /**
@@ -35,6 +37,7 @@ export const jobs: readonly JobDef[] = [
       'dataKey:read',
       'apiKeyRotation',
     ],
+    stack: 'Api',
   },
   {
     name: 'expiryWatch',
@@ -52,5 +55,16 @@ export const jobs: readonly JobDef[] = [
       'dataKey:read',
       'apiKeyRotation',
     ],
+    stack: 'Api',
+  },
+  {
+    name: 'retentionCleanup',
+    id: 'retention-cleanup',
+    handler: 'functions/jobs/handlers/retention-cleanup.ts',
+    description:
+      'Scheduled: deletes personal data past its retention class (sessions, exports, receipts, audit data keys) and raises overdue erasures',
+    // Scans and deletes in the app and personal-keys tables; audits its run; alerts on overdue erasures.
+    needs: ['app:readWrite', 'personalKeys:shred', 'events:append', 'gdpr', 'alerts:publish'],
+    stack: 'Gdpr',
   },
 ];

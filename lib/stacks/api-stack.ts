@@ -133,7 +133,7 @@ export class ApiStack extends Stack {
     });
 
     this.jobs = new Map();
-    for (const def of jobs) {
+    for (const def of jobs.filter((job) => job.stack === 'Api')) {
       const job = new Job(this, `Job${def.name.charAt(0).toUpperCase()}${def.name.slice(1)}`, {
         config,
         entry: def.handler,
