@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { accountPersonalData, attemptBudgetsPersonalData, sessionsPersonalData } from '#functions/auth/store/personal-data.ts';
+import {
+  accountPersonalData,
+  attemptBudgetsPersonalData,
+  sessionsPersonalData,
+} from '#functions/auth/store/personal-data.ts';
 import { dynamoUserStore } from '#functions/auth/store/users.ts';
 import { GDPR_WORKFLOW_ENV, gdprSettingsFromEnv } from '#functions/gdpr/config.ts';
-import type { ErasureRequestDeps, ExportRequestDeps, GdprDeps, People, WorkflowDeps } from '#functions/gdpr/deps.ts';
+import type {
+  ErasureRequestDeps,
+  ExportRequestDeps,
+  GdprDeps,
+  People,
+  WorkflowDeps,
+} from '#functions/gdpr/deps.ts';
 import type { PersonalDataStore } from '#functions/gdpr/domain/personal-data.ts';
 import { exportsPersonalData } from '#functions/gdpr/store/personal-data.ts';
 import { dynamoRequestStore } from '#functions/gdpr/store/requests.ts';
@@ -68,7 +78,9 @@ export function erasureRequestDeps(): ErasureRequestDeps {
       },
       async stop(erasureId) {
         try {
-          await sfn.send(new StopExecutionCommand({ executionArn: executionArn(erasureId), cause: 'cancelled' }));
+          await sfn.send(
+            new StopExecutionCommand({ executionArn: executionArn(erasureId), cause: 'cancelled' }),
+          );
         } catch {
           // Already finished, or never started: the begin step sees `cancelled` and stops anyway.
         }

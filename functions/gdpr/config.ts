@@ -45,7 +45,8 @@ export function validGdprSettings(settings: GdprSettings): GdprSettings {
   };
   whole('erasureGraceSeconds', settings.erasureGraceSeconds, 0, 7 * 86_400);
   whole('erasureDeadlineDays', settings.erasureDeadlineDays, 1, 30);
-  for (const [name, days] of Object.entries(settings.retentionDays)) whole(`retentionDays.${name}`, days, 1, 3650);
+  for (const [name, days] of Object.entries(settings.retentionDays))
+    whole(`retentionDays.${name}`, days, 1, 3650);
   return settings;
 }
 

@@ -13,7 +13,11 @@ const userId = z.uuid();
 const storeReport = z.object({
   store: z.string(),
   items: z.number(),
-  fields: z.object({ erased: z.array(z.string()), anonymised: z.array(z.string()), shredded: z.array(z.string()) }),
+  fields: z.object({
+    erased: z.array(z.string()),
+    anonymised: z.array(z.string()),
+    shredded: z.array(z.string()),
+  }),
 });
 const erasure = z.object({
   erasureId: z.string(),
@@ -33,7 +37,8 @@ export const createExport = principalRoute({
   method: 'POST',
   path: '/v1/gdpr/exports',
   handler: 'functions/gdpr/handlers/export-create.ts',
-  summary: 'Ask for a machine-readable export of everything Nimbus holds about a person (assembled in the background)',
+  summary:
+    'Ask for a machine-readable export of everything Nimbus holds about a person (assembled in the background)',
   permission: 'profile:read',
   needs: ['app:readWrite', 'events:append', 'gdpr', 'gdpr:exports'],
   request: { body: z.strictObject({ userId }) },

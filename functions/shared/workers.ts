@@ -17,7 +17,10 @@ export function taskHandler<I extends object, O>(task: string, run: (input: I) =
     .use(logMetrics(metrics))
     .handler(async (input) => {
       const correlationId = (input as { correlationId?: unknown }).correlationId;
-      logger.appendKeys({ task, ...(typeof correlationId === 'string' ? { correlation_id: correlationId } : {}) });
+      logger.appendKeys({
+        task,
+        ...(typeof correlationId === 'string' ? { correlation_id: correlationId } : {}),
+      });
       try {
         return await run(input);
       } catch (error) {
@@ -40,10 +43,15 @@ export function sqsBatchHandler<M>(worker: string, handle: (message: M) => Promi
       for (const record of event.Records) {
         try {
           const message = JSON.parse(record.body) as M & { correlationId?: unknown };
-          if (typeof message.correlationId === 'string') logger.appendKeys({ correlation_id: message.correlationId });
+          if (typeof message.correlationId === 'string')
+            logger.appendKeys({ correlation_id: message.correlationId });
           await handle(message);
         } catch (error) {
-          logger.error('message failed', { worker, messageId: record.messageId, error: loggableError(error) });
+          logger.error('message failed', {
+            worker,
+            messageId: record.messageId,
+            error: loggableError(error),
+          });
           metrics.addMetric('WorkerFailures', 'Count', 1);
           batchItemFailures.push({ itemIdentifier: record.messageId });
         }

@@ -218,7 +218,11 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     // Short so that the e2e suite sees the rules fire within a minute of deploying.
     jobs: {
       ...base.jobs,
-      schedules: { rotateDue: 'rate(5 minutes)', expiryWatch: 'rate(1 minute)', retentionCleanup: 'rate(2 minutes)' },
+      schedules: {
+        rotateDue: 'rate(5 minutes)',
+        expiryWatch: 'rate(1 minute)',
+        retentionCleanup: 'rate(2 minutes)',
+      },
     },
     // Seconds, so that the e2e suite (and a person trying it) sees an erasure complete.
     gdpr: { ...base.gdpr, erasureGraceSeconds: 5 },

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -18,7 +19,6 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 
 export interface ErasureWorkflowProps {
   /** The state machine's physical name (found by it from the API stack). */
@@ -54,7 +54,12 @@ export class ErasureWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ErasureWorkflowProps) {
     super(scope, id);
     const { tasks } = props;
-    const invoke = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string | null) =>
+    const invoke = (
+      name: string,
+      fn: IFunction,
+      payload: Record<string, unknown>,
+      resultPath: string | null,
+    ) =>
       new LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payload: TaskInput.fromObject(payload),
@@ -87,7 +92,12 @@ export class ErasureWorkflow extends Construct {
       tasks.fail,
       { 'erasureId.$': '$.erasureId', 'store.$': '$.store', 'correlationId.$': '$.correlationId' },
       null,
-    ).next(new Fail(this, 'StoreErasureFailed', { error: 'StoreErasureFailed', cause: 'a store failed after its retries' }));
+    ).next(
+      new Fail(this, 'StoreErasureFailed', {
+        error: 'StoreErasureFailed',
+        cause: 'a store failed after its retries',
+      }),
+    );
     eraseStore.addCatch(storeFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const eraseAll = new MapState(this, 'EraseStores', {
@@ -103,35 +113,59 @@ export class ErasureWorkflow extends Construct {
     eraseAll.itemProcessor(eraseStore);
 
     const verify = invoke('Verify', tasks.verify, ids, '$.verification');
-    verify.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    verify.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
     const finish = invoke(
       'Receipt',
       tasks.finish,
       { ...ids, 'remaining.$': '$.verification.remaining' },
       '$.receipt',
     );
-    finish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    finish.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
     const verifyFailed = invoke(
       'VerificationFailed',
       tasks.fail,
-      { 'erasureId.$': '$.erasureId', 'store.$': '$.verification.firstDirty', 'correlationId.$': '$.correlationId' },
+      {
+        'erasureId.$': '$.erasureId',
+        'store.$': '$.verification.firstDirty',
+        'correlationId.$': '$.correlationId',
+      },
       null,
-    ).next(new Fail(this, 'DataRemains', { error: 'DataRemains', cause: 'the verification found personal data left' }));
-
-    const definition = grace.next(begin).next(
-      new Choice(this, 'Proceed?')
-        .when(
-          Condition.booleanEquals('$.begin.proceed', true),
-          eraseAll
-            .next(verify)
-            .next(
-              new Choice(this, 'Clean?')
-                .when(Condition.booleanEquals('$.verification.clean', true), finish.next(new Succeed(this, 'Erased')))
-                .otherwise(verifyFailed),
-            ),
-        )
-        .otherwise(new Succeed(this, 'NothingToDo')),
+    ).next(
+      new Fail(this, 'DataRemains', {
+        error: 'DataRemains',
+        cause: 'the verification found personal data left',
+      }),
     );
+
+    const definition = grace
+      .next(begin)
+      .next(
+        new Choice(this, 'Proceed?')
+          .when(
+            Condition.booleanEquals('$.begin.proceed', true),
+            eraseAll
+              .next(verify)
+              .next(
+                new Choice(this, 'Clean?')
+                  .when(
+                    Condition.booleanEquals('$.verification.clean', true),
+                    finish.next(new Succeed(this, 'Erased')),
+                  )
+                  .otherwise(verifyFailed),
+              ),
+          )
+          .otherwise(new Succeed(this, 'NothingToDo')),
+      );
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

@@ -1,8 +1,8 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.ts';
 import { authEnvironment } from '../../functions/auth/config.ts';
+import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.ts';
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
@@ -43,7 +43,10 @@ export function needBinder(
   const sendTo = (fn: FeatureFunction, envName: string, queueName: string) => {
     fn.addEnvironment(envName, queueName);
     fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'], resources: [queueArn(fn, queueName)] }),
+      new PolicyStatement({
+        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        resources: [queueArn(fn, queueName)],
+      }),
     );
   };
   const stateMachineArn = (fn: FeatureFunction, kind: 'stateMachine' | 'execution', suffix = '') =>
@@ -95,15 +98,20 @@ export function needBinder(
     apiKeyRotation: (fn) => setEnvironment(fn, apiKeyRotationEnvironment(config.apiKeyRotation)),
     gdpr: (fn) => setEnvironment(fn, gdprEnvironment(config.gdpr)),
     'gdpr:exports': (fn) => sendTo(fn, GDPR_WORKFLOW_ENV.exportQueueName, gdprNames.exportQueue),
-    'gdpr:failures': (fn) =>
-      sendTo(fn, GDPR_WORKFLOW_ENV.erasureFailureQueueName, gdprNames.erasureFailures),
+    'gdpr:failures': (fn) => sendTo(fn, GDPR_WORKFLOW_ENV.erasureFailureQueueName, gdprNames.erasureFailures),
     'gdpr:erasures': (fn) => {
       fn.addEnvironment(GDPR_WORKFLOW_ENV.erasureStateMachineArn, stateMachineArn(fn, 'stateMachine'));
       fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(fn, 'stateMachine')] }),
+        new PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [stateMachineArn(fn, 'stateMachine')],
+        }),
       );
       fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['states:StopExecution'], resources: [stateMachineArn(fn, 'execution', ':*')] }),
+        new PolicyStatement({
+          actions: ['states:StopExecution'],
+          resources: [stateMachineArn(fn, 'execution', ':*')],
+        }),
       );
     },
   };

@@ -63,7 +63,11 @@ export class GdprStack extends Stack {
     const alarmAction = new SnsAction(props.alertTopic);
     const alarm = (alarmId: string, description: string, options: ConstructorParameters<typeof Alarm>[2]) =>
       new Alarm(this, alarmId, { ...options, alarmDescription: description }).addAlarmAction(alarmAction);
-    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } as const;
+    const queueDefaults = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy,
+    } as const;
     const fn = (fnId: string, entry: string, description: string, timeoutSeconds = 30) => {
       const f = new FeatureFunction(this, fnId, {
         entry,
@@ -110,11 +114,33 @@ export class GdprStack extends Stack {
     this.erasure = new ErasureWorkflow(this, 'Erasure', {
       stateMachineName: names.erasureStateMachine,
       tasks: {
-        begin: fn('ErasureBegin', 'functions/gdpr/handlers/erasure-begin.ts', 'Erasure task: the point of no return'),
-        store: fn('ErasureStore', 'functions/gdpr/handlers/erasure-store.ts', 'Erasure task: erase one data-map store', 60),
-        verify: fn('ErasureVerify', 'functions/gdpr/handlers/erasure-verify.ts', 'Erasure task: verify nothing identifying remains', 60),
-        finish: fn('ErasureFinish', 'functions/gdpr/handlers/erasure-finish.ts', 'Erasure task: write the receipt'),
-        fail: fn('ErasureFail', 'functions/gdpr/handlers/erasure-fail.ts', 'Erasure task: mark failed and report'),
+        begin: fn(
+          'ErasureBegin',
+          'functions/gdpr/handlers/erasure-begin.ts',
+          'Erasure task: the point of no return',
+        ),
+        store: fn(
+          'ErasureStore',
+          'functions/gdpr/handlers/erasure-store.ts',
+          'Erasure task: erase one data-map store',
+          60,
+        ),
+        verify: fn(
+          'ErasureVerify',
+          'functions/gdpr/handlers/erasure-verify.ts',
+          'Erasure task: verify nothing identifying remains',
+          60,
+        ),
+        finish: fn(
+          'ErasureFinish',
+          'functions/gdpr/handlers/erasure-finish.ts',
+          'Erasure task: write the receipt',
+        ),
+        fail: fn(
+          'ErasureFail',
+          'functions/gdpr/handlers/erasure-fail.ts',
+          'Erasure task: mark failed and report',
+        ),
       },
       tracing: config.features.xray,
       logRetentionDays: config.logRetentionDays,
@@ -150,16 +176,20 @@ export class GdprStack extends Stack {
       metric: this.erasureFailures.metricApproximateNumberOfMessagesVisible(oneMinute),
     });
     // The retention job counts open erasures past the deadline every run (and alerts the topic itself).
-    alarm('ErasureOverdue', `A GDPR erasure is still open ${config.gdpr.erasureDeadlineDays} days after its request`, {
-      ...anyAtAll,
-      metric: new Metric({
-        namespace: 'Nimbus',
-        metricName: 'ErasuresOverdue',
-        dimensionsMap: { stage: config.stage, service: 'jobs', job: 'retention-cleanup' },
-        period: Duration.days(1),
-        statistic: 'Maximum',
-      }),
-    });
+    alarm(
+      'ErasureOverdue',
+      `A GDPR erasure is still open ${config.gdpr.erasureDeadlineDays} days after its request`,
+      {
+        ...anyAtAll,
+        metric: new Metric({
+          namespace: 'Nimbus',
+          metricName: 'ErasuresOverdue',
+          dimensionsMap: { stage: config.stage, service: 'jobs', job: 'retention-cleanup' },
+          period: Duration.days(1),
+          statistic: 'Maximum',
+        }),
+      },
+    );
     alarm('RetentionJobFailed', 'The retention cleanup job failed a run', {
       ...anyAtAll,
       metric: this.retentionJob.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),

@@ -42,6 +42,7 @@ export interface LocalOutputs {
   readonly RedisRestUrl: string;
   readonly AppTableName: string;
   readonly EventsTableName: string;
+  readonly PersonalKeysTableName: string;
   readonly UpstashSecretArn: string;
   readonly SigningKeysSecretArn: string;
 }

@@ -47,6 +47,7 @@ try {
         ...bindingsEnvironment({
           appTable: outputs.AppTableName,
           eventsTable: outputs.EventsTableName,
+          personalKeysTable: outputs.PersonalKeysTableName,
           signingKeysSecret: outputs.SigningKeysSecretArn,
         }),
       },

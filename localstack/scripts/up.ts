@@ -152,6 +152,7 @@ function collectOutputs(): LocalOutputs {
     RedisRestUrl: `http://127.0.0.1:${BRIDGE_PORT}`,
     AppTableName: need(stateful, 'AppTableName'),
     EventsTableName: need(stateful, 'EventsTableName'),
+    PersonalKeysTableName: need(stateful, 'PersonalKeysTableName'),
     UpstashSecretArn: need(stateful, 'UpstashSecretArn'),
     SigningKeysSecretArn: need(stateful, 'SigningKeysSecretArn'),
   };

@@ -7,7 +7,11 @@ import {
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { deriveKey } from '#shared/crypto-box.ts';
-import { PERSONAL_KEYS_CONTEXT, type PersonalKeys, dynamoPersonalKeys } from '#shared/privacy/personal-keys.ts';
+import {
+  dynamoPersonalKeys,
+  PERSONAL_KEYS_CONTEXT,
+  type PersonalKeys,
+} from '#shared/privacy/personal-keys.ts';
 import { PSEUDONYM_CONTEXT } from '#shared/privacy/pseudonym.ts';
 
 /**

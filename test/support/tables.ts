@@ -18,3 +18,4 @@ required('AWS_ENDPOINT_URL');
 
 export const APP_TABLE = required('APP_TABLE_NAME');
 export const EVENTS_TABLE = required('EVENTS_TABLE_NAME');
+export const PERSONAL_KEYS_TABLE = required('PERSONAL_KEYS_TABLE_NAME');

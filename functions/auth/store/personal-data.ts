@@ -41,7 +41,8 @@ const keyOf = (item: Record<string, unknown>): TableKey => ({ pk: String(item.pk
 
 export function accountPersonalData(tableName: string): PersonalDataStore {
   const profile = async (userId: string) =>
-    (await dynamo.send(new GetCommand({ TableName: tableName, Key: userKey(userId), ConsistentRead: true }))).Item;
+    (await dynamo.send(new GetCommand({ TableName: tableName, Key: userKey(userId), ConsistentRead: true })))
+      .Item;
   const claimExists = async (email: string | null) =>
     email !== null &&
     (await dynamo.send(new GetCommand({ TableName: tableName, Key: emailKey(email), ConsistentRead: true })))

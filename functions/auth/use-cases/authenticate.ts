@@ -1,10 +1,10 @@
-import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { Lru } from '#shared/cache/lru.ts';
 import { TtlCache } from '#shared/cache/ttl-cache.ts';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { intersectPermissions, isApiKeyPermission, permissionsFor } from '#shared/rbac.ts';
 import type { ApiKeyGrant, AuthenticatorDeps } from '../deps.ts';
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { type AccessClaims, TokenError } from '../domain/jwt.ts';
 
 /** The principal the pipeline will read back from the request context, plus the key used. */

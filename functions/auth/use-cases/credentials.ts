@@ -1,4 +1,3 @@
-import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   AuthenticationFailedError,
@@ -8,6 +7,7 @@ import {
 import type { Principal } from '#shared/http/principal.ts';
 import { grants } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../domain/password.ts';
 import { EmailTakenError, NO_TOTP, normaliseEmail, StaleWriteError, type User } from '../store/users.ts';
 import { spendAttempt } from './attempt-budget.ts';

@@ -1,8 +1,8 @@
-import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { permissionsFor } from '#shared/rbac.ts';
 import type { AuthDeps } from '../deps.ts';
+import { isErasureLocked } from '../domain/erasure-lock.ts';
 import { successorNonce, successorToken } from '../domain/refresh-successor.ts';
 import { GraceRefusedError, RefreshRaceError, type RefreshRecord } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';

@@ -138,7 +138,8 @@ export const DATA_MAP: readonly DataMapEntry[] = [
   {
     id: 'redis',
     location: 'redis',
-    locate: 'keys naming the user id or a keyed hash of the email; per-user cache entries (functions/gdpr/domain/redis-keys.ts)',
+    locate:
+      'keys naming the user id or a keyed hash of the email; per-user cache entries (functions/gdpr/domain/redis-keys.ts)',
     fields: ['cached responses', 'authorizer verdicts', 'rate-limit counters'],
     rule: { kind: 'erase' },
     retention: 'ttl',

@@ -59,7 +59,9 @@ export interface ErasureRecord {
 }
 
 export function requestHash(erasureId: string, userId: string, reason: string, requestedAt: string): string {
-  return createHash('sha256').update(JSON.stringify([erasureId, userId, reason, requestedAt])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([erasureId, userId, reason, requestedAt]))
+    .digest('hex');
 }
 
 export type ExportStatus = 'queued' | 'running' | 'ready' | 'failed';

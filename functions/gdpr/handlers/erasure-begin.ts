@@ -5,4 +5,6 @@ import { beginErasure } from '../use-cases/erasure-tasks.ts';
 const deps = workflowDeps();
 
 /** Erasure state machine task (`lib/constructs/erasure-workflow.ts`); its input holds ids only. */
-export const handler = taskHandler('erasure-begin', (input: { erasureId: string }) => beginErasure(deps, input.erasureId));
+export const handler = taskHandler('erasure-begin', (input: { erasureId: string }) =>
+  beginErasure(deps, input.erasureId),
+);

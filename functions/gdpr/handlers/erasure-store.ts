@@ -5,4 +5,6 @@ import { eraseStore } from '../use-cases/erasure-tasks.ts';
 const deps = workflowDeps();
 
 /** Erasure state machine task (`lib/constructs/erasure-workflow.ts`); its input holds ids only. */
-export const handler = taskHandler('erasure-store', (input: { erasureId: string; store: string }) => eraseStore(deps, input));
+export const handler = taskHandler('erasure-store', (input: { erasureId: string; store: string }) =>
+  eraseStore(deps, input),
+);

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
 import { queryAll } from '#shared/store/query-all.ts';
 import {
@@ -55,7 +61,12 @@ export interface RequestStore {
   startExport(exportId: string): Promise<boolean>;
   finishExport(
     exportId: string,
-    outcome: { status: Extract<ExportStatus, 'ready' | 'failed'>; at: string; document?: object; error?: string },
+    outcome: {
+      status: Extract<ExportStatus, 'ready' | 'failed'>;
+      at: string;
+      document?: object;
+      error?: string;
+    },
   ): Promise<void>;
   exportsOf(userId: string): Promise<ExportRecord[]>;
   deleteExport(exportId: string): Promise<void>;
@@ -119,7 +130,10 @@ export function dynamoRequestStore(tableName: string): RequestStore {
               {
                 Put: {
                   ...table,
-                  Item: { ...openErasureIndexKey(record.requestedAt, record.erasureId), erasureId: record.erasureId },
+                  Item: {
+                    ...openErasureIndexKey(record.requestedAt, record.erasureId),
+                    erasureId: record.erasureId,
+                  },
                 },
               },
             ],
@@ -135,7 +149,9 @@ export function dynamoRequestStore(tableName: string): RequestStore {
     },
 
     async getErasure(erasureId) {
-      const out = await dynamo.send(new GetCommand({ ...table, Key: erasureKey(erasureId), ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetCommand({ ...table, Key: erasureKey(erasureId), ConsistentRead: true }),
+      );
       return strip<ErasureRecord>(out.Item);
     },
 
@@ -208,16 +224,23 @@ export function dynamoRequestStore(tableName: string): RequestStore {
     },
 
     async failErasure(erasureId, store, at) {
-      await guarded(() => dynamo.send(
-        new UpdateCommand({
-          ...table,
-          Key: erasureKey(erasureId),
-          UpdateExpression: 'SET #status = :failed, failedStore = :store, finishedAt = :at',
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':running': 'running', ':store': store, ':at': at },
-        }),
-      ));
+      await guarded(() =>
+        dynamo.send(
+          new UpdateCommand({
+            ...table,
+            Key: erasureKey(erasureId),
+            UpdateExpression: 'SET #status = :failed, failedStore = :store, finishedAt = :at',
+            ConditionExpression: '#status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':failed': 'failed',
+              ':running': 'running',
+              ':store': store,
+              ':at': at,
+            },
+          }),
+        ),
+      );
     },
 
     async completeErasure(record, receipt) {
@@ -283,7 +306,9 @@ export function dynamoRequestStore(tableName: string): RequestStore {
     },
 
     async getExport(exportId) {
-      const out = await dynamo.send(new GetCommand({ ...table, Key: exportKey(exportId), ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetCommand({ ...table, Key: exportKey(exportId), ConsistentRead: true }),
+      );
       return exportOf(out.Item);
     },
 

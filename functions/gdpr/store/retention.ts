@@ -20,7 +20,9 @@ export interface RetentionStore {
   sweep(cutoffs: RetentionCutoffs): Promise<Record<SweptClass, number>>;
 }
 
-async function scanAll(input: ConstructorParameters<typeof ScanCommand>[0]): Promise<Record<string, unknown>[]> {
+async function scanAll(
+  input: ConstructorParameters<typeof ScanCommand>[0],
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -38,7 +40,10 @@ const keyOf = (item: Record<string, unknown>): TableKey => ({ pk: String(item.pk
  * TTL cannot express (a session unused for its class, a receipt past its years). One filtered scan
  * per table a day: fine for tables of this size; the classes are the data map's.
  */
-export function dynamoRetentionStore(tables: { appTable: string; personalKeysTable: string }): RetentionStore {
+export function dynamoRetentionStore(tables: {
+  appTable: string;
+  personalKeysTable: string;
+}): RetentionStore {
   return {
     async sweep(cutoffs) {
       const app = await scanAll({

@@ -38,7 +38,12 @@ export async function beginErasure(
   erasureId: string,
 ): Promise<{ proceed: boolean; status: string; stores: StoreTask[] }> {
   const record = await deps.requests.getErasure(erasureId);
-  if (record === undefined || record.userId === null || record.status === 'cancelled' || record.status === 'completed')
+  if (
+    record === undefined ||
+    record.userId === null ||
+    record.status === 'cancelled' ||
+    record.status === 'completed'
+  )
     return { proceed: false, status: record?.status ?? 'unknown', stores: [] };
   const email = (await deps.people.emailOf(record.userId)) ?? null;
   try {
@@ -52,7 +57,10 @@ export async function beginErasure(
 }
 
 /** Erases one store (the Map's iteration); a throw is retried by the state machine with backoff. */
-export async function eraseStore(deps: WorkflowDeps, task: StoreTask): Promise<{ store: string; items: number }> {
+export async function eraseStore(
+  deps: WorkflowDeps,
+  task: StoreTask,
+): Promise<{ store: string; items: number }> {
   const record = await running(deps, task.erasureId);
   const store = deps.stores.get(task.store);
   if (store === undefined) throw new Error(`no adapter for store ${task.store}`);
@@ -62,7 +70,9 @@ export async function eraseStore(deps: WorkflowDeps, task: StoreTask): Promise<{
   const earlier = record.stores?.[task.store];
   await deps.requests.recordStore(
     task.erasureId,
-    earlier !== undefined && earlier.status === 'erased' && earlier.items >= report.items ? earlier : progress,
+    earlier !== undefined && earlier.status === 'erased' && earlier.items >= report.items
+      ? earlier
+      : progress,
   );
   return { store: task.store, items: report.items };
 }
@@ -95,7 +105,13 @@ export async function finishErasure(
   const completedAt = deps.now().toISOString();
   const stores = ERASED_STORES.map(
     (id): StoreProgress =>
-      current.stores?.[id] ?? { store: id, items: 0, fields: { erased: [], anonymised: [], shredded: [] }, status: 'erased', at: completedAt },
+      current.stores?.[id] ?? {
+        store: id,
+        items: 0,
+        fields: { erased: [], anonymised: [], shredded: [] },
+        status: 'erased',
+        at: completedAt,
+      },
   );
   const requestsEntry = DATA_MAP.find((entry) => entry.id === 'erasure-requests');
   const anonymised = requestsEntry?.rule.kind === 'anonymise' ? Object.keys(requestsEntry.rule.fields) : [];
@@ -123,7 +139,10 @@ export async function finishErasure(
     subject: `gdpr-erasure:${current.erasureId}`,
     type: 'gdpr.erasure-completed',
     actor: 'system',
-    data: { requestHash: current.requestHash, stores: receipt.stores.map((s) => ({ store: s.store, items: s.items })) },
+    data: {
+      requestHash: current.requestHash,
+      stores: receipt.stores.map((s) => ({ store: s.store, items: s.items })),
+    },
   });
   return { status: 'completed' };
 }

@@ -33,7 +33,8 @@ export async function requestErasure(
 ) {
   if (!mayActOn(caller, input.userId))
     throw new NotPermittedError('Erasing another person needs gdpr:admin.');
-  if ((await deps.people.emailOf(input.userId)) === undefined) throw new ResourceNotFoundError('No such user.');
+  if ((await deps.people.emailOf(input.userId)) === undefined)
+    throw new ResourceNotFoundError('No such user.');
   const now = deps.now();
   const erasureId = deps.newId();
   const requestedAt = now.toISOString();
@@ -80,8 +81,7 @@ export async function requestErasure(
 async function visibleErasure(deps: GdprDeps, caller: Principal, erasureId: string): Promise<ErasureRecord> {
   const record = await deps.requests.getErasure(erasureId);
   const allowed =
-    record !== undefined &&
-    (record.userId === null ? mayActOn(caller, '') : mayActOn(caller, record.userId));
+    record !== undefined && (record.userId === null ? mayActOn(caller, '') : mayActOn(caller, record.userId));
   if (!record || !allowed) throw new ResourceNotFoundError('No such erasure.');
   return record;
 }

@@ -60,7 +60,10 @@ export async function readExport(deps: GdprDeps, caller: Principal, exportId: st
  * store's data of the person. A redelivered message of a finished export does nothing. A store
  * that fails throws, so SQS redelivers (and after its retries the message lands in the DLQ).
  */
-export async function assembleExport(deps: WorkflowDeps, exportId: string): Promise<'ready' | 'skipped' | 'failed'> {
+export async function assembleExport(
+  deps: WorkflowDeps,
+  exportId: string,
+): Promise<'ready' | 'skipped' | 'failed'> {
   const record = await deps.requests.getExport(exportId);
   if (record === undefined || !(await deps.requests.startExport(exportId))) return 'skipped';
   const email = (await deps.people.emailOf(record.userId)) ?? null;
@@ -78,7 +81,13 @@ export async function assembleExport(deps: WorkflowDeps, exportId: string): Prom
     generatedAt: at,
     subject: { userId: record.userId },
     // What each store is and how long it keeps data, so the document explains itself.
-    dataMap: DATA_MAP.map(({ id, location, fields, rule, retention }) => ({ id, location, fields, rule: rule.kind, retention })),
+    dataMap: DATA_MAP.map(({ id, location, fields, rule, retention }) => ({
+      id,
+      location,
+      fields,
+      rule: rule.kind,
+      retention,
+    })),
     stores,
   };
   if (Buffer.byteLength(JSON.stringify(document)) > MAX_DOCUMENT_BYTES) {

@@ -26,7 +26,10 @@ export async function retentionCleanup(deps: RetentionCleanupDeps, context: JobC
       deps.metric(METRIC_OF[klass as keyof typeof METRIC_OF], count);
     }
     deps.metric('ErasuresOverdue', outcome.overdueErasures.length);
-    logger.info('retention applied', { deleted: outcome.deleted, overdueErasures: outcome.overdueErasures.length });
+    logger.info('retention applied', {
+      deleted: outcome.deleted,
+      overdueErasures: outcome.overdueErasures.length,
+    });
     if (outcome.overdueErasures.length > 0) {
       await run.step('alert-overdue', () =>
         deps.alerts.publish(

@@ -51,7 +51,11 @@ export function apiKeysPersonalData(tableName: string, keys: ApiKeyStore): Perso
       return {
         store: 'api-keys',
         items: items.length,
-        fields: { erased: items.length > 0 ? ['name', 'ownerId', 'secretHash', 'lastUsedAt'] : [], anonymised: [], shredded: [] },
+        fields: {
+          erased: items.length > 0 ? ['name', 'ownerId', 'secretHash', 'lastUsedAt'] : [],
+          anonymised: [],
+          shredded: [],
+        },
       };
     },
     async verify(subject) {

@@ -17,7 +17,8 @@ export async function deleteItems(tableName: string, keys: readonly TableKey[]):
       .slice(start, start + BATCH)
       .map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
     for (let round = 0; requests.length > 0; round++) {
-      if (round === MAX_ROUNDS) throw new Error(`${requests.length} deletes left unprocessed by ${tableName}`);
+      if (round === MAX_ROUNDS)
+        throw new Error(`${requests.length} deletes left unprocessed by ${tableName}`);
       if (round > 0) await sleep(Math.random() * 50 * 2 ** round);
       const out = await dynamo.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
       requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
