@@ -12,7 +12,13 @@ import {
   RESPONSE_CACHE_NAMESPACE,
   RESPONSE_CACHE_STATS_KEY,
 } from '#shared/cache/namespaces.ts';
-import { RATE_LIMIT_PREFIX, SCOPES, type ScopeName, type ScopeSpec, windowMs } from '#shared/ratelimit/scopes.ts';
+import {
+  RATE_LIMIT_PREFIX,
+  SCOPES,
+  type ScopeName,
+  type ScopeSpec,
+  windowMs,
+} from '#shared/ratelimit/scopes.ts';
 
 /**
  * How a key can point at a person.
@@ -144,7 +150,8 @@ const CACHE_PATTERNS: readonly RedisKeyPattern[] = [
     id: 'cache.authz.apikey',
     prefix: `${authz}e:apikey:`,
     layout: `${authz}e:apikey:<keyId>:<generation>`,
-    holds: "The authorizer's verdict on an API key: revoked, expiry, owner's roles and org; tagged t:user:<ownerId>",
+    holds:
+      "The authorizer's verdict on an API key: revoked, expiry, owner's roles and org; tagged t:user:<ownerId>",
     identifies: ['user-tag-in-value'],
     // The largest `authorizerCacheSeconds` of the stage table today.
     maxTtlSeconds: 30,
@@ -170,7 +177,10 @@ function rateLimitPattern(scope: ScopeName, spec: ScopeSpec): RedisKeyPattern {
   const findable = identifies.some((how) => how !== 'ip-hash-in-name');
   const windowS = windowMs(spec.window) / 1000;
   const suffix = spec.algorithm === 'tokenBucket' ? '' : ':<window index>';
-  const name = spec.key === 'ip+account' ? '<H(ip)>.<H(acct)>' : `<H(${spec.key === 'principal' ? 'p | ip' : spec.key})>`;
+  const name =
+    spec.key === 'ip+account'
+      ? '<H(ip)>.<H(acct)>'
+      : `<H(${spec.key === 'principal' ? 'p | ip' : spec.key})>`;
   return {
     id: `ratelimit.${scope}`,
     prefix: `${RATE_LIMIT_PREFIX}${scope}:`,
@@ -225,7 +235,10 @@ export const REDIS_CLIENT_USERS: Readonly<Record<string, string>> = {
 export function classifyKey(key: string): RedisKeyPattern | undefined {
   let best: RedisKeyPattern | undefined;
   for (const pattern of REDIS_KEY_PATTERNS) {
-    if (key.startsWith(pattern.prefix) && (best === undefined || pattern.prefix.length > best.prefix.length)) {
+    if (
+      key.startsWith(pattern.prefix) &&
+      (best === undefined || pattern.prefix.length > best.prefix.length)
+    ) {
       best = pattern;
     }
   }
@@ -247,7 +260,8 @@ export function keyNamesSubject(key: string, needles: SubjectNeedles): boolean {
   if (pattern === undefined) return false;
   if (pattern.identifies.includes('user-id-in-name') && containsSegment(key, needles.userId)) return true;
   const hashed =
-    pattern.identifies.includes('principal-hash-in-name') || pattern.identifies.includes('account-hash-in-name');
+    pattern.identifies.includes('principal-hash-in-name') ||
+    pattern.identifies.includes('account-hash-in-name');
   return hashed && needles.hashes.some((hash) => containsSegment(key, hash));
 }
 

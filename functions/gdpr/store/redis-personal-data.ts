@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { EPOCH_TAG, Keys, parseEnvelope, tagId, userTag } from '#shared/cache/versions.ts';
 import { getRedis } from '#shared/clients/redis.ts';
 import { rateLimitConfigFromEnv } from '#shared/config/rate-limits.ts';
-import { EPOCH_TAG, Keys, parseEnvelope, tagId, userTag } from '#shared/cache/versions.ts';
 import {
   accountIdentifier,
   identifierKeyLoader,
@@ -67,7 +67,10 @@ export function redisPersonalDataStore(deps: RedisPersonalDataDeps): PersonalDat
   async function* scanAll(redis: PersonalDataRedis): AsyncGenerator<string[]> {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, { match: `${commonPrefix(REDIS_KEY_ROOTS)}*`, count: scanCount });
+      const [next, keys] = await redis.scan(cursor, {
+        match: `${commonPrefix(REDIS_KEY_ROOTS)}*`,
+        count: scanCount,
+      });
       cursor = String(next);
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');
@@ -132,7 +135,8 @@ export function redisPersonalDataStore(deps: RedisPersonalDataDeps): PersonalDat
       const redis = await deps.redis();
       const found = await find(redis, subject);
       const namespaces = new Set<string>();
-      for (const pattern of found.keys()) if (pattern.namespace !== undefined) namespaces.add(pattern.namespace);
+      for (const pattern of found.keys())
+        if (pattern.namespace !== undefined) namespaces.add(pattern.namespace);
       // First the epochs, then the keys: a run that fails between them is re-run and bumps again.
       for (const namespace of namespaces) {
         await redis.set(new Keys(namespace).version(EPOCH_TAG), `ep-${randomUUID()}`);

@@ -5,7 +5,7 @@ import { getRedis } from '../clients/redis.ts';
 import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
-import { identifierKeyLoader, redisIdentifier as hashedIdentifier } from './identifiers.ts';
+import { redisIdentifier as hashedIdentifier, identifierKeyLoader } from './identifiers.ts';
 import { LocalLimiter } from './local-limiter.ts';
 import { RATE_LIMIT_PREFIX, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
