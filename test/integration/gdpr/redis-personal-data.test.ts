@@ -7,6 +7,7 @@ import { redisPersonalDataStore } from '../../../functions/gdpr/store/redis-pers
 import { rateLimitEnvironment } from '../../../functions/shared/config/rate-limits.ts';
 import { redisSettingsFromEnv } from '../../../functions/shared/config/redis.ts';
 import type { Principal } from '../../../functions/shared/http/principal.ts';
+import { userPrincipal } from '../../support/fakes.ts';
 
 // Two users seeded through the real code paths (response cache, authorizer verdict cache, user
 // invalidation, route limiter) on the shared stack's Redis, one of them erased. Every id, email and
@@ -34,15 +35,8 @@ const ada = person('ada');
 const bob = person('bob');
 const subject = (p: typeof ada): DataSubject => ({ userId: p.userId, email: p.email });
 
-const principalOf = (userId: string): Principal => ({
-  id: userId,
-  kind: 'user',
-  roles: ['user'],
-  permissions: ['profile:read'],
-  sessionId: 's1',
-  orgId: 'org_it',
-  authTime: null,
-});
+const principalOf = (userId: string): Principal =>
+  userPrincipal({ id: userId, roles: ['user'], permissions: ['profile:read'], orgId: 'org_it' });
 
 let produced = 0;
 /** GET /v1/me through the response cache, as the pipeline serves it. */

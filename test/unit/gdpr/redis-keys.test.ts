@@ -18,6 +18,7 @@ import { keyedIdentifier, pairIdentifier, redisIdentifier } from '#shared/rateli
 import { RATE_LIMIT_PREFIX, SCOPES, type ScopeName } from '#shared/ratelimit/scopes.ts';
 import { quietPowertools } from '../../support/apigw.ts';
 import { world } from '../../support/cache-world.ts';
+import { userPrincipal } from '../../support/fakes.ts';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -128,15 +129,7 @@ describe('Redis key inventory: keys written by the real cache are declared and f
   it('classifies every key the two-level cache writes for a per-principal response', async () => {
     const { redis, make } = world(createCache, { namespace: namespaces.RESPONSE_CACHE_NAMESPACE });
     const cache = make();
-    const principal = {
-      id: userId,
-      kind: 'user' as const,
-      roles: [],
-      permissions: [],
-      sessionId: null,
-      orgId: null,
-      authTime: null,
-    };
+    const principal = userPrincipal({ id: userId });
     const key = cacheKey(me, { apiId: 'api1', path: '/v1/me', query: null, principal });
 
     await cache.get(key, { dataClass: 'user', userId, load: async () => ({ email: 'a@example.com' }) });
