@@ -1,14 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { createAnonymiser } from './anonymise.ts';
 import { buildInfoFromEnv } from './config/build.ts';
 import { tracingFromEnv } from './config/powertools.ts';
 
 /**
  * One Logger / Metrics / Tracer per container. Service name, log level, namespace and sampling
  * come from the POWERTOOLS_* variables that FeatureFunction sets from the stage config.
+ *
+ * Every string the logger writes (message, extra keys, error messages and stacks, at any depth)
+ * passes through the anonymiser (`anonymise.ts`): no email, IP or user id reaches a log in clear.
+ * Its pseudonym key is drawn per container and never stored, so a pseudonym cannot be linked back
+ * to a person by anyone, and logs never need an erasure (GDPR); a container's lines about one user
+ * still share one pseudonym.
  */
-export const logger = new Logger();
+export const logger = new Logger({ jsonReplacerFn: createAnonymiser(randomBytes(32)).replacer });
 export const metrics = new Metrics({ defaultDimensions: { stage: buildInfoFromEnv().stage } });
 
 /**

@@ -1,4 +1,5 @@
 import { getRedis } from '../clients/redis.ts';
+import { AUTHORIZER_NAMESPACE } from './namespaces.ts';
 import { type Cache, type CacheOptions, createCache } from './two-level-cache.ts';
 
 /**
@@ -7,7 +8,7 @@ import { type Cache, type CacheOptions, createCache } from './two-level-cache.ts
  * user may do calls `invalidateUserEverywhere`, which bumps that user's version here (and in the
  * response cache), so every authorizer container drops its verdict within `tagVersionCacheMs`.
  */
-export const AUTHORIZER_NAMESPACE = 'authz';
+export { AUTHORIZER_NAMESPACE } from './namespaces.ts';
 
 /**
  * The authorizer's verdict cache. `ttlSeconds` (the stage's `authorizerCacheSeconds`) bounds a

@@ -7,11 +7,12 @@ import type { Principal } from '../http/principal.ts';
 import type { RouteDef } from '../http/route.ts';
 import { logger } from '../observability.ts';
 import { isDataClass } from './data-classes.ts';
+import { RESPONSE_CACHE_NAMESPACE, RESPONSE_CACHE_STATS_KEY } from './namespaces.ts';
 import type { CacheStats } from './stats.ts';
 import { createCache } from './two-level-cache.ts';
 
 /** The HTTP response cache every function shares (one namespace, so invalidation reaches all). */
-export const responseCache = createCache({ redis: getRedis, namespace: 'http' });
+export const responseCache = createCache({ redis: getRedis, namespace: RESPONSE_CACHE_NAMESPACE });
 
 interface CachedResponse {
   readonly statusCode: number;
@@ -128,7 +129,7 @@ export async function cachedResponse(
 // ---- cross-container statistics --------------------------------------------------------------
 // Each container's counters are folded into one Redis hash now and then (at most every 5 s, one
 // round trip), so the stats endpoint sees the whole fleet rather than its own container.
-const STATS_KEY = 'nimbus:cache:http:stats';
+const STATS_KEY = RESPONSE_CACHE_STATS_KEY;
 const FLUSH_EVERY_MS = 5_000;
 let flushed: CacheStats | undefined;
 let lastFlush = 0;

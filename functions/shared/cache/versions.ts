@@ -14,6 +14,7 @@
  * - `t:<tag>`: the caller's tags, including `t:user:<id>` for `userId`.
  */
 import { Lru } from './lru.ts';
+import { CACHE_PREFIX } from './namespaces.ts';
 
 export type Versions = Readonly<Record<string, string>>;
 
@@ -30,7 +31,7 @@ export class Keys {
   private readonly prefix: string;
 
   constructor(namespace: string) {
-    this.prefix = `nimbus:cache:${namespace}:`;
+    this.prefix = `${CACHE_PREFIX}${namespace}:`;
   }
 
   entry(key: string): string {

@@ -14,6 +14,27 @@ export function keyedIdentifier(key: Buffer, identifier: string): string {
   return keyedHash(key, identifier);
 }
 
+/** Identifier formats (also what the admin endpoints take). */
+export const ipIdentifier = (ip: string): string => `ip:${ip}`;
+export const principalIdentifier = (principalId: string): string => `p:${principalId}`;
+/** The account a login names, as the user store would find it (case and spaces do not matter). */
+export const accountIdentifier = (email: string): string => `acct:${email.trim().toLowerCase()}`;
+/** One IP at one account: the two parts are hashed apart (see `redisIdentifier`). */
+export const pairIdentifier = (ip: string, email: string): string =>
+  `${ipIdentifier(ip)}|${accountIdentifier(email)}`;
+
+/**
+ * The name Redis knows an identifier by. Each `|`-separated part is hashed on its own and the
+ * hashes joined by `.`, so the counters of one account can be found (and erased, GDPR) from its
+ * email alone, without the IPs it was tried from: `nimbus:rl:auth_login:<H(ip)>.<H(acct)>:<window>`.
+ */
+export function redisIdentifier(key: Buffer, identifier: string): string {
+  return identifier
+    .split('|')
+    .map((part) => keyedIdentifier(key, part))
+    .join('.');
+}
+
 /** The container's HMAC key: given directly (tests, tools) or read once from the bound secret. */
 export const identifierKeyLoader = (direct: string | undefined) =>
   memoiseAsync(async () =>

@@ -5,9 +5,9 @@ import { getRedis } from '../clients/redis.ts';
 import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
 import { logger, metrics } from '../observability.ts';
-import { identifierKeyLoader, keyedIdentifier } from './identifiers.ts';
+import { redisIdentifier as hashedIdentifier, identifierKeyLoader } from './identifiers.ts';
 import { LocalLimiter } from './local-limiter.ts';
-import { type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
+import { RATE_LIMIT_PREFIX, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
 
 export { SCOPES, type ScopeName, type ScopeSpec } from './scopes.ts';
 
@@ -21,7 +21,7 @@ const identifierKey = identifierKeyLoader(DIRECT_IDENTIFIER_KEY);
 
 /** The name Redis knows an identifier by (see `identifiers.ts`): never the email or IP itself. */
 async function redisIdentifier(identifier: string): Promise<string> {
-  return keyedIdentifier(await identifierKey(), identifier);
+  return hashedIdentifier(await identifierKey(), identifier);
 }
 
 export interface Decision {
@@ -55,7 +55,7 @@ async function limiterFor(scope: ScopeName): Promise<Ratelimit> {
   const limiter = new Ratelimit({
     redis: await getRedis(),
     limiter: algorithmOf(scopes[scope]),
-    prefix: `nimbus:rl:${scope}`,
+    prefix: `${RATE_LIMIT_PREFIX}${scope}`,
     // Identifiers already blocked are remembered in-container until their reset: a blocked
     // caller hammering the API costs no Redis round trip. Scopes that are reset on success (login)
     // skip it, or a reset could not unblock a container that cached the block.

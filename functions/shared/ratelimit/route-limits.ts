@@ -1,6 +1,7 @@
 import type { Principal } from '../http/principal.ts';
 import type { RouteDef } from '../http/route.ts';
 import { logger } from '../observability.ts';
+import { accountIdentifier, ipIdentifier, pairIdentifier, principalIdentifier } from './identifiers.ts';
 import { type Decision, enforce, rateLimitHeaders, reset, scopeSpec } from './limiter.ts';
 import { isScope, type ScopeName } from './scopes.ts';
 
@@ -10,10 +11,10 @@ export interface LimitedRequest {
   readonly body: unknown;
 }
 
-/** The account a login names, as the user store would find it (case and spaces do not matter). */
+/** The account a login names (`accountIdentifier` normalises it as the user store would). */
 function accountOf(request: LimitedRequest): string {
   const email = (request.body as { email?: unknown } | undefined)?.email;
-  return typeof email === 'string' ? email.trim().toLowerCase() : '';
+  return typeof email === 'string' ? email : '';
 }
 
 /**
@@ -25,13 +26,13 @@ export function identifierFor(scope: ScopeName, request: LimitedRequest): string
   const { key } = scopeSpec(scope);
   switch (key) {
     case 'principal':
-      return request.principal ? `p:${request.principal.id}` : `ip:${request.sourceIp}`;
+      return request.principal ? principalIdentifier(request.principal.id) : ipIdentifier(request.sourceIp);
     case 'ip+account':
-      return `ip:${request.sourceIp}|acct:${accountOf(request)}`;
+      return pairIdentifier(request.sourceIp, accountOf(request));
     case 'account':
-      return `acct:${accountOf(request)}`;
+      return accountIdentifier(accountOf(request));
     default:
-      return `ip:${request.sourceIp}`;
+      return ipIdentifier(request.sourceIp);
   }
 }
 

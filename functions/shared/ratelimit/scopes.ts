@@ -3,6 +3,9 @@
  * `rateLimits` in its config (JSON in NIMBUS_RATE_LIMITS); the route table names the scopes each
  * route passes through.
  */
+/** Every counter's key starts with this, then the scope: `nimbus:rl:<scope>:<identifier>[:<window>]`. */
+export const RATE_LIMIT_PREFIX = 'nimbus:rl:';
+
 export type Algorithm = 'slidingWindow' | 'tokenBucket' | 'fixedWindow';
 export type Duration = `${number} ${'s' | 'm' | 'h'}`;
 

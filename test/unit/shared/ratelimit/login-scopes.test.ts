@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { keyedIdentifier } from '#shared/ratelimit/identifiers.ts';
+import { keyedIdentifier, redisIdentifier } from '#shared/ratelimit/identifiers.ts';
 import { resolveScopes, SCOPES, windowMs } from '#shared/ratelimit/scopes.ts';
 import { quietPowertools } from '../../../support/apigw.ts';
 
@@ -90,5 +90,18 @@ describe('keyedIdentifier (what Redis key names hold)', () => {
       keyedIdentifier(Buffer.from('b'.repeat(64)), identifier),
     );
     assert.notEqual(keyedIdentifier(key, identifier), keyedIdentifier(key, 'ip:203.0.113.8'));
+  });
+
+  it('names a pair by the hashes of its parts, so the counters of an account are found from its email alone', () => {
+    const name = redisIdentifier(key, 'ip:203.0.113.9|acct:alice@example.com');
+
+    assert.equal(
+      name,
+      `${keyedIdentifier(key, 'ip:203.0.113.9')}.${keyedIdentifier(key, 'acct:alice@example.com')}`,
+    );
+    assert.equal(
+      redisIdentifier(key, 'acct:alice@example.com'),
+      keyedIdentifier(key, 'acct:alice@example.com'),
+    );
   });
 });
