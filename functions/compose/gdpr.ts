@@ -16,6 +16,7 @@ import type {
 } from '#functions/gdpr/deps.ts';
 import type { PersonalDataStore } from '#functions/gdpr/domain/personal-data.ts';
 import { exportsPersonalData } from '#functions/gdpr/store/personal-data.ts';
+import { defaultRedisPersonalDataStore } from '#functions/gdpr/store/redis-personal-data.ts';
 import { dynamoRequestStore } from '#functions/gdpr/store/requests.ts';
 import { dynamoApiKeyStore } from '#functions/keys/store/api-keys.ts';
 import { apiKeysPersonalData } from '#functions/keys/store/personal-data.ts';
@@ -99,6 +100,7 @@ export function personalDataStores(): ReadonlyMap<string, PersonalDataStore> {
     attemptBudgetsPersonalData(appTable),
     apiKeysPersonalData(appTable, dynamoApiKeyStore(appTable)),
     exportsPersonalData(requests),
+    defaultRedisPersonalDataStore(),
   ];
   return new Map(stores.map((store) => [store.id, store]));
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { truncateIp } from './privacy/anonymise.ts';
 import { redactSecrets } from './redact.ts';
 
 /**
@@ -49,43 +50,16 @@ export function createAnonymiser(key: Buffer): Anonymiser {
     `~${createHmac('sha256', key).update(id.toLowerCase()).digest('base64url').slice(0, 12)}`;
   const text = (value: string, keepIds = false): string => {
     let out = redactSecrets(value).replace(EMAIL, '[email]');
-    out = out.replace(IPV6_CANDIDATE, (candidate) => (isIPv6(candidate) ? truncateIp(candidate) : candidate));
-    out = out.replace(IPV4_CANDIDATE, (candidate) => (isIPv4(candidate) ? truncateIp(candidate) : candidate));
+    out = out.replace(IPV6_CANDIDATE, (candidate) =>
+      isIPv6(candidate) ? (truncateIp(candidate) ?? '[ip]') : candidate,
+    );
+    out = out.replace(IPV4_CANDIDATE, (candidate) =>
+      isIPv4(candidate) ? (truncateIp(candidate) ?? '[ip]') : candidate,
+    );
     return keepIds ? out : out.replace(UUID, pseudonym);
   };
   return {
     text,
     replacer: (field, value) => (typeof value === 'string' ? text(value, KEPT_ID_FIELDS.has(field)) : value),
   };
-}
-
-/** An IP cut to its network: IPv4 /24, IPv6 /48 (an IPv4-mapped IPv6 as its IPv4). Anything else as given. */
-export function truncateIp(ip: string): string {
-  if (isIPv4(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0`;
-  if (!isIPv6(ip)) return ip;
-  const groups = ipv6Groups(ip);
-  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  if (mapped)
-    return truncateIp(`${(groups[6] ?? 0) >> 8}.${(groups[6] ?? 0) & 255}.${(groups[7] ?? 0) >> 8}.0`);
-  return `${groups
-    .slice(0, 3)
-    .map((g) => g.toString(16))
-    .join(':')}::`;
-}
-
-/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing IPv4 as two groups). */
-function ipv6Groups(ip: string): number[] {
-  const withoutZone = ip.split('%')[0] ?? ip;
-  const parse = (part: string): number[] =>
-    part === ''
-      ? []
-      : part.split(':').flatMap((group) => {
-          if (!group.includes('.')) return [Number.parseInt(group, 16)];
-          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
-          return [(a << 8) | b, (c << 8) | d];
-        });
-  const [head = '', tail] = withoutZone.split('::');
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }

@@ -6,6 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { jobs } from '../../functions/jobs/jobs.ts';
+import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
 import { gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -77,6 +78,8 @@ export class GdprStack extends Stack {
         timeout: Duration.seconds(timeoutSeconds),
       });
       bind(f, WORKFLOW_NEEDS);
+      // The Redis store finds rate-limit counters by the keyed hash of the person's email.
+      f.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
       return f;
     };
 

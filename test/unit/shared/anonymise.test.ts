@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAnonymiser, truncateIp } from '#shared/anonymise.ts';
+import { createAnonymiser } from '#shared/anonymise.ts';
 
 const USER_ID = '0b9f3c1e-5f7a-4a51-9d43-2d1f7e8a6b10';
 const EMAIL = 'Ada.Lovelace+nimbus@example.co.uk';
@@ -51,9 +51,9 @@ describe('anonymiser', () => {
   });
 
   it('masks compressed and IPv4-mapped IPv6 and IPs inside identifiers, not timestamps or versions of 3 parts', () => {
-    assert.equal(anonymiser.text('ip:2001:db8::1|acct:x'), 'ip:2001:db8:0::|acct:x');
+    assert.equal(anonymiser.text('ip:2001:db8::1|acct:x'), 'ip:2001:db8::|acct:x');
     assert.equal(anonymiser.text('from ::ffff:198.51.100.23.'), 'from 198.51.100.0.');
-    assert.equal(anonymiser.text('at [::1]:443'), 'at [0:0:0::]:443');
+    assert.equal(anonymiser.text('at [::1]:443'), 'at [::]:443');
     const timestamp = '2026-12-01T22:44:06.387Z took 12:34:56 v1.2.3';
     assert.equal(anonymiser.text(timestamp), timestamp);
   });
@@ -63,12 +63,6 @@ describe('anonymiser', () => {
     assert.notEqual(anonymiser.replacer('userId', USER_ID), USER_ID);
     assert.equal(anonymiser.replacer('correlationId', EMAIL), '[email]');
     assert.equal(anonymiser.replacer('count', 3), 3);
-  });
-
-  it('truncates IPs as the data map anonymises them (IPv4 /24, IPv6 /48)', () => {
-    assert.equal(truncateIp('192.0.2.255'), '192.0.2.0');
-    assert.equal(truncateIp('2001:DB8:abcd:12::9'), '2001:db8:abcd::');
-    assert.equal(truncateIp('not an ip'), 'not an ip');
   });
 });
 
