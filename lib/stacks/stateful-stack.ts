@@ -70,7 +70,7 @@ export class StatefulStack extends Stack {
     Validations.of(this.personalKeysTable).acknowledge({
       id: 'AwsSolutions-DDB3',
       reason:
-        'PITR is off on purpose on every stage: deleting a person\'s keys is how erasure and retention shred their sealed audit fields, and a restore must never bring a shredded key back (docs/decisions/0011-personal-data-at-rest.md).',
+        "PITR is off on purpose on every stage: deleting a person's keys is how erasure and retention shred their sealed audit fields, and a restore must never bring a shredded key back (docs/decisions/0011-personal-data-at-rest.md).",
     });
 
     this.upstashSecret = new Secret(this, 'UpstashSecret', {

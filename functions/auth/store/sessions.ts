@@ -6,8 +6,8 @@ import { truncateIp } from '#shared/privacy/anonymise.ts';
 import { boundPersonalKeys, type PersonalKeys } from '#shared/privacy/personal-keys.ts';
 import { queryAll } from '#shared/store/query-all.ts';
 import {
-  refreshTokenByOwnerKey,
   refreshTokenKey as refreshKey,
+  refreshTokenByOwnerKey,
   refreshTokensOfOwner,
   sessionKey,
   sessionsOfUser,

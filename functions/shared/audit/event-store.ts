@@ -115,7 +115,9 @@ export function dynamoEventStore(
         const clearActor = typeof actorKeyRef === 'string' ? await unseal(item, 'actor', actorKeyRef) : actor;
         const clearData =
           typeof dataKeyRef === 'string'
-            ? await unseal(item, 'data', dataKeyRef).then((json) => (json === undefined ? ERASED_DATA : JSON.parse(json)))
+            ? await unseal(item, 'data', dataKeyRef).then((json) =>
+                json === undefined ? ERASED_DATA : JSON.parse(json),
+              )
             : data;
         return { ...rest, subject, actor: clearActor ?? ERASED_ACTOR, data: clearData } as AuditEvent;
       }),
@@ -160,7 +162,11 @@ export function dynamoEventStore(
         };
         try {
           await dynamo.send(
-            new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
+            new PutCommand({
+              TableName: tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(sk)',
+            }),
           );
           return event;
         } catch (error) {

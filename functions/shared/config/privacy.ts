@@ -15,7 +15,9 @@ export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = { auditPersonalRetentio
 const AUDIT_PERSONAL_RETENTION_DAYS = 'NIMBUS_AUDIT_PERSONAL_RETENTION_DAYS';
 
 export function privacyEnvironment(settings: PrivacySettings): Record<string, string> {
-  return { [AUDIT_PERSONAL_RETENTION_DAYS]: String(validPrivacySettings(settings).auditPersonalRetentionDays) };
+  return {
+    [AUDIT_PERSONAL_RETENTION_DAYS]: String(validPrivacySettings(settings).auditPersonalRetentionDays),
+  };
 }
 
 export function privacySettingsFromEnv(): PrivacySettings {

@@ -119,7 +119,9 @@ export function dynamoPersonalKeys(options: PersonalKeysOptions): PersonalKeys {
 
   async function read(pk: string, sk: string): Promise<KeyItem | undefined> {
     // Consistent: a key destroyed a moment ago must not be served from a stale replica.
-    const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }));
+    const out = await dynamo.send(
+      new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
     return isKeyItem(out.Item) ? out.Item : undefined;
   }
 
@@ -146,7 +148,11 @@ export function dynamoPersonalKeys(options: PersonalKeysOptions): PersonalKeys {
       };
       try {
         await dynamo.send(
-          new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
         );
         return { ref: refOf(name, item), key };
       } catch (error) {

@@ -55,7 +55,12 @@ async function seeded() {
     actor: admin.id,
     data: { roles: ['admin'] },
   });
-  await events.append({ subject: `apikey:${keyId}`, type: 'apikey.created', actor: alice.id, data: { name: 'ci' } });
+  await events.append({
+    subject: `apikey:${keyId}`,
+    type: 'apikey.created',
+    actor: alice.id,
+    data: { name: 'ci' },
+  });
   await events.append({
     subject: `user:${bob.id}`,
     type: 'user.registered',
@@ -96,7 +101,11 @@ describe('the audit trail keeps personal data sealed at rest', () => {
     const pk = personalPartition('user', pseudonymOf(pseudonymKey, alice.id));
 
     const out = await dynamo.send(
-      new QueryCommand({ TableName: EVENTS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+      new QueryCommand({
+        TableName: EVENTS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
     );
 
     assert.equal(out.Items?.length, 3);
@@ -107,7 +116,7 @@ describe('the audit trail keeps personal data sealed at rest', () => {
     }
   });
 
-  it('after the person\'s keys are destroyed, every event is still there, in order, and reads as erased', async () => {
+  it("after the person's keys are destroyed, every event is still there, in order, and reads as erased", async () => {
     const { alice, bob, admin, keyId } = await seeded();
     const before = await events.list(`user:${alice.id}`);
     const keyTrailBefore = await events.list(`apikey:${keyId}`);
@@ -152,7 +161,11 @@ describe('the audit trail keeps personal data sealed at rest', () => {
     await events.append({ subject, type: 'job.ran', actor: `job:it`, data: { found: 2 } });
 
     const out = await dynamo.send(
-      new QueryCommand({ TableName: EVENTS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject } }),
+      new QueryCommand({
+        TableName: EVENTS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': subject },
+      }),
     );
 
     assert.deepEqual(out.Items?.[0]?.data, { found: 2 });

@@ -1,13 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPersonActor, PERSONAL_SUBJECT_KINDS, personalPartition, personOfSubject } from '#shared/audit/persons.ts';
+import {
+  isPersonActor,
+  PERSONAL_SUBJECT_KINDS,
+  personalPartition,
+  personOfSubject,
+} from '#shared/audit/persons.ts';
 
 describe('who an audit event is about', () => {
-  it('reads a person from user and consent subjects only', () => {
-    assert.deepEqual(PERSONAL_SUBJECT_KINDS, ['user', 'consent']);
+  it('reads a person from user, consent and unknown-email subjects only', () => {
+    assert.deepEqual(PERSONAL_SUBJECT_KINDS, ['user', 'consent', 'email']);
     assert.deepEqual(personOfSubject('user:u-1'), { kind: 'user', userId: 'u-1' });
     assert.deepEqual(personOfSubject('consent:u-1'), { kind: 'consent', userId: 'u-1' });
-    for (const subject of ['apikey:k-1', 'job:expiry-watch', 'signing-keys', 'email:abc', 'user:', 'cache:http']) {
+    assert.deepEqual(personOfSubject('email:0a1b'), { kind: 'email', userId: '0a1b' });
+    for (const subject of [
+      'apikey:k-1',
+      'job:expiry-watch',
+      'signing-keys',
+      'user:',
+      'cache:http',
+      'ratelimit:x',
+    ]) {
       assert.equal(personOfSubject(subject), null, subject);
     }
   });

@@ -109,9 +109,12 @@ describe('environment contracts: what the CDK writes is what the functions read'
   });
 
   it('privacy: the audit personal-field retention round-trips; 365 days when unset; nonsense fails', () => {
-    assert.deepEqual(withEnv(privacyEnvironment({ auditPersonalRetentionDays: 90 }), privacySettingsFromEnv), {
-      auditPersonalRetentionDays: 90,
-    });
+    assert.deepEqual(
+      withEnv(privacyEnvironment({ auditPersonalRetentionDays: 90 }), privacySettingsFromEnv),
+      {
+        auditPersonalRetentionDays: 90,
+      },
+    );
     assert.deepEqual(withEnv({}, privacySettingsFromEnv), { auditPersonalRetentionDays: 365 });
     assert.throws(
       () => withEnv({ NIMBUS_AUDIT_PERSONAL_RETENTION_DAYS: '0' }, privacySettingsFromEnv),
