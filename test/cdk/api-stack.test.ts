@@ -355,6 +355,41 @@ for (const stage of ['local', 'prod'] as const) {
         }
       }
     });
+
+    it('lets audit appenders get or create personal keys and audit readers open them, and no route delete one', () => {
+      const b = stageBuild(stage);
+      const keysId = exportedLogicalIdOf(b, b.built.stateful.personalKeysTable.node.defaultChild);
+      const dataKeyId = exportedLogicalIdOf(b, b.built.stateful.dataKeySecret.node.defaultChild);
+
+      for (const route of routes) {
+        const statements = statementsOf(b, b.functionIds.get(route.id) ?? '');
+        const onKeys = actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(keysId)));
+        const onDataKey = actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(dataKeyId)));
+        const env = envOf(functionOf(b, route));
+        const needs = route.needs ?? [];
+        if (needs.includes('events:append') || needs.includes('events:read')) {
+          assert.ok(onKeys.includes('dynamodb:GetItem'), route.id);
+          assert.equal(onKeys.includes('dynamodb:PutItem'), needs.includes('events:append'), route.id);
+          assert.ok(onDataKey.includes('secretsmanager:GetSecretValue'), route.id);
+          assert.match(JSON.stringify(env.PERSONAL_KEYS_TABLE_NAME), /PersonalKeysTable/, route.id);
+        } else {
+          assert.deepEqual(onKeys, [], route.id);
+          assert.equal(env.PERSONAL_KEYS_TABLE_NAME, undefined, route.id);
+        }
+        assert.ok(!onKeys.some((a) => /Delete|Update|BatchWrite/.test(a)), `${route.id}: ${onKeys.join()}`);
+      }
+    });
+
+    it('gives audit appenders the audit personal-field retention from the stage config', () => {
+      const b = stageBuild(stage);
+      const appender = routes.find((route) => (route.needs ?? []).includes('events:append'));
+      assert.ok(appender);
+
+      assert.equal(
+        envOf(functionOf(b, appender)).NIMBUS_AUDIT_PERSONAL_RETENTION_DAYS,
+        String(b.config.privacy.auditPersonalRetentionDays),
+      );
+    });
   });
 
   describe(`ApiStack (${stage}): signing-key rotation`, () => {

@@ -23,11 +23,28 @@ function tables(template: Template): TableJson[] {
   return Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, TableJson>);
 }
 
+const isPersonalKeysTable = (id: string) => id.startsWith('PersonalKeysTable');
+
+/** Every table but the personal-keys one, which has rules of its own. */
+function dataTables(template: Template): TableJson[] {
+  const all = template.findResources('AWS::DynamoDB::Table') as Record<string, TableJson>;
+  return Object.entries(all)
+    .filter(([id]) => !isPersonalKeysTable(id))
+    .map(([, table]) => table);
+}
+
+function personalKeysTable(template: Template): TableJson {
+  const all = template.findResources('AWS::DynamoDB::Table') as Record<string, TableJson>;
+  const found = Object.entries(all).filter(([id]) => isPersonalKeysTable(id));
+  assert.equal(found.length, 1, 'one personal-keys table');
+  return (found[0] as [string, TableJson])[1];
+}
+
 describe('StatefulStack (prod)', () => {
   const template = statefulTemplate('prod');
 
-  it('turns on point-in-time recovery for every table', () => {
-    const all = tables(template);
+  it('turns on point-in-time recovery for every table but the personal keys', () => {
+    const all = dataTables(template);
     assert.ok(all.length >= 2);
     for (const table of all) {
       assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, {
@@ -67,6 +84,29 @@ describe('StatefulStack (local)', () => {
 for (const stage of ['local', 'prod'] as const) {
   describe(`StatefulStack (${stage}) tables`, () => {
     const template = statefulTemplate(stage);
+
+    it('keeps personal keys with TTL on expiresAt and never point-in-time recovery: a restore must not bring a shredded key back', () => {
+      const table = personalKeysTable(template);
+
+      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, {
+        PointInTimeRecoveryEnabled: false,
+      });
+      assert.deepEqual(table.Properties.TimeToLiveSpecification, {
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      });
+      assert.deepEqual(table.Properties.KeySchema, [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      assert.equal(table.Properties.GlobalSecondaryIndexes, undefined);
+      assert.equal(table.DeletionPolicy, stage === 'prod' ? 'Retain' : 'Delete');
+      assert.equal(table.Properties.DeletionProtectionEnabled, stage === 'prod');
+    });
+
+    it('outputs the personal-keys table name', () => {
+      template.hasOutput('PersonalKeysTableName', Match.anyValue());
+    });
 
     it('encrypts every table at rest and bills per request', () => {
       for (const table of tables(template)) {

@@ -19,6 +19,7 @@ export function functionEnvironment(): Record<string, string> {
       eventsTable: 'placeholder-events',
       signingKeysSecret: arn('signing-keys'),
       dataKeySecret: arn('data-key'),
+      personalKeysTable: 'placeholder-personal-keys',
       upstashTokenSecret: arn('upstash'),
       rateLimitKeySecret: arn('rate-limit-key'),
       alertTopic: 'arn:aws:sns:us-east-1:000000000000:placeholder-alerts',

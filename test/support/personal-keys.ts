@@ -70,12 +70,18 @@ const ready = () => {
 
 /** Each call waits for the table, then runs on it. */
 function onTable(keys: PersonalKeys): PersonalKeys {
+  const whenReady =
+    <A extends unknown[], T>(run: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      await ready();
+      return run(...args);
+    };
   return {
     pseudonymOf: keys.pseudonymOf,
-    keyFor: async (userId, at) => (await ready(), keys.keyFor(userId, at)),
-    open: async (ref) => (await ready(), keys.open(ref)),
-    destroyAll: async (userId) => (await ready(), keys.destroyAll(userId)),
-    count: async (userId) => (await ready(), keys.count(userId)),
+    keyFor: whenReady(keys.keyFor),
+    open: whenReady(keys.open),
+    destroyAll: whenReady(keys.destroyAll),
+    count: whenReady(keys.count),
   };
 }
 

@@ -76,6 +76,8 @@ export async function expiryWatch(deps: ExpiryWatchDeps, context: JobContext): P
             type: EXPIRY_WARNING,
             actor: `job:${EXPIRY_WATCH_JOB}`,
             correlationId,
+            // The owner's id is sealed with the owner's key, like everything else about them.
+            about: w.ownerId,
             data: {
               day,
               kind: w.kind,

@@ -3,8 +3,13 @@
  * a person (`event-store.ts`), and the erasure workflow finds a person's trail with the same rules.
  */
 
-/** Subject kinds whose id is a person's user id (`user:<id>`, `consent:<id>`). */
-export const PERSONAL_SUBJECT_KINDS = ['user', 'consent'] as const;
+/**
+ * Subject kinds whose id names a person: a user id (`user:<id>`, `consent:<id>`), or the hash of
+ * an email no account has (`email:<sha256>`, failed logins against unknown emails; erasure finds
+ * them from the person's email). The last matters for enumeration too: a failed login against an
+ * unknown email then costs the same key read as one against a known account.
+ */
+export const PERSONAL_SUBJECT_KINDS = ['user', 'consent', 'email'] as const;
 
 /** What a shredded actor reads as. */
 export const ERASED_ACTOR = 'erased';
@@ -21,7 +26,7 @@ export function isPersonActor(actor: string): boolean {
   return actor !== '' && !SERVICE_ACTORS.has(actor) && !actor.includes(':');
 }
 
-/** The user id a subject names (`user:<id>` → `<id>`), or null for a subject that is no person. */
+/** The person a subject names (`user:<id>` → `<id>`), or null for a subject that is no person. */
 export function personOfSubject(subject: string): { kind: string; userId: string } | null {
   const colon = subject.indexOf(':');
   if (colon < 0) return null;

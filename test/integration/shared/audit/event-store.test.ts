@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
+import { testPersonalKeys } from '../../../support/personal-keys.ts';
 import { EVENTS_TABLE } from '../../../support/tables.ts';
 
-const events = dynamoEventStore(EVENTS_TABLE);
+const { keys } = testPersonalKeys();
+const events = dynamoEventStore(EVENTS_TABLE, undefined, () => keys);
 const newSubject = () => `test:${randomUUID()}`;
 
 async function appendMany(subject: string, count: number): Promise<void> {

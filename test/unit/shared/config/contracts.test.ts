@@ -17,6 +17,7 @@ import { BINDING_ENV, type Binding, bindingsEnvironment, boundResource } from '#
 import { buildEnvironment, buildInfoFromEnv } from '#shared/config/build.ts';
 import { httpEnvironment, httpSettingsFromEnv } from '#shared/config/http.ts';
 import { powertoolsEnvironment, tracingFromEnv } from '#shared/config/powertools.ts';
+import { privacyEnvironment, privacySettingsFromEnv } from '#shared/config/privacy.ts';
 import { rateLimitConfigFromEnv, rateLimitEnvironment } from '#shared/config/rate-limits.ts';
 import { redisEnvironment, redisSettingsFromEnv } from '#shared/config/redis.ts';
 import { resolveScopes } from '#shared/ratelimit/scopes.ts';
@@ -105,6 +106,21 @@ describe('environment contracts: what the CDK writes is what the functions read'
     const env = rateLimitEnvironment({ overrides: { no_such_scope: { limit: 1 } } });
 
     assert.throws(() => withEnv(env, rateLimitConfigFromEnv), /unknown scope no_such_scope/);
+  });
+
+  it('privacy: the audit personal-field retention round-trips; 365 days when unset; nonsense fails', () => {
+    assert.deepEqual(
+      withEnv(privacyEnvironment({ auditPersonalRetentionDays: 90 }), privacySettingsFromEnv),
+      {
+        auditPersonalRetentionDays: 90,
+      },
+    );
+    assert.deepEqual(withEnv({}, privacySettingsFromEnv), { auditPersonalRetentionDays: 365 });
+    assert.throws(
+      () => withEnv({ NIMBUS_AUDIT_PERSONAL_RETENTION_DAYS: '0' }, privacySettingsFromEnv),
+      /NIMBUS_AUDIT_PERSONAL_RETENTION_DAYS/,
+    );
+    assert.throws(() => privacyEnvironment({ auditPersonalRetentionDays: 1.5 }), /integer/);
   });
 
   it('http: CORS origins and the body limit round-trip', () => {

@@ -6,7 +6,9 @@ import {
   apiKeysOfOwner,
   emailKey,
   HEALTH_KEY,
+  refreshTokenByOwnerKey,
   refreshTokenKey,
+  refreshTokensOfOwner,
   sessionKey,
   sessionsOfUser,
   userByOrgKey,
@@ -47,6 +49,18 @@ describe('table keys', () => {
 
     assert.equal(gsi1pk, entry.gsi1pk);
     assert.ok(entry.gsi1sk.startsWith(gsi1skPrefix));
+  });
+
+  it("indexes a user's refresh tokens under the owner, apart from their API keys", () => {
+    const token = refreshTokenByOwnerKey('u1', 's1', 'abc');
+    const tokens = refreshTokensOfOwner('u1');
+    const keys = apiKeysOfOwner('u1');
+
+    assert.deepEqual(token, { gsi1pk: 'OWNER#u1', gsi1sk: 'REFRESH#s1#abc' });
+    assert.equal(tokens.gsi1pk, token.gsi1pk);
+    assert.ok(token.gsi1sk.startsWith(tokens.gsi1skPrefix));
+    assert.ok(!token.gsi1sk.startsWith(keys.gsi1skPrefix), 'an API-key owner query never sees a token');
+    assert.ok(!apiKeyByOwnerKey('u1', 'k1').gsi1sk.startsWith(tokens.gsi1skPrefix));
   });
 
   it('gives different kinds of item different partition keys for the same id', () => {
