@@ -1,7 +1,6 @@
 import { dynamoEventStore } from '#shared/audit/event-store.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { rateLimitConfigFromEnv } from '#shared/config/rate-limits.ts';
-import type { ResourceNeed } from '#shared/http/route.ts';
 import { identifierKeyLoader, keyedIdentifier } from '#shared/ratelimit/identifiers.ts';
 import { type ConsentLedger, eventStoreConsentLedger } from './store/consent-ledger.ts';
 
@@ -26,18 +25,6 @@ export interface ConsentWriteDeps {
   /** Keyed hash of an IP (see `#shared/ratelimit/identifiers.ts`): proof of origin without the address. */
   readonly hashIp: (ip: string) => Promise<string>;
 }
-
-/** The route-table needs of the read routes and of the write route (which also reads: the ledger's head). */
-export const CONSENT_READ_NEEDS = [
-  'events:read',
-  'app:read',
-  'redis',
-] as const satisfies readonly ResourceNeed[];
-export const CONSENT_WRITE_NEEDS = [
-  'events:append',
-  'app:read',
-  'redis',
-] as const satisfies readonly ResourceNeed[];
 
 export function consentLedger(): ConsentLedger {
   return eventStoreConsentLedger(dynamoEventStore(boundResource('eventsTable')));

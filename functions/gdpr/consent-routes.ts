@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { routeBuilders } from '#shared/http/route.ts';
-import { CONSENT_READ_NEEDS, CONSENT_WRITE_NEEDS } from './consent-deps.ts';
 import { CONSENT_PURPOSES, DATA_CATEGORY_NAMES, LEGAL_BASES, PURPOSES } from './domain/consent-types.ts';
 
 const legalBasis = z.enum(
@@ -37,6 +36,8 @@ const notYours = {
   404: { description: 'No such person' },
 } as const;
 
+// The ledger, and the accounts (does the person exist?); Redis for the rate limits.
+const readNeeds = ['events:read', 'app:read', 'redis'] as const;
 const { publicRoute, principalRoute } = routeBuilders({ tags: ['gdpr'] });
 
 export const consentTypes = publicRoute({
@@ -75,7 +76,7 @@ export const recordConsent = principalRoute({
   summary:
     "Record a person's grant or withdrawal for a purpose (theirs, or an administrator: anyone's), appended to an immutable ledger with time, actor, keyed hash of the IP and user agent; nothing can change or remove an entry",
   permission: 'gdpr:own',
-  needs: CONSENT_WRITE_NEEDS,
+  needs: ['events:append', 'app:read', 'redis'],
   request: {
     body: z.strictObject({
       userId: z.uuid(),
@@ -100,7 +101,7 @@ export const listConsents = principalRoute({
   summary:
     "A person's consents (mine, or an administrator: anyone's): where each purpose stands now (consent is opt-in: undecided is not granted) and the full history, newest first, paged",
   permission: 'gdpr:own',
-  needs: CONSENT_READ_NEEDS,
+  needs: readNeeds,
   request: {
     params: userIdParams,
     query: z.object({
@@ -129,7 +130,7 @@ export const checkConsent = principalRoute({
   summary:
     'Whether a purpose is granted now (its latest entry decides), or a data category may be processed now: granted when a purpose using it is (a purpose whose basis is not consent, such as essential, always is); since and policyVersion come from the deciding entry',
   permission: 'gdpr:own',
-  needs: CONSENT_READ_NEEDS,
+  needs: readNeeds,
   request: {
     params: userIdParams,
     query: z

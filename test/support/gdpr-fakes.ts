@@ -1,5 +1,7 @@
 import type { ConsentReadDeps, ConsentWriteDeps } from '#functions/gdpr/consent-deps.ts';
+import { SHREDDED } from '#functions/gdpr/domain/consents.ts';
 import { eventStoreConsentLedger } from '#functions/gdpr/store/consent-ledger.ts';
+import type { AuditEvent, EventStore } from '#shared/audit/event-store.ts';
 import { type ManualClock, manualClock, memoryEventStore } from './fakes.ts';
 
 /** Stands in for the keyed IP hash: the shape of a keyed identifier (22 base64url characters), not the IP. */
@@ -32,4 +34,23 @@ export function consentWorld(people: readonly string[], clock: ManualClock = man
   };
   const read: ConsentReadDeps = { ledger, people: directory };
   return { clock, events, ledger, write, read, asked, hashed };
+}
+
+/**
+ * An event store whose readers see `erased` in every data field of a subject once `shred` destroyed
+ * that subject's key, as the audit trail's crypto-shredding shows it (issue 11). Events stay in place.
+ */
+export function shreddableEventStore(inner: EventStore): EventStore & { shred(subject: string): void } {
+  const shredded = new Set<string>();
+  const view = (event: AuditEvent): AuditEvent =>
+    shredded.has(event.subject)
+      ? { ...event, data: Object.fromEntries(Object.keys(event.data).map((key) => [key, SHREDDED])) }
+      : event;
+  return {
+    append: (event) => inner.append(event),
+    list: async (subject, options) => (await inner.list(subject, options)).map(view),
+    shred: (subject) => {
+      shredded.add(subject);
+    },
+  };
 }

@@ -32,9 +32,8 @@ export interface ConsentLedger {
   all(userId: string): Promise<readonly LedgerEvent[]>;
 }
 
-const PAGE = 200;
-
-export function eventStoreConsentLedger(events: EventStore): ConsentLedger {
+/** @param pageSize how many entries one read of the trail returns. @default 200 */
+export function eventStoreConsentLedger(events: EventStore, pageSize = 200): ConsentLedger {
   return {
     async append({ userId, decision, evidence, actor, correlationId }) {
       return events.append({
@@ -49,11 +48,11 @@ export function eventStoreConsentLedger(events: EventStore): ConsentLedger {
       const all: LedgerEvent[] = [];
       let before: number | undefined;
       for (;;) {
-        const page = await events.list(consentSubject(userId), { limit: PAGE, before });
+        const page = await events.list(consentSubject(userId), { limit: pageSize, before });
         all.push(...page);
         const oldest = page.at(-1);
         // Versions start at 1 with no gaps: a short page, or one ending at version 1, is the last.
-        if (page.length < PAGE || oldest === undefined || oldest.version <= 1) return all;
+        if (page.length < pageSize || oldest === undefined || oldest.version <= 1) return all;
         before = oldest.version;
       }
     },
