@@ -134,7 +134,13 @@ export const checkConsent = principalRoute({
   request: {
     params: userIdParams,
     query: z
-      .object({ purpose: z.enum(PURPOSES).optional(), category: z.enum(DATA_CATEGORY_NAMES).optional() })
+      .object({
+        purpose: z.enum(PURPOSES).optional().describe('A purpose of the catalog (or category, not both)'),
+        category: z
+          .enum(DATA_CATEGORY_NAMES)
+          .optional()
+          .describe('A data category: granted when a purpose using it is granted now (or purpose, not both)'),
+      })
       .refine((query) => (query.purpose === undefined) !== (query.category === undefined), {
         message: 'exactly one of purpose, category',
       }),

@@ -1,5 +1,4 @@
 import type { ConsentReadDeps, ConsentWriteDeps } from '#functions/gdpr/consent-deps.ts';
-import { SHREDDED } from '#functions/gdpr/domain/consents.ts';
 import { eventStoreConsentLedger } from '#functions/gdpr/store/consent-ledger.ts';
 import type { AuditEvent, EventStore } from '#shared/audit/event-store.ts';
 import { type ManualClock, manualClock, memoryEventStore } from './fakes.ts';
@@ -35,6 +34,9 @@ export function consentWorld(people: readonly string[], clock: ManualClock = man
   const read: ConsentReadDeps = { ledger, people: directory };
   return { clock, events, ledger, write, read, asked, hashed };
 }
+
+/** What the audit trail shows in place of a field it can no longer open (issue 11). */
+export const SHREDDED = 'erased';
 
 /**
  * An event store whose readers see `erased` in every data field of a subject once `shred` destroyed

@@ -42,26 +42,19 @@ export interface ConsentEntry extends ConsentEvidence {
   readonly source: string;
 }
 
-/**
- * What the audit trail shows in place of a field it can no longer open, once the person's data key
- * is destroyed (issue 11: "reading the trail shows `erased` for such fields").
- */
-export const SHREDDED = 'erased';
-
 // A keyed identifier (`#shared/ratelimit/identifiers.ts`): 22 base64url characters.
 const KEYED_HASH = /^[A-Za-z0-9_-]{22}$/;
-const clearText = z
-  .string()
-  .min(1)
-  .refine((value) => value !== SHREDDED);
 
+// Read by type only, never by comparing a value with a marker: a decision whose policy version or
+// user agent happens to read `erased` is still a decision. Sealed or shredded data (issue 11) does not
+// parse: `granted` is no longer a boolean, or the fields are gone.
 const entryData = z.object({
-  purpose: clearText,
+  purpose: z.string().min(1),
   granted: z.boolean(),
-  policyVersion: clearText,
-  source: clearText,
+  policyVersion: z.string().min(1),
+  source: z.string().min(1),
   ipHash: z.string().regex(KEYED_HASH).nullable(),
-  userAgent: clearText.nullable(),
+  userAgent: z.string().nullable(),
 });
 
 /** The parts of a stored audit event the ledger reads. */

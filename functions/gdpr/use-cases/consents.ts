@@ -91,7 +91,7 @@ export async function recordConsent(
   };
   const evidence = {
     ipHash: client.ip === null ? null : await deps.hashIp(client.ip),
-    userAgent: client.userAgent === null ? null : client.userAgent.slice(0, MAX_USER_AGENT),
+    userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT) : null,
   };
   const event = await deps.ledger.append({
     userId: input.userId,

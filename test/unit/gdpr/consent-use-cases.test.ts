@@ -147,6 +147,15 @@ describe('recordConsent', () => {
     assert.equal(entry.userAgent?.length, 512);
     assert.deepEqual(world.hashed, []);
   });
+
+  it('stores an empty user agent as none, and the entry still counts', async () => {
+    const world = consentWorld([ALICE]);
+
+    const entry = await recordConsent(world.write, alice, decision(), { ...CLIENT, userAgent: '' });
+
+    assert.equal(entry.userAgent, null);
+    assert.equal((await checkConsent(world.read, alice, ALICE, { purpose: 'analytics' })).granted, true);
+  });
 });
 
 describe('consentOverview', () => {

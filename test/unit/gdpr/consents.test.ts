@@ -13,8 +13,8 @@ import {
   currentState,
   type LedgerEvent,
   readEntry,
-  SHREDDED,
 } from '#functions/gdpr/domain/consents.ts';
+import { SHREDDED } from '../../support/gdpr-fakes.ts';
 
 const data = {
   purpose: 'analytics',
@@ -71,12 +71,25 @@ describe('readEntry', () => {
       event({ data: {} }),
       event({ data: { sealed: 'AAAA' } }),
       event({ data: { ...data, ipHash: SHREDDED } }),
-      event({ data: { ...data, userAgent: SHREDDED } }),
+      event({ data: { ...data, granted: SHREDDED } }),
       event({ data: Object.fromEntries(Object.keys(data).map((key) => [key, SHREDDED])) }),
       event({ type: 'consent.withdrawn' }),
     ];
 
     for (const e of unreadable) assert.equal(readEntry(e), undefined, JSON.stringify(e));
+  });
+
+  // A withdrawal must never be ignored because a free field looks like the shredding marker.
+  it('reads a decision whose label fields or user agent happen to read erased', () => {
+    const withdrawal = {
+      ...data,
+      granted: false,
+      policyVersion: SHREDDED,
+      source: SHREDDED,
+      userAgent: SHREDDED,
+    };
+
+    assert.equal(readEntry(event({ type: 'consent.withdrawn', data: withdrawal }))?.granted, false);
   });
 });
 
