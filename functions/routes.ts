@@ -1,5 +1,6 @@
 import { listAudit } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { consentRoutes } from './gdpr/consent-routes.ts';
 import { gdprRequestRoutes } from './gdpr/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
 import { monitoringRoutes } from './monitoring/routes.ts';
@@ -19,6 +20,7 @@ export const routes: readonly RouteDef[] = [
   listAudit,
   ...rateLimitRoutes,
   ...monitoringRoutes,
+  ...consentRoutes,
   ...gdprRequestRoutes,
 ];
 

@@ -7,6 +7,7 @@ import {
 } from '#functions/auth/store/personal-data.ts';
 import { dynamoUserStore } from '#functions/auth/store/users.ts';
 import { GDPR_WORKFLOW_ENV, gdprSettingsFromEnv } from '#functions/gdpr/config.ts';
+import { consentLedger } from '#functions/gdpr/consent-deps.ts';
 import type {
   ErasureRequestDeps,
   ExportRequestDeps,
@@ -15,6 +16,11 @@ import type {
   WorkflowDeps,
 } from '#functions/gdpr/deps.ts';
 import type { PersonalDataStore } from '#functions/gdpr/domain/personal-data.ts';
+import {
+  auditTrailPersonalData,
+  personalKeysPersonalData,
+} from '#functions/gdpr/store/audit-personal-data.ts';
+import { consentLedgerPersonalData } from '#functions/gdpr/store/consent-personal-data.ts';
 import { exportsPersonalData } from '#functions/gdpr/store/personal-data.ts';
 import { defaultRedisPersonalDataStore } from '#functions/gdpr/store/redis-personal-data.ts';
 import { dynamoRequestStore } from '#functions/gdpr/store/requests.ts';
@@ -26,6 +32,7 @@ import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { requireEnv } from '#shared/env.ts';
+import { boundPersonalKeys } from '#shared/privacy/personal-keys.ts';
 
 /**
  * The GDPR composition root (docs/decisions/0007-feature-boundaries.md): GDPR reaches identity's
@@ -101,6 +108,10 @@ export function personalDataStores(): ReadonlyMap<string, PersonalDataStore> {
     apiKeysPersonalData(appTable, dynamoApiKeyStore(appTable)),
     exportsPersonalData(requests),
     defaultRedisPersonalDataStore(),
+    consentLedgerPersonalData(consentLedger()),
+    auditTrailPersonalData(dynamoEventStore(boundResource('eventsTable'))),
+    // Last in the map: once these are gone, the trail and the ledger read as erased.
+    personalKeysPersonalData(boundPersonalKeys),
   ];
   return new Map(stores.map((store) => [store.id, store]));
 }

@@ -3,7 +3,7 @@ import { routeBuilders } from '#shared/http/route.ts';
 import { ERASURE_REASONS } from './domain/requests.ts';
 
 /**
- * The right of access (exports) and the right to erasure. Any signed-in person (`profile:read`)
+ * The right of access (exports) and the right to erasure. Any signed-in person (`gdpr:own`)
  * may act on themselves; acting on anyone else needs `gdpr:admin` (checked in the use cases). API
  * keys hold neither: a machine caller never exports or erases a person.
  */
@@ -39,7 +39,7 @@ export const createExport = principalRoute({
   handler: 'functions/gdpr/handlers/export-create.ts',
   summary:
     'Ask for a machine-readable export of everything Nimbus holds about a person (assembled in the background)',
-  permission: 'profile:read',
+  permission: 'gdpr:own',
   needs: ['app:readWrite', 'events:append', 'gdpr', 'gdpr:exports'],
   request: { body: z.strictObject({ userId }) },
   responses: {
@@ -58,7 +58,7 @@ export const getExport = principalRoute({
   path: '/v1/gdpr/exports/{exportId}',
   handler: 'functions/gdpr/handlers/export-get.ts',
   summary: 'An export: its status and, once ready, the document (until it expires)',
-  permission: 'profile:read',
+  permission: 'gdpr:own',
   request: { params: z.object({ exportId: z.uuid() }) },
   responses: {
     200: {
@@ -83,7 +83,7 @@ export const createErasure = principalRoute({
   handler: 'functions/gdpr/handlers/erasure-create.ts',
   summary:
     'Ask for the erasure of a person: the account is locked at once and erased by the workflow after the grace period',
-  permission: 'profile:read',
+  permission: 'gdpr:own',
   needs: ['app:readWrite', 'events:append', 'redis', 'gdpr', 'gdpr:erasures'],
   request: { body: z.strictObject({ userId, reason: z.enum(ERASURE_REASONS) }) },
   responses: {
@@ -100,7 +100,7 @@ export const getErasure = principalRoute({
   path: '/v1/gdpr/erasures/{erasureId}',
   handler: 'functions/gdpr/handlers/erasure-get.ts',
   summary: 'An erasure: status, per-store progress and, once completed, its receipt',
-  permission: 'profile:read',
+  permission: 'gdpr:own',
   request: { params: z.object({ erasureId: z.uuid() }) },
   responses: {
     200: { description: 'The erasure', schema: erasure },
@@ -114,7 +114,7 @@ export const cancelErasure = principalRoute({
   path: '/v1/gdpr/erasures/{erasureId}',
   handler: 'functions/gdpr/handlers/erasure-cancel.ts',
   summary: 'Cancel an erasure still in its grace period: the account is unlocked, nothing was erased',
-  permission: 'profile:read',
+  permission: 'gdpr:own',
   needs: ['app:readWrite', 'events:append', 'redis', 'gdpr', 'gdpr:erasures'],
   request: { params: z.object({ erasureId: z.uuid() }) },
   responses: {

@@ -26,11 +26,19 @@ export const PERMISSIONS = [
   // Any person's consents, exports and erasures (admins only, through `*`); a signed-in user acts on
   // their own data without it (the GDPR routes check `principal.id === userId`).
   'gdpr:admin',
+  // Their own consents (and GDPR requests): every person who signs in; the use cases then check
+  // `principal.id === userId` unless the caller holds `gdpr:admin`. No API key may carry it.
+  'gdpr:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 // What every person who signs in can do to their own account.
-const SELF_SERVICE = ['profile:read', 'sessions:own', 'totp:own'] as const satisfies readonly Permission[];
+const SELF_SERVICE = [
+  'profile:read',
+  'sessions:own',
+  'totp:own',
+  'gdpr:own',
+] as const satisfies readonly Permission[];
 
 const byRole = {
   admin: ['*'],

@@ -107,7 +107,9 @@ export class ErasureWorkflow extends Construct {
         'store.$': '$$.Map.Item.Value.store',
         'correlationId.$': '$.correlationId',
       },
-      maxConcurrency: 4,
+      // One store at a time, in the data map's order: the personal keys go last, after every store
+      // has reported what it held (erasures are rare; a clear receipt beats speed).
+      maxConcurrency: 1,
       resultPath: JsonPath.DISCARD,
     });
     eraseAll.itemProcessor(eraseStore);

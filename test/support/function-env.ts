@@ -1,4 +1,5 @@
 import { authEnvironment, signingKeyRotationEnvironment } from '#functions/auth/config.ts';
+import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '#functions/gdpr/config.ts';
 import { jobsEnvironment } from '#functions/jobs/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
@@ -32,6 +33,10 @@ export function functionEnvironment(): Record<string, string> {
       secretRotationSchedule: STAGE_CONFIGS.local.features.secretRotationSchedule,
     }),
     ...jobsEnvironment(STAGE_CONFIGS.local.jobs),
+    ...gdprEnvironment(STAGE_CONFIGS.local.gdpr),
+    [GDPR_WORKFLOW_ENV.exportQueueName]: 'placeholder-exports',
+    [GDPR_WORKFLOW_ENV.erasureFailureQueueName]: 'placeholder-erasure-failures',
+    [GDPR_WORKFLOW_ENV.erasureStateMachineArn]: 'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

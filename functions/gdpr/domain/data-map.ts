@@ -118,7 +118,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     erasedBy: 'adapter',
   },
   {
-    id: 'consents',
+    id: 'consent-ledger',
     location: 'events-table',
     locate: 'consent:<pseudonym> stream of the consent ledger',
     fields: ['ipHash', 'userAgent', 'source', 'actor'],

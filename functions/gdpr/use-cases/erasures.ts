@@ -1,7 +1,7 @@
-import { ConflictingStateError, NotPermittedError, ResourceNotFoundError } from '#shared/domain-errors.ts';
+import { ConflictingStateError, ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import type { ErasureRequestDeps, GdprDeps } from '../deps.ts';
-import { mayActOn } from '../domain/access.ts';
+import { assertMayActOn, mayActOn } from '../domain/access.ts';
 import { type ErasureReason, type ErasureRecord, requestHash } from '../domain/requests.ts';
 import { ErasureOpenError, ErasureStateError } from '../store/requests.ts';
 
@@ -31,8 +31,7 @@ export async function requestErasure(
   input: { userId: string; reason: ErasureReason },
   correlationId: string,
 ) {
-  if (!mayActOn(caller, input.userId))
-    throw new NotPermittedError('Erasing another person needs gdpr:admin.');
+  assertMayActOn(caller, input.userId);
   if ((await deps.people.emailOf(input.userId)) === undefined)
     throw new ResourceNotFoundError('No such user.');
   const now = deps.now();

@@ -1,7 +1,7 @@
-import { NotPermittedError, ResourceNotFoundError } from '#shared/domain-errors.ts';
+import { ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import type { ExportRequestDeps, GdprDeps, WorkflowDeps } from '../deps.ts';
-import { mayActOn } from '../domain/access.ts';
+import { assertMayActOn, mayActOn } from '../domain/access.ts';
 import { DATA_MAP } from '../domain/data-map.ts';
 import type { ExportRecord } from '../domain/requests.ts';
 
@@ -16,8 +16,7 @@ export async function requestExport(
   userId: string,
   correlationId: string,
 ): Promise<{ exportId: string; status: 'queued'; expiresAt: string }> {
-  if (!mayActOn(caller, userId))
-    throw new NotPermittedError("Exporting another person's data needs gdpr:admin.");
+  assertMayActOn(caller, userId);
   if ((await deps.people.emailOf(userId)) === undefined) throw new ResourceNotFoundError('No such user.');
   const now = deps.now();
   const record: ExportRecord = {
