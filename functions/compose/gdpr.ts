@@ -26,7 +26,7 @@ import { defaultRedisPersonalDataStore } from '#functions/gdpr/store/redis-perso
 import { dynamoRequestStore } from '#functions/gdpr/store/requests.ts';
 import { dynamoApiKeyStore } from '#functions/keys/store/api-keys.ts';
 import { apiKeysPersonalData } from '#functions/keys/store/personal-data.ts';
-import { dynamoEventStore } from '#shared/audit/event-store.ts';
+import { dynamoEventStore, type EventStore } from '#shared/audit/event-store.ts';
 import { invalidateUserEverywhere } from '#shared/cache/authorizer-cache.ts';
 import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
@@ -51,10 +51,20 @@ function people(): People {
   };
 }
 
+/** Built on first use: the read routes never append, and are not bound to the events table. */
+function lazyEvents(): EventStore {
+  let store: EventStore | undefined;
+  const events = () => {
+    store ??= dynamoEventStore(boundResource('eventsTable'));
+    return store;
+  };
+  return { append: (event) => events().append(event), list: (subject, options) => events().list(subject, options) };
+}
+
 export function gdprDeps(): GdprDeps {
   return {
     requests: dynamoRequestStore(boundResource('appTable')),
-    events: dynamoEventStore(boundResource('eventsTable')),
+    events: lazyEvents(),
     people: people(),
     settings: gdprSettingsFromEnv(),
     now: () => new Date(),

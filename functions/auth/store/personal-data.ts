@@ -3,7 +3,7 @@ import type { DataSubject, PersonalDataStore, StoreReport } from '#functions/gdp
 import { dynamo } from '#shared/clients/dynamodb.ts';
 import { deleteItems } from '#shared/store/delete-items.ts';
 import { queryAll } from '#shared/store/query-all.ts';
-import { emailKey, type TableKey, userKey } from '#shared/store/table-keys.ts';
+import { emailKey, refreshTokensOfOwner, type TableKey, userKey } from '#shared/store/table-keys.ts';
 
 /**
  * Identity's stores in the GDPR data map (`functions/gdpr/domain/data-map.ts`): the account
@@ -33,7 +33,10 @@ async function refreshItems(tableName: string, userId: string) {
     TableName: tableName,
     IndexName: 'gsi1',
     KeyConditionExpression: 'gsi1pk = :owner AND begins_with(gsi1sk, :prefix)',
-    ExpressionAttributeValues: { ':owner': `OWNER#${userId}`, ':prefix': 'REFRESH#' },
+    ExpressionAttributeValues: {
+      ':owner': refreshTokensOfOwner(userId).gsi1pk,
+      ':prefix': refreshTokensOfOwner(userId).gsi1skPrefix,
+    },
   });
 }
 

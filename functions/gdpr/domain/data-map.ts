@@ -42,8 +42,11 @@ export interface DataMapEntry {
    * data-map test checks every builder is claimed by an entry or declared free of personal data.
    */
   readonly keyBuilders?: readonly string[];
-  /** Whether the erasure workflow runs an adapter for it; `mask` entries have nothing to erase. */
-  readonly erasedBy: 'adapter' | 'masking';
+  /**
+   * How the erasure reaches it: an adapter (a Map iteration of the workflow), the workflow's own
+   * last step (the request itself), or nothing to do because it is masked at write.
+   */
+  readonly erasedBy: 'adapter' | 'workflow' | 'masking';
 }
 
 export const DATA_MAP: readonly DataMapEntry[] = [
@@ -64,7 +67,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     fields: ['ip', 'userAgent', 'sessionId', 'refresh token hashes'],
     rule: { kind: 'erase' },
     retention: 'sessions',
-    keyBuilders: ['sessionKey', 'sessionsOfUser', 'refreshTokenKey'],
+    keyBuilders: ['sessionKey', 'sessionsOfUser', 'refreshTokenKey', 'refreshTokenByOwnerKey', 'refreshTokensOfOwner'],
     erasedBy: 'adapter',
   },
   {
@@ -115,7 +118,7 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     rule: { kind: 'anonymise', fields: { userId: 'null', email: 'null' } },
     retention: 'receipts',
     keyBuilders: ['erasureKey', 'erasureMarkerKey', 'openErasureIndexKey'],
-    erasedBy: 'adapter',
+    erasedBy: 'workflow',
   },
   {
     id: 'consent-ledger',
