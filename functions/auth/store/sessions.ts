@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import { dynamo } from '#shared/clients/dynamodb.ts';
 import { open as openSealed, seal } from '#shared/crypto-box.ts';
 import { truncateIp } from '#shared/privacy/anonymise.ts';
-import { boundPersonalKeys, type PersonalKeys } from '#shared/privacy/personal-keys.ts';
+import { boundPersonalKeys, keyOpener, type PersonalKeys } from '#shared/privacy/personal-keys.ts';
 import { queryAll } from '#shared/store/query-all.ts';
 import {
   refreshTokenKey as refreshKey,
@@ -180,15 +180,7 @@ export function dynamoSessionStore(
           ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
         }),
       );
-      // One read per key per call, never kept across calls: a shredded key is unreadable at once.
-      const keys = new Map<string, Promise<Buffer | undefined>>();
-      const keyOf = (ref: string) => {
-        const known = keys.get(ref);
-        if (known !== undefined) return known;
-        const loaded = personalKeys().open(ref);
-        keys.set(ref, loaded);
-        return loaded;
-      };
+      const keyOf = keyOpener(personalKeys());
       return Promise.all(
         (out.Items ?? []).map(async (item) => {
           const { userAgent, userAgentKeyRef, ...state } = strip<Record<string, unknown>>(item) ?? {};

@@ -3,7 +3,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../clients/dynamodb.ts';
 import { open as openSealed, seal } from '../crypto-box.ts';
-import { boundPersonalKeys, type PersonalKey, type PersonalKeys } from '../privacy/personal-keys.ts';
+import {
+  boundPersonalKeys,
+  keyOpener,
+  type PersonalKey,
+  type PersonalKeys,
+} from '../privacy/personal-keys.ts';
 import { ERASED_ACTOR, ERASED_DATA, isPersonActor, personalPartition, personOfSubject } from './persons.ts';
 
 /** One fact in the append-only audit trail. */
@@ -93,15 +98,11 @@ export function dynamoEventStore(
   }
 
   async function opened(items: Record<string, unknown>[], subject: string): Promise<AuditEvent[]> {
-    // One read per key per call, never kept across calls: a key destroyed is unreadable at once.
-    const fetched = new Map<string, Promise<Buffer | undefined>>();
+    // Made on the first sealed field: a trail about nobody is read without the keys' binding.
+    let opener: ((ref: string) => Promise<Buffer | undefined>) | undefined;
     const keyOf = (ref: string) => {
-      let key = fetched.get(ref);
-      if (key === undefined) {
-        key = personalKeys().open(ref);
-        fetched.set(ref, key);
-      }
-      return key;
+      opener ??= keyOpener(personalKeys());
+      return opener(ref);
     };
     /** A sealed field in clear, or undefined when its key is shredded. */
     const unseal = async (item: Record<string, unknown>, name: 'actor' | 'data', ref: string) => {

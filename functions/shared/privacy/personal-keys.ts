@@ -218,6 +218,22 @@ export function dynamoPersonalKeys(options: PersonalKeysOptions): PersonalKeys {
   };
 }
 
+/**
+ * Opens keys for one call (a page of events, a list of sessions): each key read once, nothing
+ * kept after, so a key destroyed is unreadable from the next call on.
+ */
+export function keyOpener(keys: PersonalKeys): (ref: string) => Promise<Buffer | undefined> {
+  const opened = new Map<string, Promise<Buffer | undefined>>();
+  return (ref) => {
+    let key = opened.get(ref);
+    if (key === undefined) {
+      key = keys.open(ref);
+      opened.set(ref, key);
+    }
+    return key;
+  };
+}
+
 /** The container's master key, derived from the bound data-key secret (read once). */
 export const personalMasterKey: () => Promise<Buffer> = derivedKeyLoader(PERSONAL_KEYS_CONTEXT);
 

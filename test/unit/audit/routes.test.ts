@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listAudit } from '#functions/audit/routes.ts';
+import { ERASED_ACTOR, ERASED_DATA } from '#shared/audit/persons.ts';
 
 const subjectOf = (subject: string) => listAudit.request.query.safeParse({ subject });
 
@@ -16,5 +17,23 @@ describe('GET /v1/audit: the subject', () => {
     for (const subject of ['signing', 'user:', 'USER:1', 'user:a b', 'signing-keys:1', '']) {
       assert.equal(subjectOf(subject).success, false, subject);
     }
+  });
+});
+
+describe('GET /v1/audit: the response', () => {
+  it('holds events whose personal fields are erased, as the store reads them after a key is shredded', () => {
+    const schema = listAudit.responses[200].schema;
+    const erased = {
+      subject: 'user:3f2a',
+      version: 1,
+      type: 'user.registered',
+      actor: ERASED_ACTOR,
+      at: '2026-01-01T00:00:00.000Z',
+      correlationId: null,
+      data: ERASED_DATA,
+      id: 'e-1',
+    };
+
+    assert.equal(schema.safeParse({ items: [erased], next: null }).success, true);
   });
 });
