@@ -58,7 +58,10 @@ function lazyEvents(): EventStore {
     store ??= dynamoEventStore(boundResource('eventsTable'));
     return store;
   };
-  return { append: (event) => events().append(event), list: (subject, options) => events().list(subject, options) };
+  return {
+    append: (event) => events().append(event),
+    list: (subject, options) => events().list(subject, options),
+  };
 }
 
 export function gdprDeps(): GdprDeps {

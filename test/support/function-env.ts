@@ -36,7 +36,8 @@ export function functionEnvironment(): Record<string, string> {
     ...gdprEnvironment(STAGE_CONFIGS.local.gdpr),
     [GDPR_WORKFLOW_ENV.exportQueueName]: 'placeholder-exports',
     [GDPR_WORKFLOW_ENV.erasureFailureQueueName]: 'placeholder-erasure-failures',
-    [GDPR_WORKFLOW_ENV.erasureStateMachineArn]: 'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
+    [GDPR_WORKFLOW_ENV.erasureStateMachineArn]:
+      'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

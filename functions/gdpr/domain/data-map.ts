@@ -67,7 +67,13 @@ export const DATA_MAP: readonly DataMapEntry[] = [
     fields: ['ip', 'userAgent', 'sessionId', 'refresh token hashes'],
     rule: { kind: 'erase' },
     retention: 'sessions',
-    keyBuilders: ['sessionKey', 'sessionsOfUser', 'refreshTokenKey', 'refreshTokenByOwnerKey', 'refreshTokensOfOwner'],
+    keyBuilders: [
+      'sessionKey',
+      'sessionsOfUser',
+      'refreshTokenKey',
+      'refreshTokenByOwnerKey',
+      'refreshTokensOfOwner',
+    ],
     erasedBy: 'adapter',
   },
   {

@@ -10,7 +10,10 @@ import { functionEnvironment } from '../../support/function-env.ts';
 
 describe('the GDPR data map', () => {
   it('claims every item kind of the single-table layout, or declares it free of personal data', () => {
-    const claimed = new Set([...DATA_MAP.flatMap((entry) => entry.keyBuilders ?? []), ...NON_PERSONAL_KEY_BUILDERS]);
+    const claimed = new Set([
+      ...DATA_MAP.flatMap((entry) => entry.keyBuilders ?? []),
+      ...NON_PERSONAL_KEY_BUILDERS,
+    ]);
     // Partition constants of index items travel with their builders (the key builders claim them).
     const builders = Object.keys(tableKeys).filter((name) => !/^[A-Z0-9_]+_PK$/.test(name));
 
@@ -23,7 +26,10 @@ describe('the GDPR data map', () => {
 
   it('has a location for every table the stateful stack creates', () => {
     const stack = new StatefulStack(new App(), 'DataMapCheck', { config: STAGE_CONFIGS.local });
-    const tables = stack.node.findAll().filter((c) => c instanceof Table).map((t) => t.node.id);
+    const tables = stack.node
+      .findAll()
+      .filter((c) => c instanceof Table)
+      .map((t) => t.node.id);
     const locationOf: Record<string, string> = {
       AppTable: 'app-table',
       EventsTable: 'events-table',
