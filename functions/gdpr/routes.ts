@@ -7,7 +7,7 @@ import { ERASURE_REASONS } from './domain/requests.ts';
  * may act on themselves; acting on anyone else needs `gdpr:admin` (checked in the use cases). API
  * keys hold neither: a machine caller never exports or erases a person.
  */
-const { principalRoute } = routeBuilders({ tags: ['gdpr'], needs: ['app:readWrite', 'gdpr'] });
+const { principalRoute } = routeBuilders({ tags: ['gdpr'], needs: ['app:readWrite', 'redis', 'gdpr'] });
 
 const userId = z.uuid();
 const storeReport = z.object({
@@ -40,7 +40,7 @@ export const createExport = principalRoute({
   summary:
     'Ask for a machine-readable export of everything Nimbus holds about a person (assembled in the background)',
   permission: 'gdpr:own',
-  needs: ['app:readWrite', 'events:append', 'gdpr', 'gdpr:exports'],
+  needs: ['app:readWrite', 'events:append', 'redis', 'gdpr', 'gdpr:exports'],
   request: { body: z.strictObject({ userId }) },
   responses: {
     202: {

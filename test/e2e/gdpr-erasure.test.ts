@@ -10,6 +10,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../functions/shared/clients/dynamodb.ts';
 import { getRedis } from '../../functions/shared/clients/redis.ts';
 import { sfn } from '../../functions/shared/clients/sfn.ts';
+import { findInCapturedLogs } from '../support/captured-logs.ts';
 import { bearer, json, localAdmin, loginAs, PASSWORD, uniqueEmail } from '../support/identity.ts';
 import { call } from '../support/stack.ts';
 import { APP_TABLE, EVENTS_TABLE, PERSONAL_KEYS_TABLE } from '../support/tables.ts';
@@ -97,6 +98,7 @@ const countEvents = async () => (await scanAll(EVENTS_TABLE)).length;
 
 describe('GDPR erasure on the deployed stack', () => {
   it('erases a person from every store through the state machine, keeps the audit trail whole, and writes a receipt', async () => {
+    const since = Date.now();
     const subject = await person('erase');
     // Data in every store: sessions and refresh tokens, audit events, a failed login (rate-limit
     // counters keyed by the email's hash), a cached profile, an API key, an export.
@@ -110,6 +112,20 @@ describe('GDPR erasure on the deployed stack', () => {
     assert.equal(key.status, 201, key.text);
     const exported = await call('/v1/gdpr/exports', json({ userId: subject.id }, bearer(tokens.accessToken)));
     assert.equal(exported.status, 202, exported.text);
+    const consent = await call(
+      '/v1/gdpr/consents',
+      json(
+        { userId: subject.id, purpose: 'marketing', granted: true, policyVersion: '2026-11', source: 'e2e' },
+        { ...bearer(tokens.accessToken), 'user-agent': `browser of ${subject.name}` },
+      ),
+    );
+    assert.equal(consent.status, 201, consent.text);
+    // A second factor enrolled: its sealed secret sits on the profile.
+    const enrolled = await call('/v1/auth/totp/enroll', {
+      method: 'POST',
+      headers: bearer(tokens.accessToken),
+    });
+    assert.equal(enrolled.status, 200, enrolled.text);
     const eventsBefore = await countEvents();
 
     const requested = await call(
@@ -159,6 +175,15 @@ describe('GDPR erasure on the deployed stack', () => {
       const found = haystacks.filter((text) => text.includes(needle));
       assert.deepEqual(found, [], `${needle} still found`);
     }
+    // Every request of every test comes from this machine's address: it may only be in other
+    // people's export documents (a copy of their own data, by design), nowhere in clear else.
+    const withIp = haystacks.filter((text) => text.includes('127.0.0.1') && !text.startsWith('{"pk":"EXPORT#'));
+    assert.deepEqual(withIp, [], 'the address is stored in clear');
+    // Nor in what the functions logged while serving and erasing the person.
+    const logged = await findInCapturedLogs([subject.email, subject.name, subject.id, '127.0.0.1'], {
+      since,
+    });
+    assert.deepEqual(logged, [], 'the captured logs hold the person');
     // The trail is whole: the erasure added its own events, removed none.
     assert.ok((await countEvents()) >= eventsBefore);
     const trail = await call(`/v1/audit?subject=user:${subject.id}&limit=200`, {
