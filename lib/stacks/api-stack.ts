@@ -8,6 +8,7 @@ import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
+import { gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
@@ -180,6 +181,13 @@ export class ApiStack extends Stack {
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
+    // Starting an erasure names the state machine; cancelling one names its execution, whose name
+    // (the erasure id) exists only at run time: scoped to that one state machine's executions.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${gdprResourceNames(config.stage).erasureStateMachine}:*]`,
+      reason:
+        'StopExecution of a cancelled erasure: its execution is named by the erasure id, known only at run time; scoped to the erasure state machine.',
+    });
     if (!config.features.apiExecutionLogs) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-APIG6',

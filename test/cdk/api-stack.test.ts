@@ -765,3 +765,17 @@ for (const stage of ['local', 'prod'] as const) {
     });
   });
 }
+
+describe('CloudFormation limits', () => {
+  // A stack holds at most 500 resources: every route adds about eight (function, role, policy, log
+  // group, alarm, permission, methods), so the table's growth shows here before a deploy fails.
+  for (const stage of ['local', 'prod'] as const) {
+    it(`keeps every ${stage} stack under 500 resources`, () => {
+      const { built } = stageBuild(stage);
+      for (const stack of [built.stateful, built.api, built.gdpr]) {
+        const count = Object.keys(Template.fromStack(stack).toJSON().Resources ?? {}).length;
+        assert.ok(count < 500, `${stack.stackName} has ${count} resources`);
+      }
+    });
+  }
+});

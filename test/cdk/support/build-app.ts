@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../../../lib/config/names.ts';
 import type { Stage, StageConfig } from '../../../lib/config/stages.ts';
 import { addNimbusStacks } from '../../../lib/nimbus-app.ts';
 import type { ApiStack } from '../../../lib/stacks/api-stack.ts';
+import type { GdprStack } from '../../../lib/stacks/gdpr-stack.ts';
 import type { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
 
 /** The context `cdk synth` passes the app: cdk.json's feature flags, plus the stage. */
@@ -20,6 +21,7 @@ export interface BuiltApp {
   readonly config: StageConfig;
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
+  readonly gdpr: GdprStack;
 }
 
 /**
