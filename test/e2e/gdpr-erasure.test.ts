@@ -177,7 +177,9 @@ describe('GDPR erasure on the deployed stack', () => {
     }
     // Every request of every test comes from this machine's address: it may only be in other
     // people's export documents (a copy of their own data, by design), nowhere in clear else.
-    const withIp = haystacks.filter((text) => text.includes('127.0.0.1') && !text.startsWith('{"pk":"EXPORT#'));
+    const withIp = haystacks.filter(
+      (text) => text.includes('127.0.0.1') && !text.startsWith('{"pk":"EXPORT#'),
+    );
     assert.deepEqual(withIp, [], 'the address is stored in clear');
     // Nor in what the functions logged while serving and erasing the person.
     const logged = await findInCapturedLogs([subject.email, subject.name, subject.id, '127.0.0.1'], {

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { DataSubject, PersonalDataStore, StoreReport } from '#functions/gdpr/domain/personal-data.ts';
+import type { PersonalDataStore, StoreReport } from '#functions/gdpr/domain/personal-data.ts';
 import { dynamo } from '#shared/clients/dynamodb.ts';
 import { deleteItems } from '#shared/store/delete-items.ts';
 import { queryAll } from '#shared/store/query-all.ts';
