@@ -3,7 +3,7 @@ import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
@@ -70,10 +70,11 @@ export class ApiAlarms extends Construct {
    */
   monitorFunction(
     name: string,
-    fn: IFunction,
+    fn: LambdaFunction,
     options: { readonly threshold?: number; readonly evaluationPeriods?: number } = {},
   ): Alarm {
-    const alarm = new Alarm(this, `Errors${name.replace(/[^A-Za-z0-9]/g, '')}`, {
+    // Beside the function (in its stack, nested or not), so a stack's resources grow with its own functions.
+    const alarm = new Alarm(fn, `Errors${name.replace(/[^A-Za-z0-9]/g, '')}`, {
       alarmDescription: `${name}: function errors`,
       metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: options.threshold ?? this.alarmsConfig.lambdaErrorsPerMinute,

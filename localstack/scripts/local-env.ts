@@ -45,6 +45,8 @@ export interface LocalOutputs {
   readonly PersonalKeysTableName: string;
   readonly UpstashSecretArn: string;
   readonly SigningKeysSecretArn: string;
+  readonly DataKeySecretArn: string;
+  readonly RateLimitKeySecretArn: string;
 }
 
 export function log(message: string): void {

@@ -49,6 +49,8 @@ try {
           eventsTable: outputs.EventsTableName,
           personalKeysTable: outputs.PersonalKeysTableName,
           signingKeysSecret: outputs.SigningKeysSecretArn,
+          dataKeySecret: outputs.DataKeySecretArn,
+          rateLimitKeySecret: outputs.RateLimitKeySecretArn,
         }),
       },
     },

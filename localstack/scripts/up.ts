@@ -155,6 +155,8 @@ function collectOutputs(): LocalOutputs {
     PersonalKeysTableName: need(stateful, 'PersonalKeysTableName'),
     UpstashSecretArn: need(stateful, 'UpstashSecretArn'),
     SigningKeysSecretArn: need(stateful, 'SigningKeysSecretArn'),
+    DataKeySecretArn: need(stateful, 'DataKeySecretArn'),
+    RateLimitKeySecretArn: need(stateful, 'RateLimitKeySecretArn'),
   };
 }
 

@@ -4,7 +4,7 @@ import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { build } from 'esbuild';
@@ -48,6 +48,29 @@ const assetDir = (app: App, construct: FeatureFunction | SharedDependenciesLayer
 
 const logicalId = (stack: Stack, fn: FeatureFunction): string =>
   stack.getLogicalId(fn.node.defaultChild as CfnElement);
+
+/**
+ * A function's `Layers`, as the API stack sees them: a route function in a nested stack gets the
+ * layer through a stack parameter, which is resolved to what the API stack passes in.
+ */
+function layersOf({ api }: Shipped, fn: FeatureFunction): unknown {
+  const stack = Stack.of(fn);
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Properties: { Layers?: unknown } }
+  >;
+  const layers = resources[logicalId(stack, fn)]?.Properties.Layers;
+  if (!(stack instanceof NestedStack) || !Array.isArray(layers)) return layers;
+  const parent = Template.fromStack(api).toJSON().Resources as Record<
+    string,
+    { Properties: { Parameters?: Record<string, unknown> } }
+  >;
+  const parameters =
+    parent[api.getLogicalId(stack.nestedStackResource as CfnElement)]?.Properties.Parameters ?? {};
+  return layers.map((layer: { Ref?: string }) =>
+    layer.Ref !== undefined && layer.Ref in parameters ? parameters[layer.Ref] : layer,
+  );
+}
 
 function versionFunction({ api }: Shipped): FeatureFunction {
   const fn = api.routeApi.functions.get('platform.version');
@@ -114,9 +137,8 @@ after(() => rmSync(outdir, { recursive: true, force: true }));
 describe('functions.sharedDependenciesLayer off (every stage today)', () => {
   it('deploys no layer and gives no function one', () => {
     off.template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
-    const functions = off.template.toJSON().Resources as Record<string, { Properties: { Layers?: unknown } }>;
     for (const fn of off.functions) {
-      assert.equal(functions[logicalId(off.api, fn)]?.Properties.Layers, undefined, fn.node.path);
+      assert.equal(layersOf(off, fn), undefined, fn.node.path);
     }
   });
 
@@ -143,10 +165,9 @@ describe('functions.sharedDependenciesLayer on', () => {
       CompatibleArchitectures: ['arm64'],
     });
     const layerId = on.api.getLogicalId(layerOf().node.defaultChild as CfnElement);
-    const functions = on.template.toJSON().Resources as Record<string, { Properties: { Layers?: unknown } }>;
     assert.equal(on.functions.length, off.functions.length);
     for (const fn of on.functions) {
-      assert.deepEqual(functions[logicalId(on.api, fn)]?.Properties.Layers, [{ Ref: layerId }], fn.node.path);
+      assert.deepEqual(layersOf(on, fn), [{ Ref: layerId }], fn.node.path);
     }
   });
 
