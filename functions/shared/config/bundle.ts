@@ -39,7 +39,8 @@ export type ProfiledRoute = Pick<RouteDef, 'rateLimit' | 'cache' | 'method' | 'n
 
 /** The profile of a function serving `route` (or none: an authorizer, a job) on a stage that traces or not. */
 export function bundleProfile(route: ProfiledRoute | undefined, tracing: boolean): BundleProfile {
-  if (route === undefined) return { rateLimit: true, responseCache: true, tracer: tracing, requestMetrics: true };
+  if (route === undefined)
+    return { rateLimit: true, responseCache: true, tracer: tracing, requestMetrics: true };
   return {
     rateLimit: route.rateLimit.length > 0,
     responseCache: route.cache !== null && route.method === 'GET',

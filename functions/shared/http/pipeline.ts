@@ -236,7 +236,11 @@ function recorderFor(route: RouteDef, options: HttpHandlerOptions): Promise<Requ
  * (correlation id, problem+json, headers, the request's latency into the shared histograms), then
  * body parsing, validation and the permission check.
  */
-export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>, options: HttpHandlerOptions = {}) {
+export function httpHandler<R extends RouteDef>(
+  route: R,
+  impl: RouteImpl<R>,
+  options: HttpHandlerOptions = {},
+) {
   assertBundled(route);
   const recorder = recorderFor(route, options);
   const core = async (

@@ -32,7 +32,8 @@ export const ROUTE_CLASSES: readonly RouteClass[] = ['gateway', 'api'];
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 export const STATUS_CLASSES: readonly StatusClass[] = ['2xx', '3xx', '4xx', '5xx'];
 
-export const routeClassOf = (auth: 'public' | 'principal'): RouteClass => (auth === 'public' ? 'gateway' : 'api');
+export const routeClassOf = (auth: 'public' | 'principal'): RouteClass =>
+  auth === 'public' ? 'gateway' : 'api';
 
 /** 1xx counts with 2xx (none is ever answered), anything past 5xx with 5xx. */
 export function statusClassOf(status: number): StatusClass {
@@ -61,7 +62,9 @@ export const fieldOf = (routeClass: RouteClass, routeId: string, stat: string): 
   `${routeClass}|${routeId}|${stat}`;
 
 /** The parts of a field name, or undefined for one this layout does not know. */
-export function parseField(field: string): { routeClass: RouteClass; routeId: string; stat: string } | undefined {
+export function parseField(
+  field: string,
+): { routeClass: RouteClass; routeId: string; stat: string } | undefined {
   const [routeClass, routeId, stat, ...rest] = field.split('|');
   if (rest.length > 0 || routeId === undefined || routeId === '' || stat === undefined) return undefined;
   if (routeClass !== 'gateway' && routeClass !== 'api') return undefined;
