@@ -23,7 +23,10 @@ function histogramOf(latencies: readonly number[]): Histogram {
 /** The bucket [lower, upper] a latency falls in (upper: Infinity for the last). */
 function bucketAround(ms: number): [number, number] {
   const index = bucketIndex(ms);
-  return [index === 0 ? 0 : (BUCKET_BOUNDS_MS[index - 1] ?? 0), BUCKET_BOUNDS_MS[index] ?? Number.POSITIVE_INFINITY];
+  return [
+    index === 0 ? 0 : (BUCKET_BOUNDS_MS[index - 1] ?? 0),
+    BUCKET_BOUNDS_MS[index] ?? Number.POSITIVE_INFINITY,
+  ];
 }
 
 /** A deterministic PRNG (mulberry32), so a failure replays. */

@@ -20,7 +20,12 @@ before(async () => {
 function setup(budgetMs = 50) {
   const clock = new Clock();
   const redis = new FakeRedis(clock);
-  const recorder = createRequestRecorder({ redis: async () => redis, budgetMs, breakerMs: 10_000, now: clock.now });
+  const recorder = createRequestRecorder({
+    redis: async () => redis,
+    budgetMs,
+    breakerMs: 10_000,
+    now: clock.now,
+  });
   const sample = (overrides: Partial<RequestSample> = {}): RequestSample => ({
     routeId: 'keys.list',
     routeClass: 'api',
