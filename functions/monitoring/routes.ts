@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { routeBuilders } from '#shared/http/route.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './domain/prometheus.ts';
+import { windowMinutes } from './domain/window.ts';
 
 const { principalRoute } = routeBuilders({ tags: ['monitoring'] });
 const level = z.object({ hits: z.number(), misses: z.number() });
@@ -69,4 +71,115 @@ export const cacheInvalidate = principalRoute({
   },
 });
 
-export const monitoringRoutes = [cacheStats, cacheHealth, cacheInvalidate] as const;
+/** `?window=15m`: 1m to 24h, in minutes (`m`) or hours (`h`). */
+const windowQuery = z.strictObject({
+  window: z
+    .string()
+    .default('15m')
+    .transform((label, ctx) => {
+      const minutes = windowMinutes(label);
+      if (minutes === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'a window from 1m to 24h, e.g. 15m or 2h' });
+        return z.NEVER;
+      }
+      return { label, minutes };
+    }),
+});
+
+const percentiles = {
+  count: z.number(),
+  errorRate: z.number(),
+  clientErrorRate: z.number(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  meanMs: z.number().nullable(),
+  throughput: z.number(),
+};
+const windowMeta = { window: z.string(), from: z.string(), to: z.string(), seconds: z.number() };
+const routeClass = z.enum(['gateway', 'api']);
+const classPerformance = z.object({
+  ...percentiles,
+  routes: z.number(),
+  slo: z.object({ p95Ms: z.number(), availability: z.number() }),
+  latency: z.object({ met: z.boolean().nullable(), slowShare: z.number(), budgetRemaining: z.number() }),
+  availability: z.object({
+    actual: z.number(),
+    met: z.boolean().nullable(),
+    errorBudgetRemaining: z.number(),
+  }),
+});
+const unavailable = { description: 'Redis unreachable: the request metrics cannot be read' };
+
+export const requestMetrics = principalRoute({
+  id: 'monitoring.metrics',
+  method: 'GET',
+  path: '/v1/monitoring/metrics',
+  handler: 'functions/monitoring/handlers/metrics.ts',
+  summary:
+    'Request latency per route over a window: count, error rates, p50/p95/p99 (within bucket resolution), throughput',
+  permission: 'monitoring:read',
+  needs: ['redis'],
+  request: { query: windowQuery },
+  responses: {
+    200: {
+      description: 'Per route id and in total',
+      schema: z.object({
+        ...windowMeta,
+        bucketsMs: z.array(z.number()),
+        routes: z.record(z.string(), z.object({ class: routeClass, ...percentiles })),
+        totals: z.object(percentiles),
+      }),
+    },
+    503: unavailable,
+  },
+});
+
+export const prometheusMetrics = principalRoute({
+  id: 'monitoring.prometheus',
+  method: 'GET',
+  path: '/v1/monitoring/metrics/prometheus',
+  handler: 'functions/monitoring/handlers/prometheus.ts',
+  summary: 'The request histograms over a window in the Prometheus text format (0.0.4)',
+  permission: 'monitoring:read',
+  needs: ['redis'],
+  request: { query: windowQuery },
+  responses: {
+    200: {
+      description: 'nimbus_http_request_duration_seconds and nimbus_http_requests_total',
+      contentType: PROMETHEUS_CONTENT_TYPE,
+    },
+    503: unavailable,
+  },
+});
+
+export const sloPerformance = principalRoute({
+  id: 'monitoring.performance',
+  method: 'GET',
+  path: '/v1/monitoring/performance',
+  handler: 'functions/monitoring/handlers/performance.ts',
+  summary:
+    'Latency percentiles per route class (gateway: public, api: authenticated) against their SLOs, and the error budget left',
+  permission: 'monitoring:read',
+  needs: ['redis', 'slo'],
+  request: { query: windowQuery },
+  responses: {
+    200: {
+      description: 'Per route class',
+      schema: z.object({
+        ...windowMeta,
+        classes: z.object({ gateway: classPerformance, api: classPerformance }),
+      }),
+    },
+    503: unavailable,
+  },
+});
+
+export const monitoringRoutes = [
+  cacheStats,
+  cacheHealth,
+  cacheInvalidate,
+  requestMetrics,
+  prometheusMetrics,
+  sloPerformance,
+] as const;

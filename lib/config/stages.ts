@@ -11,6 +11,11 @@ import {
   type PrivacySettings,
   validPrivacySettings,
 } from '../../functions/shared/config/privacy.ts';
+import {
+  DEFAULT_SLO_SETTINGS,
+  type SloSettings,
+  validSloSettings,
+} from '../../functions/shared/config/slo.ts';
 import type { Duration, ScopeName } from '../../functions/shared/ratelimit/scopes.ts';
 
 /** Stages Nimbus knows. `local` runs on the emulator (ministack / LocalStack). */
@@ -125,6 +130,11 @@ export interface StageConfig {
   readonly gdpr: GdprSettings;
   /** Personal data at rest (docs/decisions/0011-personal-data-at-rest.md). */
   readonly privacy: PrivacySettings;
+  /**
+   * Service level objectives per route class (p95 latency, availability), which the performance
+   * route (`GET /v1/monitoring/performance`) measures the request histograms against.
+   */
+  readonly slo: SloSettings;
   readonly alarms: {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
@@ -152,6 +162,7 @@ const base = {
     },
   },
   privacy: DEFAULT_PRIVACY_SETTINGS,
+  slo: DEFAULT_SLO_SETTINGS,
   jobs: {
     expiryWarningDays: 14,
     signingKeyGraceDays: 3,
@@ -328,5 +339,6 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   validRotationSettings(config.apiKeyRotation);
   validGdprSettings(config.gdpr);
   validPrivacySettings(config.privacy);
+  validSloSettings(config.slo);
   return config;
 }

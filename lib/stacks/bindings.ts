@@ -9,6 +9,7 @@ import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import { privacyEnvironment } from '../../functions/shared/config/privacy.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
+import { sloEnvironment } from '../../functions/shared/config/slo.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
 import { gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -97,6 +98,7 @@ export function needBinder(
     jobs: (fn) => setEnvironment(fn, jobsEnvironment(config.jobs)),
     apiKeyRotation: (fn) => setEnvironment(fn, apiKeyRotationEnvironment(config.apiKeyRotation)),
     gdpr: (fn) => setEnvironment(fn, gdprEnvironment(config.gdpr)),
+    slo: (fn) => setEnvironment(fn, sloEnvironment(config.slo)),
     'gdpr:exports': (fn) => sendTo(fn, GDPR_WORKFLOW_ENV.exportQueueName, gdprNames.exportQueue),
     'gdpr:failures': (fn) => sendTo(fn, GDPR_WORKFLOW_ENV.erasureFailureQueueName, gdprNames.erasureFailures),
     'gdpr:erasures': (fn) => {

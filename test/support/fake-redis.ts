@@ -1,5 +1,13 @@
 import type { CacheRedis } from '#shared/cache/two-level-cache.ts';
 
+/** The pipeline `FakeRedis.pipeline` returns: hash commands queued, then sent at once. */
+export interface FakePipeline {
+  hincrby(key: string, field: string, increment: number): FakePipeline;
+  expire(key: string, seconds: number): FakePipeline;
+  hgetall(key: string): FakePipeline;
+  exec(): Promise<unknown[]>;
+}
+
 /** A settable clock in epoch ms, shared by a cache and its fake Redis. */
 export class Clock {
   constructor(public t = Date.UTC(2030, 0, 1)) {}
@@ -52,6 +60,56 @@ export class FakeRedis implements CacheRedis {
   async ping(): Promise<unknown> {
     await this.gate('ping', undefined);
     return 'PONG';
+  }
+
+  /**
+   * A pipeline of the hash commands the request metrics use (HINCRBY, EXPIRE, HGETALL), sent as
+   * one round trip: counted once as `pipeline`, and failing or hanging as a whole like the rest.
+   */
+  pipeline(): FakePipeline {
+    const queued: (() => unknown)[] = [];
+    const pipe: FakePipeline = {
+      hincrby: (key, field, increment) => {
+        queued.push(() => {
+          const hash = this.readHash(key);
+          const value = Number(hash[field] ?? 0) + increment;
+          hash[field] = value;
+          this.writeHash(key, hash);
+          return value;
+        });
+        return pipe;
+      },
+      expire: (key, seconds) => {
+        queued.push(() => {
+          const item = this.read(key) === undefined ? undefined : this.store.get(key);
+          if (item === undefined) return 0;
+          item.expiresAt = this.clock.now() + seconds * 1000;
+          return 1;
+        });
+        return pipe;
+      },
+      hgetall: (key) => {
+        // Like @upstash/redis: numeric values come back as numbers, an absent hash as null.
+        queued.push(() => (this.read(key) === undefined ? null : this.readHash(key)));
+        return pipe;
+      },
+      exec: async () => {
+        await this.gate('pipeline', undefined);
+        return queued.map((run) => run());
+      },
+    };
+    return pipe;
+  }
+
+  /** A hash's fields (empty when absent). */
+  readHash(key: string): Record<string, number | string> {
+    const value = this.read(key);
+    return value === undefined ? {} : (JSON.parse(value) as Record<string, number | string>);
+  }
+
+  private writeHash(key: string, hash: Record<string, number | string>): void {
+    const expiresAt = this.read(key) === undefined ? undefined : this.store.get(key)?.expiresAt;
+    this.store.set(key, { value: JSON.stringify(hash), expiresAt });
   }
 
   /** Remaining time to live of a key in ms, undefined when it has none or is absent. */

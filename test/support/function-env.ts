@@ -5,6 +5,7 @@ import { STAGE_CONFIGS } from '#lib/config/stages.ts';
 import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
 import { bindingsEnvironment } from '#shared/config/bindings.ts';
 import { redisEnvironment } from '#shared/config/redis.ts';
+import { sloEnvironment } from '#shared/config/slo.ts';
 
 const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`;
 
@@ -34,6 +35,7 @@ export function functionEnvironment(): Record<string, string> {
     }),
     ...jobsEnvironment(STAGE_CONFIGS.local.jobs),
     ...gdprEnvironment(STAGE_CONFIGS.local.gdpr),
+    ...sloEnvironment(STAGE_CONFIGS.local.slo),
     [GDPR_WORKFLOW_ENV.exportQueueName]: 'placeholder-exports',
     [GDPR_WORKFLOW_ENV.erasureFailureQueueName]: 'placeholder-erasure-failures',
     [GDPR_WORKFLOW_ENV.erasureStateMachineArn]:

@@ -13,6 +13,11 @@ import {
   RESPONSE_CACHE_STATS_KEY,
 } from '#shared/cache/namespaces.ts';
 import {
+  METRICS_PREFIX,
+  REQUEST_METRICS_PREFIX,
+  REQUEST_METRICS_TTL_SECONDS,
+} from '#shared/metrics/request-histogram.ts';
+import {
   RATE_LIMIT_PREFIX,
   SCOPES,
   type ScopeName,
@@ -200,14 +205,33 @@ const RATE_LIMIT_PATTERNS: readonly RedisKeyPattern[] = (Object.keys(SCOPES) as 
   rateLimitPattern(scope, SCOPES[scope]),
 );
 
+const METRICS_PATTERNS: readonly RedisKeyPattern[] = [
+  {
+    id: 'metrics.http',
+    prefix: REQUEST_METRICS_PREFIX,
+    layout: `${REQUEST_METRICS_PREFIX}<epoch minute>`,
+    holds:
+      'Request latency histograms of one minute, a hash: fields <route class>|<route id>|<bucket, count, sum or status class>',
+    identifies: [],
+    maxTtlSeconds: REQUEST_METRICS_TTL_SECONDS,
+    retention: '25 h (the longest window served, 24 h, and a margin)',
+    erasure: 'keep',
+    exportValue: false,
+  },
+];
+
 /** Every Redis key pattern Nimbus writes. */
-export const REDIS_KEY_PATTERNS: readonly RedisKeyPattern[] = [...CACHE_PATTERNS, ...RATE_LIMIT_PATTERNS];
+export const REDIS_KEY_PATTERNS: readonly RedisKeyPattern[] = [
+  ...CACHE_PATTERNS,
+  ...RATE_LIMIT_PATTERNS,
+  ...METRICS_PATTERNS,
+];
 
 /** Every declared prefix: a key that starts with none of them is undeclared. */
 export const REDIS_KEY_PREFIXES: readonly string[] = REDIS_KEY_PATTERNS.map((pattern) => pattern.prefix);
 
-/** The roots every key starts with (`nimbus:cache:`, `nimbus:rl:`): what an erasure scans. */
-export const REDIS_KEY_ROOTS: readonly string[] = [CACHE_PREFIX, RATE_LIMIT_PREFIX];
+/** The roots every key starts with (`nimbus:cache:`, `nimbus:rl:`, `nimbus:metrics:`): what an erasure scans. */
+export const REDIS_KEY_ROOTS: readonly string[] = [CACHE_PREFIX, RATE_LIMIT_PREFIX, METRICS_PREFIX];
 
 /** The cache namespaces declared above (each `createCache` namespace must be one). */
 export const CACHE_NAMESPACES: readonly string[] = [RESPONSE_CACHE_NAMESPACE, AUTHORIZER_NAMESPACE];
@@ -228,6 +252,8 @@ export const REDIS_CLIENT_USERS: Readonly<Record<string, string>> = {
   'functions/shared/cache/authorizer-cache.ts': 'cache.authz.* through the two-level cache',
   'functions/shared/ratelimit/limiter.ts': 'ratelimit.* through @upstash/ratelimit',
   'functions/platform/store/probes.ts': 'nothing (PING)',
+  'functions/shared/metrics/request-recorder.ts': 'metrics.http (HINCRBY, EXPIRE)',
+  'functions/monitoring/store/request-metrics.ts': 'nothing (reads metrics.http with HGETALL)',
   'functions/gdpr/store/redis-personal-data.ts': 'deletes the keys above; bumps cache.<ns>.version epochs',
 };
 

@@ -22,18 +22,30 @@ export interface BundleProfile {
    * segment Lambda's active tracing records by itself.
    */
   readonly tracer: boolean;
+  /** The row has the `redis` need: it records its latency into the request histograms. */
+  readonly requestMetrics: boolean;
 }
+
+/**
+ * Routes record their latency only where their function already reaches Redis (the `redis` need,
+ * which every rate-limited route has): metrics never give a function a client, a secret or a
+ * grant it did not have. The rest (liveness, version, OpenAPI, JWKS) go unrecorded.
+ */
+export const recordsRequestMetrics = (route: Pick<RouteDef, 'needs'>): boolean =>
+  (route.needs ?? []).includes('redis');
 
 /** The part of a route row the profile is read from. */
 export type ProfiledRoute = Pick<RouteDef, 'rateLimit' | 'cache' | 'method' | 'needs'>;
 
 /** The profile of a function serving `route` (or none: an authorizer, a job) on a stage that traces or not. */
 export function bundleProfile(route: ProfiledRoute | undefined, tracing: boolean): BundleProfile {
-  if (route === undefined) return { rateLimit: true, responseCache: true, tracer: tracing };
+  if (route === undefined)
+    return { rateLimit: true, responseCache: true, tracer: tracing, requestMetrics: true };
   return {
     rateLimit: route.rateLimit.length > 0,
     responseCache: route.cache !== null && route.method === 'GET',
     tracer: tracing && (route.needs ?? []).length > 0,
+    requestMetrics: recordsRequestMetrics(route),
   };
 }
 
@@ -54,6 +66,7 @@ export function bundleDefine(profile: BundleProfile | undefined): Record<string,
           'process.env.NIMBUS_BUNDLE_RATE_LIMIT': flag(profile.rateLimit),
           'process.env.NIMBUS_BUNDLE_RESPONSE_CACHE': flag(profile.responseCache),
           'process.env.NIMBUS_BUNDLE_TRACER': flag(profile.tracer),
+          'process.env.NIMBUS_BUNDLE_REQUEST_METRICS': flag(profile.requestMetrics),
         }),
   };
 }

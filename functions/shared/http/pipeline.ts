@@ -4,8 +4,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { recordsRequestMetrics } from '../config/bundle.ts';
 import { httpSettingsFromEnv } from '../config/http.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { routeClassOf } from '../metrics/request-histogram.ts';
+import type { RequestRecorder } from '../metrics/request-recorder.ts';
 import { countResponse, logger, metrics, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
 import { corsHeaders, lowerCaseHeaders, mergeVary, SECURITY_HEADERS } from './headers.ts';
@@ -49,6 +52,8 @@ export type RouteImpl<R extends RouteDef> = (request: HttpRequest<R>) => Promise
 interface RequestState {
   correlationId: string;
   headers: Record<string, string>;
+  /** `performance.now()` when the envelope first saw the request. */
+  startedAt: number;
 }
 
 type NimbusContext = Context & { nimbus?: RequestState };
@@ -98,7 +103,10 @@ async function answering(
  * DomainError) never get here as errors: `core` answers them, so they leave through `after` like
  * any response.
  */
-function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
+function httpEnvelope(
+  route: RouteDef,
+  recorder: Promise<RequestRecorder | undefined>,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, NimbusContext> {
   const decorate = (response: APIGatewayProxyResult, state: RequestState): void => {
     const cors = corsHeaders(CORS_ORIGINS, state.headers.origin);
     // The route's Vary (a cached per-principal answer varies by credential) and CORS's (Origin)
@@ -112,26 +120,46 @@ function httpEnvelope(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResu
       'x-correlation-id': state.correlationId,
     };
   };
+  // Last thing before the response leaves, so the latency covers everything the route did. The
+  // recorder bounds its own write (`request-recorder.ts`) and never throws.
+  const record = async (status: number, state: RequestState): Promise<void> => {
+    const ms = performance.now() - state.startedAt;
+    await (await recorder)?.record({
+      routeId: route.id,
+      routeClass: routeClassOf(route.auth),
+      status,
+      ms,
+      at: Date.now(),
+    });
+  };
   return {
     before: (request) => {
       const headers = lowerCaseHeaders(request.event.headers);
       const incoming = headers['x-correlation-id'];
       const correlationId = incoming !== undefined && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
-      request.context.nimbus = { correlationId, headers };
+      request.context.nimbus = { correlationId, headers, startedAt: performance.now() };
       logger.appendKeys({ correlation_id: correlationId });
       tracer?.putAnnotation('correlationId', correlationId);
     },
-    after: (request) => {
+    after: async (request) => {
       if (request.response) countResponse(request.response.statusCode);
-      if (request.response && request.context.nimbus) decorate(request.response, request.context.nimbus);
+      if (request.response && request.context.nimbus) {
+        decorate(request.response, request.context.nimbus);
+        await record(request.response.statusCode, request.context.nimbus);
+      }
     },
     // Whatever reaches here also reaches the Tracer's onError, which marks the trace as a fault.
-    onError: (request) => {
-      const state = request.context.nimbus ?? { correlationId: randomUUID(), headers: {} };
+    onError: async (request) => {
+      const state = request.context.nimbus ?? {
+        correlationId: randomUUID(),
+        headers: {},
+        startedAt: performance.now(),
+      };
       const response = errorResponse(request.error, request.event, state.correlationId);
       countResponse(response.statusCode);
       decorate(response, state);
       request.response = response;
+      await record(response.statusCode, state);
     },
   };
 }
@@ -179,12 +207,42 @@ function assertBundled(route: RouteDef): void {
   }
 }
 
+export interface HttpHandlerOptions {
+  /**
+   * Where the request's latency is recorded. @default the shared Redis recorder on rows with the
+   * `redis` need (`recordsRequestMetrics`), none on the others
+   */
+  readonly requestMetrics?: RequestRecorder;
+}
+
+/** The row's recorder, loaded at init; a constant-folded branch leaves it out of bundles without it. */
+function recorderFor(route: RouteDef, options: HttpHandlerOptions): Promise<RequestRecorder | undefined> {
+  if (options.requestMetrics !== undefined) return Promise.resolve(options.requestMetrics);
+  // The literal test first: esbuild folds it, and drops the import with the branch.
+  if (process.env.NIMBUS_BUNDLE_REQUEST_METRICS !== 'off' && recordsRequestMetrics(route)) {
+    return import('../metrics/request-recorder.ts').then(
+      (module) => module.requestRecorder,
+      (error: unknown) => {
+        logger.error('request metrics unavailable', { error });
+        return undefined;
+      },
+    );
+  }
+  return Promise.resolve(undefined);
+}
+
 /**
  * Wraps a route implementation in the shared pipeline: Tracer, Logger, Metrics, envelope
- * (correlation id, problem+json, headers), then body parsing, validation and the permission check.
+ * (correlation id, problem+json, headers, the request's latency into the shared histograms), then
+ * body parsing, validation and the permission check.
  */
-export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
+export function httpHandler<R extends RouteDef>(
+  route: R,
+  impl: RouteImpl<R>,
+  options: HttpHandlerOptions = {},
+) {
   assertBundled(route);
+  const recorder = recorderFor(route, options);
   const core = async (
     event: APIGatewayProxyEvent,
     context: NimbusContext,
@@ -268,7 +326,7 @@ export function httpHandler<R extends RouteDef>(route: R, impl: RouteImpl<R>) {
   const handler = chain
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(httpEnvelope())
+    .use(httpEnvelope(route, recorder))
     .handler(core);
   // The row the handler was built from, readable by tests: each handler module must serve the
   // row that names it as its entry file (test/unit/platform/handler-routes.test.ts).

@@ -36,7 +36,9 @@ export type ResourceNeed =
   /** Report an erasure that failed after its retries (the erasure failure queue, alarmed). */
   | 'gdpr:failures'
   /** Delete a person's data keys (crypto-shredding their sealed audit fields): the erasure workflow. */
-  | 'personalKeys:shred';
+  | 'personalKeys:shred'
+  /** The SLO targets of the route classes (`functions/shared/config/slo.ts`). */
+  | 'slo';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';
