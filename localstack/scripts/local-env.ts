@@ -6,6 +6,8 @@ import { REPO_ROOT } from '../../lib/config/names.ts';
 
 /** Where everything local lives: venv, pids, logs, outputs. Git-ignored. */
 export const LOCAL_DIR = join(REPO_ROOT, '.local');
+/** The project's Python venv: ministack and the Prometheus client, pinned. */
+export const VENV = join(LOCAL_DIR, 'venv');
 export const PID_DIR = join(LOCAL_DIR, 'pids');
 export const LOG_DIR = join(LOCAL_DIR, 'logs');
 export const OUTPUTS_FILE = join(LOCAL_DIR, 'outputs.json');
@@ -14,6 +16,8 @@ export const ADMIN_FILE = join(LOCAL_DIR, 'admin.json');
 
 /** Pinned emulator version: checked against this repository's CDK app (see docs/decisions). */
 export const MINISTACK_VERSION = '1.5.33';
+/** The Prometheus Python client in the same venv: its parser checks the metrics exposition in tests. */
+export const PROMETHEUS_CLIENT_VERSION = '0.26.0';
 export const EMULATOR_PORT = Number(process.env.NIMBUS_EMULATOR_PORT ?? 4566);
 export const EMULATOR_URL = `http://127.0.0.1:${EMULATOR_PORT}`;
 export const REDIS_PORT = Number(process.env.NIMBUS_REDIS_PORT ?? 6379);

@@ -16,6 +16,7 @@ import {
   log,
   MINISTACK_VERSION,
   OUTPUTS_FILE,
+  PROMETHEUS_CLIENT_VERSION,
   portOpen,
   REDIS_PORT,
   readPid,
@@ -24,36 +25,42 @@ import {
   STAGE,
   startDetached,
   stopStarted,
+  VENV,
   waitFor,
 } from './local-env.ts';
 
-const VENV = join(LOCAL_DIR, 'venv');
 const LOCAL_ADMIN_EMAIL = 'admin@nimbus.local';
 const MINISTACK_BIN = join(VENV, 'bin', 'ministack');
 const NODE_BIN_DIR = join(REPO_ROOT, 'node_modules', '.bin');
 
-function installedMinistack(): string | undefined {
+/** The version of a package installed in the project venv, or undefined. */
+function installedInVenv(distribution: string): string | undefined {
   if (!existsSync(join(VENV, 'bin', 'python'))) return undefined;
   try {
     return runQuiet(join(VENV, 'bin', 'python'), [
       '-c',
-      'import importlib.metadata as m; print(m.version("ministack"))',
+      `import importlib.metadata as m; print(m.version(${JSON.stringify(distribution)}))`,
     ]).trim();
   } catch {
     return undefined;
   }
 }
 
-/** ministack in a project-local venv at the pinned version. */
+/**
+ * The project venv, pinned: ministack, and the Prometheus Python client, whose text-format parser
+ * (the reference implementation) the tests check the metrics exposition with.
+ */
 function ensureMinistackInstalled(): void {
-  if (installedMinistack() === MINISTACK_VERSION) return;
-  log(`installing ministack ${MINISTACK_VERSION} into .local/venv`);
+  const pinned = { ministack: MINISTACK_VERSION, 'prometheus-client': PROMETHEUS_CLIENT_VERSION };
+  const missing = Object.entries(pinned).filter(([name, version]) => installedInVenv(name) !== version);
+  if (missing.length === 0) return;
+  log(`installing ${missing.map(([name, version]) => `${name} ${version}`).join(', ')} into .local/venv`);
   if (!existsSync(join(VENV, 'bin', 'python'))) run('python3', ['-m', 'venv', VENV]);
   run(join(VENV, 'bin', 'pip'), [
     'install',
     '--quiet',
     '--disable-pip-version-check',
-    `ministack==${MINISTACK_VERSION}`,
+    ...missing.map(([name, version]) => `${name}==${version}`),
   ]);
 }
 
