@@ -3,6 +3,7 @@ import { stackName } from './config/names.ts';
 import { resolveStage, type StageConfig } from './config/stages.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { GdprStack } from './stacks/gdpr-stack.ts';
+import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
 export interface NimbusStacks {
@@ -10,6 +11,7 @@ export interface NimbusStacks {
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly gdpr: GdprStack;
+  readonly observability: ObservabilityStack;
 }
 
 /**
@@ -38,8 +40,16 @@ export function addNimbusStacks(app: App): NimbusStacks {
   // Its alarms go to the API stack's topic; the API's GDPR routes find its queue and state machine
   // by name (lib/config/names.ts), so they need no reference back.
   gdpr.addStackDependency(api, 'its alarms publish to the API stack alarm topic');
+  const observability = new ObservabilityStack(app, stackName(config.stage, 'Observability'), {
+    config,
+    env,
+    api: api.routeApi.api,
+    alertTopic: api.alarms.topic,
+  });
+  // Last: it watches every other stack (by metric names, not references) and calls the API.
+  observability.addStackDependency(gdpr, 'its dashboard shows the GDPR queues, which must exist first');
 
   Tags.of(app).add('project', 'nimbus');
   Tags.of(app).add('stage', config.stage);
-  return { config, stateful, api, gdpr };
+  return { config, stateful, api, gdpr, observability };
 }

@@ -1,7 +1,7 @@
 import { requireEnv } from '#shared/env.ts';
 
 /** The scheduled jobs (`jobs.ts` holds their table); stages give each one a schedule. */
-export type JobName = 'rotateDue' | 'expiryWatch' | 'retentionCleanup';
+export type JobName = 'rotateDue' | 'expiryWatch' | 'retentionCleanup' | 'healthCanary';
 
 /** What the jobs read from the stage config (`lib/config/stages.ts`, `jobs`). */
 export interface JobsSettings {

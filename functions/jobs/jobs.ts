@@ -12,7 +12,7 @@ export interface JobDef {
   /** What the function reads and writes, bound as a route's `needs` are (and nothing more). */
   readonly needs: readonly ResourceNeed[];
   /** The stack that deploys it: the API stack, or the GDPR stack beside the workflows it serves. */
-  readonly stack: 'Api' | 'Gdpr';
+  readonly stack: 'Api' | 'Gdpr' | 'Observability';
 }
 
 /**
@@ -66,5 +66,15 @@ export const jobs: readonly JobDef[] = [
     // Scans and deletes in the app and personal-keys tables; audits its run; alerts on overdue erasures.
     needs: ['app:readWrite', 'personalKeys:shred', 'events:append', 'gdpr', 'alerts:publish'],
     stack: 'Gdpr',
+  },
+  {
+    name: 'healthCanary',
+    id: 'health-canary',
+    handler: 'functions/monitoring/handlers/health-canary.ts',
+    description:
+      'Scheduled: calls GET /health/ready through the front door; the canary alarm fires on a failure or a silence',
+    // It calls the API over HTTPS like any client: no table, secret or Redis.
+    needs: [],
+    stack: 'Observability',
   },
 ];

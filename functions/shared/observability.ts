@@ -48,3 +48,32 @@ export function traced<T>(client: T): T {
 export function countResponse(statusCode: number): void {
   metrics.addMetric(`Responses${Math.trunc(statusCode / 100)}xx`, MetricUnit.Count, 1);
 }
+
+/**
+ * The service level indicators of the API, as CloudWatch metrics (EMF): every response adds
+ * `RequestLatency` (ms) and `ServerError` (1 for a 5xx, else 0) under service `http` with the
+ * route's class (`gateway` | `api`) as the only other dimension besides the stage, so one alarm
+ * sees every route of a class as one series: p95 against the class SLO, `PR(:<slo>)` for the share
+ * of fast requests, the average of `ServerError` for the error rate (burn-rate alarms,
+ * `lib/constructs/slo-alarms.ts`). Published at once, apart from the function's own metrics.
+ */
+const sli = new Metrics({ serviceName: 'http', defaultDimensions: { stage: buildInfoFromEnv().stage } });
+
+export const SLI_METRICS = {
+  latency: 'RequestLatency',
+  serverError: 'ServerError',
+  service: 'http',
+} as const;
+
+export function recordSli(routeClass: string, statusCode: number, ms: number): void {
+  sli.addDimension('routeClass', routeClass);
+  sli.addMetric(SLI_METRICS.latency, MetricUnit.Milliseconds, ms);
+  sli.addMetric(SLI_METRICS.serverError, MetricUnit.Count, statusCode >= 500 ? 1 : 0);
+  sli.publishStoredMetrics();
+}
+
+/** Annotates the request's trace with what a trace search filters on: route, caller kind, org. */
+export function annotateTrace(annotations: Readonly<Record<string, string>>): void {
+  if (!tracer) return;
+  for (const [key, value] of Object.entries(annotations)) tracer.putAnnotation(key, value);
+}

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (entries, lock file, cdk.json and `.local/` are resolved against it). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type StackRole = 'Stateful' | 'Api' | 'Gdpr';
+export type StackRole = 'Stateful' | 'Api' | 'Gdpr' | 'Observability';
 
 /** The CloudFormation stack name of one of a stage's stacks: `Nimbus-<stage>-<role>`. */
 export function stackName(stage: string, role: StackRole): string {

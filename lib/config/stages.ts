@@ -58,6 +58,13 @@ export interface StageConfig {
      * itself, from the admin route and the daily job.
      */
     readonly secretRotationSchedule: boolean;
+    /**
+     * CloudWatch composite alarms (`AWS::CloudWatch::CompositeAlarm`): a burn-rate alarm pages only
+     * when both its windows burn. Without them each window alarms on its own.
+     */
+    readonly compositeAlarms: boolean;
+    /** An AWS Backup plan for the app and events tables (never the personal keys: see 0011). */
+    readonly backups: boolean;
   };
   readonly api: {
     /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
@@ -76,6 +83,12 @@ export interface StageConfig {
      * `x-api-key` works wherever a key could pass.
      */
     readonly authorizerCacheSeconds: number;
+    /**
+     * Where clients reach the API, when not at the URL API Gateway reports (the emulator serves it
+     * under its own host): `{apiId}` and `{stage}` are filled in. The health canary calls it.
+     * @default the deployment stage's URL
+     */
+    readonly publicUrlTemplate?: string;
   };
   readonly functions: {
     readonly memoryMb: number;
@@ -171,6 +184,7 @@ const base = {
       rotateDue: 'cron(0 3 * * ? *)',
       expiryWatch: 'cron(0 8 * * ? *)',
       retentionCleanup: 'cron(30 2 * * ? *)',
+      healthCanary: 'rate(5 minutes)',
     },
   },
 } as const;
@@ -197,7 +211,13 @@ function authFor(
   };
 }
 
-const cloudFeatures = { xray: true, apiExecutionLogs: true, secretRotationSchedule: true } as const;
+const cloudFeatures = {
+  xray: true,
+  apiExecutionLogs: true,
+  secretRotationSchedule: true,
+  compositeAlarms: true,
+  backups: false,
+} as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
   local: {
@@ -216,7 +236,13 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     debugLogSampleRate: 0,
     retainData: false,
     pointInTimeRecovery: false,
-    features: { xray: false, apiExecutionLogs: false, secretRotationSchedule: false },
+    features: {
+      xray: false,
+      apiExecutionLogs: false,
+      secretRotationSchedule: false,
+      compositeAlarms: false,
+      backups: false,
+    },
     // Off: the e2e suites revoke and demote and expect the next request to see it.
     api: {
       throttleRateLimit: 1000,
@@ -224,6 +250,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       corsOrigins: ['*'],
       maxBodyBytes: 1_048_576,
       authorizerCacheSeconds: 0,
+      // The emulator's form of the URL (LOCAL.md): functions run on this machine and reach it here.
+      publicUrlTemplate: 'http://127.0.0.1:4566/_aws/execute-api/{apiId}/{stage}',
     },
     redis: { restUrl: 'http://127.0.0.1:8079', healthTimeoutMs: 1000 },
     // Short so that the e2e suite sees the rules fire within a minute of deploying.
@@ -233,6 +261,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
         rotateDue: 'rate(5 minutes)',
         expiryWatch: 'rate(1 minute)',
         retentionCleanup: 'rate(2 minutes)',
+        healthCanary: 'rate(1 minute)',
       },
     },
     // Seconds, so that the e2e suite (and a person trying it) sees an erasure complete.
@@ -285,7 +314,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     debugLogSampleRate: 0.01,
     retainData: true,
     pointInTimeRecovery: true,
-    features: cloudFeatures,
+    features: { ...cloudFeatures, backups: true },
     api: {
       throttleRateLimit: 2000,
       throttleBurstLimit: 5000,

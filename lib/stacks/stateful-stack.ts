@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { BackupPlan, BackupResource } from 'aws-cdk-lib/aws-backup';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -119,6 +120,18 @@ export class StatefulStack extends Stack {
       reason:
         'Not rotated: TOTP secrets, rotated API-key secrets and the personal data keys are sealed with keys derived from it, and audit pseudonyms are keyed by one; rotating it would need them re-sealed and every trail re-keyed, which Nimbus does not do.',
     });
+
+    // Daily, weekly and monthly recovery points (35 days, 90 days, 5 years) of the data tables, beside
+    // PITR. Never the personal keys table: restoring it would undo crypto-shredding (0011).
+    if (config.features.backups) {
+      const plan = BackupPlan.dailyWeeklyMonthly5YearRetention(this, 'Backups');
+      plan.addSelection('DataTables', {
+        resources: [
+          BackupResource.fromDynamoDbTable(appTable),
+          BackupResource.fromDynamoDbTable(this.eventsTable),
+        ],
+      });
+    }
 
     new CfnOutput(this, 'AppTableName', { value: appTable.tableName });
     new CfnOutput(this, 'EventsTableName', { value: this.eventsTable.tableName });

@@ -9,7 +9,7 @@ import { httpSettingsFromEnv } from '../config/http.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { routeClassOf } from '../metrics/request-histogram.ts';
 import type { RequestRecorder } from '../metrics/request-recorder.ts';
-import { countResponse, logger, metrics, tracer } from '../observability.ts';
+import { annotateTrace, countResponse, logger, metrics, recordSli, tracer } from '../observability.ts';
 import { parseJsonBody } from './body.ts';
 import { corsHeaders, lowerCaseHeaders, mergeVary, SECURITY_HEADERS } from './headers.ts';
 import { hasPermission, type Principal, principalFrom } from './principal.ts';
@@ -124,6 +124,7 @@ function httpEnvelope(
   // recorder bounds its own write (`request-recorder.ts`) and never throws.
   const record = async (status: number, state: RequestState): Promise<void> => {
     const ms = performance.now() - state.startedAt;
+    recordSli(routeClassOf(route.auth), status, ms);
     await (await recorder)?.record({
       routeId: route.id,
       routeClass: routeClassOf(route.auth),
@@ -253,6 +254,11 @@ export function httpHandler<R extends RouteDef>(
 
   const serve = async (event: APIGatewayProxyEvent, state: RequestState): Promise<APIGatewayProxyResult> => {
     const principal = authorize(route, event);
+    annotateTrace({
+      route: route.id,
+      principal: principal?.kind ?? 'anonymous',
+      ...(principal?.orgId ? { org: principal.orgId } : {}),
+    });
     const spec = route.request ?? {};
     // Only routes that declare a body read one; a stray body on a GET is ignored, not parsed.
     const body = spec.body
