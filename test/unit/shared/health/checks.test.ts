@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkReadiness, type Probe } from '#functions/platform/domain/readiness.ts';
+import { checkReadiness, type Probe } from '#shared/health/checks.ts';
 
 const ok = (name: string): Probe => ({ name, run: async () => 'PONG' });
 
