@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkReadiness, type Probe } from '#shared/health/checks.ts';
+import { checkReadiness, type Probe, ProbeReport, publicChecks, runChecks } from '#shared/health/checks.ts';
 
 const ok = (name: string): Probe => ({ name, run: async () => 'PONG' });
 
@@ -132,32 +132,60 @@ describe('checkReadiness', () => {
   });
 });
 
-describe('assertReady (the readiness use case)', () => {
-  it('answers ok with every check when all probes answer', async () => {
-    const { assertReady } = await import('#functions/platform/use-cases/readiness.ts');
-    const ok = { name: 'dynamodb', run: async () => 'fine' };
 
-    const result = await assertReady({ probes: [ok], timeoutMs: 50 });
+describe('runChecks (health v2)', () => {
+  it('marks every probe required unless it says otherwise', async () => {
+    const checks = await runChecks([ok('dynamodb'), { ...ok('redis'), required: false }], 1000);
 
-    assert.equal(result.status, 'ok');
-    assert.equal(result.checks.dynamodb?.status, 'ok');
+    assert.equal(checks.dynamodb?.required, true);
+    assert.equal(checks.redis?.required, false);
   });
 
-  it('is unavailable naming the failing check, with no cause in what a client sees', async () => {
-    const { assertReady } = await import('#functions/platform/use-cases/readiness.ts');
-    const { DependencyUnavailableError } = await import('#shared/domain-errors.ts');
-    const down = {
+  it('reports the facts of a probe report, and degrades a check whose report warns', async () => {
+    const probes: Probe[] = [
+      { name: 'queue', run: async () => new ProbeReport({ messages: 0, inFlight: 2 }) },
+      { name: 'dlq', run: async () => new ProbeReport({ messages: 3, inFlight: 0 }, 'dead letters waiting') },
+    ];
+
+    const checks = await runChecks(probes, 1000);
+
+    assert.equal(checks.queue?.status, 'ok');
+    assert.deepEqual(checks.queue?.facts, { messages: 0, inFlight: 2 });
+    assert.equal(checks.dlq?.status, 'degraded');
+    assert.equal(checks.dlq?.error, 'dead letters waiting');
+    assert.deepEqual(checks.dlq?.facts, { messages: 3, inFlight: 0 });
+  });
+
+  it('degrades a probe that answers after slowMs, and not one that answers before', async () => {
+    const slow: Probe = { name: 'slow', run: () => new Promise((resolve) => setTimeout(resolve, 80)) };
+
+    const checks = await runChecks([slow, ok('fast')], 1000, { slowMs: 30 });
+
+    assert.equal(checks.slow?.status, 'degraded');
+    assert.equal(checks.slow?.error, 'slow');
+    assert.equal(checks.fast?.status, 'ok');
+  });
+
+  it('counts a degraded check as ready: it answered', async () => {
+    const warned: Probe = { name: 'dlq', run: async () => new ProbeReport({ messages: 1 }, 'dead letters waiting') };
+
+    const readiness = await checkReadiness([warned], 1000);
+
+    assert.equal(readiness.status, 'ok');
+    assert.deepEqual(readiness.failing, []);
+  });
+
+  it('shows a client everything but the cause', async () => {
+    const down: Probe = {
       name: 'redis',
       run: async () => {
         throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
       },
     };
 
-    await assert.rejects(assertReady({ probes: [down], timeoutMs: 50 }), (error: unknown) => {
-      assert.ok(error instanceof DependencyUnavailableError);
-      assert.deepEqual(error.details.failing, ['redis']);
-      assert.doesNotMatch(JSON.stringify(error.details), /10\.0\.0\.7/);
-      return true;
-    });
+    const shown = publicChecks(await runChecks([down], 1000));
+
+    assert.deepEqual(Object.keys(shown.redis ?? {}).sort(), ['error', 'latencyMs', 'required', 'status']);
+    assert.doesNotMatch(JSON.stringify(shown), /10\.0\.0\.7/);
   });
 });
