@@ -66,7 +66,12 @@ export interface AlertTestDeps {
 }
 
 /** The secrets a function may be bound to; the health route probes those it is bound to. */
-const SECRET_BINDINGS = ['upstashTokenSecret', 'rateLimitKeySecret', 'signingKeysSecret', 'dataKeySecret'] as const;
+const SECRET_BINDINGS = [
+  'upstashTokenSecret',
+  'rateLimitKeySecret',
+  'signingKeysSecret',
+  'dataKeySecret',
+] as const;
 
 /**
  * Required: the tables (every route reads or audits through them) and the secrets (a new container

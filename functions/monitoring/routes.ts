@@ -108,7 +108,10 @@ export const monitoringHealth = principalRoute({
   permission: 'monitoring:read',
   needs: HEALTH_NEEDS,
   responses: {
-    200: { description: 'ok, or degraded (an optional dependency failed, or one is slow)', schema: healthReport },
+    200: {
+      description: 'ok, or degraded (an optional dependency failed, or one is slow)',
+      schema: healthReport,
+    },
     503: {
       description: 'down: a required dependency failed. The body is the same report, not a problem document',
       schema: healthReport,
@@ -177,7 +180,12 @@ export const systemInfo = principalRoute({
       description: 'System information',
       schema: z.object({
         name: z.literal('nimbus'),
-        build: z.object({ stage: z.string(), version: z.string(), commit: z.string(), buildTime: z.string() }),
+        build: z.object({
+          stage: z.string(),
+          version: z.string(),
+          commit: z.string(),
+          buildTime: z.string(),
+        }),
         stage: z.string(),
         config: configSummarySchema,
         health: healthReport,
@@ -186,4 +194,9 @@ export const systemInfo = principalRoute({
   },
 });
 
-export const monitoringHealthRoutes = [monitoringHealth, monitoringAlerts, monitoringAlertTest, systemInfo] as const;
+export const monitoringHealthRoutes = [
+  monitoringHealth,
+  monitoringAlerts,
+  monitoringAlertTest,
+  systemInfo,
+] as const;

@@ -6,7 +6,9 @@ import { stageAlarmsInAlarm } from '../domain/alarms.ts';
 /** The stage's alarms now in ALARM state, newest first. */
 export async function activeAlerts(deps: AlertsDeps) {
   const listed = await deps.alarmsInAlarm(deps.alarmNamePrefix).catch((error: unknown) => {
-    logger.warn('alarms could not be listed', { cause: error instanceof Error ? error.message : String(error) });
+    logger.warn('alarms could not be listed', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
     throw new DependencyUnavailableError('CloudWatch did not answer: the alarms cannot be listed.');
   });
   const alarms = stageAlarmsInAlarm(listed, deps.alarmNamePrefix);
@@ -28,7 +30,9 @@ export async function sendTestAlert(deps: AlertTestDeps, actor: string, correlat
     text: 'A test alert sent from POST /v1/monitoring/alerts/test. Nothing is wrong; no action is needed.',
   });
   const messageId = await deps.publish(subject, message).catch((error: unknown) => {
-    logger.warn('test alert not published', { cause: error instanceof Error ? error.message : String(error) });
+    logger.warn('test alert not published', {
+      cause: error instanceof Error ? error.message : String(error),
+    });
     throw new DependencyUnavailableError('The alarm topic did not accept the test alert.');
   });
   await deps.events.append({

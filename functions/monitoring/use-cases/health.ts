@@ -32,7 +32,12 @@ export async function dependencyHealth(deps: HealthDeps): Promise<HealthReport> 
         .filter(([, check]) => check.cause !== undefined)
         .map(([name, check]) => [name, check.cause]),
     );
-    logger.warn('health not ok', { status: summary.status, down: summary.down, degraded: summary.degraded, causes });
+    logger.warn('health not ok', {
+      status: summary.status,
+      down: summary.down,
+      degraded: summary.degraded,
+      causes,
+    });
   }
   return {
     ...summary,

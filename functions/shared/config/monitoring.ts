@@ -99,6 +99,7 @@ export function configSummaryEnvironment(summary: ConfigSummary): Record<string,
 export function configSummaryFromEnv(): ConfigSummary {
   const raw = requireEnv(CONFIG_SUMMARY_ENV);
   const parsed = configSummarySchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new Error(`${CONFIG_SUMMARY_ENV} is not a config summary: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`${CONFIG_SUMMARY_ENV} is not a config summary: ${parsed.error.message}`);
   return parsed.data;
 }

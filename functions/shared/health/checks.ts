@@ -113,7 +113,5 @@ export async function checkReadiness(probes: readonly Probe[], timeoutMs: number
 
 /** What a client may see of a check: everything but the cause, which is for the logs. */
 export function publicChecks(checks: Readonly<Record<string, CheckResult>>) {
-  return Object.fromEntries(
-    Object.entries(checks).map(([name, { cause: _cause, ...rest }]) => [name, rest]),
-  );
+  return Object.fromEntries(Object.entries(checks).map(([name, { cause: _cause, ...rest }]) => [name, rest]));
 }

@@ -89,7 +89,11 @@ describe('GET /v1/monitoring/health against the local stack', () => {
     assert.equal(res.headers?.['Content-Type'], 'application/json');
     assert.deepEqual(report.down, []);
     for (const name of ['dynamodb:app', 'dynamodb:events', 'dynamodb:personalKeys', 'redis']) {
-      assert.equal(report.dependencies[name]?.status, 'ok', `${name}: ${JSON.stringify(report.dependencies[name])}`);
+      assert.equal(
+        report.dependencies[name]?.status,
+        'ok',
+        `${name}: ${JSON.stringify(report.dependencies[name])}`,
+      );
     }
     for (const name of ['sqs:gdprExports', 'sqs:gdprExportsDeadLetters', 'sqs:gdprErasureFailures']) {
       const check = report.dependencies[name];
@@ -100,7 +104,10 @@ describe('GET /v1/monitoring/health against the local stack', () => {
     // Whatever earlier suites left in the failure queues may degrade it; nothing else may.
     for (const name of report.degraded) {
       const check = report.dependencies[name];
-      assert.ok((check?.facts?.messages ?? 0) !== 0 || check?.error === 'slow', `${name}: ${JSON.stringify(check)}`);
+      assert.ok(
+        (check?.facts?.messages ?? 0) !== 0 || check?.error === 'slow',
+        `${name}: ${JSON.stringify(check)}`,
+      );
     }
     assert.ok(report.status === 'ok' || report.status === 'degraded');
   });
@@ -131,7 +138,9 @@ describe('GET /v1/monitoring/health against the local stack', () => {
   });
 
   it('is degraded, not down, when a GDPR queue does not exist', async () => {
-    const { res, report } = await health({ NIMBUS_OBSERVED_EXPORT_QUEUE: `nimbus-it-missing-${randomUUID()}` });
+    const { res, report } = await health({
+      NIMBUS_OBSERVED_EXPORT_QUEUE: `nimbus-it-missing-${randomUUID()}`,
+    });
 
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(report.dependencies['sqs:gdprExports']?.status, 'fail');
@@ -154,7 +163,9 @@ describe('GET /v1/monitoring/health against the local stack', () => {
 
   it('probes the secrets the function is bound to, without reading them: a missing one is down', async () => {
     const bound = await health({ SIGNING_KEYS_SECRET_ARN: process.env.SIGNING_KEYS_SECRET_ARN ?? '' });
-    const missing = await health({ SIGNING_KEYS_SECRET_ARN: `nimbus-it-no-such-secret-${randomUUID().slice(0, 8)}` });
+    const missing = await health({
+      SIGNING_KEYS_SECRET_ARN: `nimbus-it-no-such-secret-${randomUUID().slice(0, 8)}`,
+    });
 
     assert.equal(bound.report.dependencies['secretsmanager:signingKeysSecret']?.status, 'ok', bound.res.body);
     assert.equal(missing.res.statusCode, 503);

@@ -6,7 +6,11 @@ import { activeAlerts, sendTestAlert } from '#functions/monitoring/use-cases/ale
 import { DependencyUnavailableError } from '#shared/domain-errors.ts';
 import { memoryEventStore } from '../../support/fakes.ts';
 
-const alarm = (name: string, state = 'ALARM', since: string | null = '2026-12-01T10:00:00.000Z'): ActiveAlarm => ({
+const alarm = (
+  name: string,
+  state = 'ALARM',
+  since: string | null = '2026-12-01T10:00:00.000Z',
+): ActiveAlarm => ({
   name,
   kind: 'metric',
   state,
@@ -64,7 +68,11 @@ describe('activeAlerts', () => {
       alarmNamePrefix: 'Nimbus-local-',
       alarmsInAlarm: async (prefix) => {
         asked.push(prefix);
-        return [alarm('Nimbus-local-Api-X'), alarm('Nimbus-localother-Api-Y'), alarm('Nimbus-local-Gdpr-Z', 'OK')];
+        return [
+          alarm('Nimbus-local-Api-X'),
+          alarm('Nimbus-localother-Api-Y'),
+          alarm('Nimbus-local-Gdpr-Z', 'OK'),
+        ];
       },
     });
 

@@ -120,7 +120,9 @@ describe('dependencyHealth (the health v2 use case)', () => {
     assert.deepEqual(report.dependencies['sqs:gdprExportsDeadLetters']?.facts, { messages: 2, inFlight: 0 });
   });
 
-  it('bounds each probe by the timeout: a hanging required dependency is down as timeout', { timeout: 5_000 }, async () => {
+  it('bounds each probe by the timeout: a hanging required dependency is down as timeout', {
+    timeout: 5_000,
+  }, async () => {
     const hanging: Probe = { name: 'dynamodb:events', run: () => new Promise(() => {}) };
 
     const report = await dependencyHealth({ ...healthDeps([hanging]), timeoutMs: 50, slowMs: 25 });

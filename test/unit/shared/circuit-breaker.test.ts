@@ -88,6 +88,9 @@ describe('circuitBreakerStates', () => {
     const names = Object.keys(circuitBreakerStates());
 
     assert.ok(names.includes('ratelimit:redis'), names.join());
-    assert.ok(names.some((name) => name.startsWith('cache:') && name.endsWith(':redis')), names.join());
+    assert.ok(
+      names.some((name) => name.startsWith('cache:') && name.endsWith(':redis')),
+      names.join(),
+    );
   });
 });

@@ -132,7 +132,6 @@ describe('checkReadiness', () => {
   });
 });
 
-
 describe('runChecks (health v2)', () => {
   it('marks every probe required unless it says otherwise', async () => {
     const checks = await runChecks([ok('dynamodb'), { ...ok('redis'), required: false }], 1000);
@@ -167,7 +166,10 @@ describe('runChecks (health v2)', () => {
   });
 
   it('counts a degraded check as ready: it answered', async () => {
-    const warned: Probe = { name: 'dlq', run: async () => new ProbeReport({ messages: 1 }, 'dead letters waiting') };
+    const warned: Probe = {
+      name: 'dlq',
+      run: async () => new ProbeReport({ messages: 1 }, 'dead letters waiting'),
+    };
 
     const readiness = await checkReadiness([warned], 1000);
 
