@@ -3,7 +3,7 @@ import { authRoutes } from './auth/routes.ts';
 import { consentRoutes } from './gdpr/consent-routes.ts';
 import { gdprRequestRoutes } from './gdpr/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
-import { monitoringRoutes } from './monitoring/routes.ts';
+import { monitoringHealthRoutes, monitoringRoutes } from './monitoring/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
 import { rateLimitRoutes } from './ratelimit/routes.ts';
 import type { RouteDef } from './shared/http/route.ts';
@@ -20,6 +20,7 @@ export const routes: readonly RouteDef[] = [
   listAudit,
   ...rateLimitRoutes,
   ...monitoringRoutes,
+  ...monitoringHealthRoutes,
   ...consentRoutes,
   ...gdprRequestRoutes,
 ];

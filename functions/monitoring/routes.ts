@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configSummarySchema } from '#shared/config/monitoring.ts';
 import { routeBuilders } from '#shared/http/route.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './domain/prometheus.ts';
 import { windowMinutes } from './domain/window.ts';
@@ -182,4 +183,133 @@ export const monitoringRoutes = [
   requestMetrics,
   prometheusMetrics,
   sloPerformance,
+] as const;
+
+// ---- Health v2, alerts and system info (issue 13) ----
+
+const dependencyCheck = z.object({
+  status: z.enum(['ok', 'degraded', 'fail']),
+  latencyMs: z.number(),
+  /** A required dependency failing takes the service down; an optional one degrades it. */
+  required: z.boolean(),
+  error: z.string().optional(),
+  facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+const healthReport = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  checkedAt: z.string(),
+  down: z.array(z.string()),
+  degraded: z.array(z.string()),
+  dependencies: z.record(z.string(), dependencyCheck),
+  circuitBreakers: z.record(
+    z.string(),
+    z.object({ state: z.enum(['open', 'closed']), openForMs: z.number() }),
+  ),
+});
+
+/** What the health probes read: one item per table, Redis, the GDPR workflows' queues and machine. */
+const HEALTH_NEEDS = ['tables:probe', 'redis', 'gdpr:observe'] as const;
+
+export const monitoringHealth = principalRoute({
+  id: 'monitoring.health',
+  method: 'GET',
+  path: '/v1/monitoring/health',
+  handler: 'functions/monitoring/handlers/health.ts',
+  summary:
+    'Health v2: every dependency (tables, Redis, secrets, GDPR queues and state machine) with its state and latency, and the circuit breakers',
+  permission: 'monitoring:read',
+  needs: HEALTH_NEEDS,
+  responses: {
+    200: {
+      description: 'ok, or degraded (an optional dependency failed, or one is slow)',
+      schema: healthReport,
+    },
+    503: {
+      description: 'down: a required dependency failed. The body is the same report, not a problem document',
+      schema: healthReport,
+      contentType: 'application/json',
+    },
+  },
+});
+
+export const monitoringAlerts = principalRoute({
+  id: 'monitoring.alerts',
+  method: 'GET',
+  path: '/v1/monitoring/alerts',
+  handler: 'functions/monitoring/handlers/alerts.ts',
+  summary: "The stage's CloudWatch alarms now in ALARM state, newest first",
+  permission: 'monitoring:read',
+  needs: ['alarms:read', 'redis'],
+  responses: {
+    200: {
+      description: 'Alarms in ALARM state',
+      schema: z.object({
+        count: z.number(),
+        alarms: z.array(
+          z.object({
+            name: z.string(),
+            kind: z.enum(['metric', 'composite']),
+            state: z.string(),
+            description: z.string().nullable(),
+            reason: z.string().nullable(),
+            since: z.string().nullable(),
+            metric: z.string().nullable(),
+          }),
+        ),
+      }),
+    },
+    503: { description: 'CloudWatch did not answer' },
+  },
+});
+
+export const monitoringAlertTest = principalRoute({
+  id: 'monitoring.alertTest',
+  method: 'POST',
+  path: '/v1/monitoring/alerts/test',
+  handler: 'functions/monitoring/handlers/alert-test.ts',
+  summary: "Publish a test alert to the stage's alarm topic (audited)",
+  permission: 'monitoring:admin',
+  needs: ['alerts:publish', 'events:append', 'redis'],
+  responses: {
+    202: {
+      description: 'Published',
+      schema: z.object({ messageId: z.string(), sentAt: z.string() }),
+    },
+    503: { description: 'The alarm topic did not accept the message' },
+  },
+});
+
+export const systemInfo = principalRoute({
+  id: 'monitoring.systemInfo',
+  method: 'GET',
+  path: '/v1/monitoring/system-info',
+  handler: 'functions/monitoring/handlers/system-info.ts',
+  summary: 'Version, build, stage, a summary of the stage config (no secrets) and dependency health',
+  permission: 'monitoring:admin',
+  needs: [...HEALTH_NEEDS, 'config:summary'],
+  responses: {
+    200: {
+      description: 'System information',
+      schema: z.object({
+        name: z.literal('nimbus'),
+        build: z.object({
+          stage: z.string(),
+          version: z.string(),
+          commit: z.string(),
+          buildTime: z.string(),
+        }),
+        stage: z.string(),
+        config: configSummarySchema,
+        health: healthReport,
+      }),
+    },
+  },
+});
+
+export const monitoringHealthRoutes = [
+  monitoringHealth,
+  monitoringAlerts,
+  monitoringAlertTest,
+  systemInfo,
 ] as const;

@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   'ratelimit:admin',
   'cache:admin',
   'monitoring:read',
+  // Send a test alert, read the system info (config summary, build): admins only, through `*`.
+  'monitoring:admin',
   'deployments:read',
   'deployments:write',
   // Rotate the JWT signing keys and read their state (admins only, through `*`).

@@ -30,3 +30,13 @@ export function gdprResourceNames(stage: string) {
     erasureFailures: `nimbus-${stage}-gdpr-erasure-failures`,
   } as const;
 }
+
+/**
+ * What every alarm name of a stage starts with: CloudFormation names an alarm without an explicit
+ * `alarmName` `<stack name>-<logical id>-<suffix>`, and every stack of the stage is named
+ * `Nimbus-<stage>-<role>` (no stage name is a prefix of another followed by `-`). The alerts route
+ * lists alarms by it, and may read no other alarm.
+ */
+export function alarmNamePrefix(stage: string): string {
+  return `Nimbus-${stage}-`;
+}

@@ -70,8 +70,11 @@ export const BUILD_INFO = {
   buildTime: git('log -1 --format=%cI', new Date(0).toISOString()),
 } as const;
 
-/** `delete`: read and delete items, never write one (crypto-shredding the personal data keys). */
-export type TableAccess = 'read' | 'readWrite' | 'append' | 'delete';
+/**
+ * `delete`: read and delete items, never write one (crypto-shredding the personal data keys).
+ * `probe`: get one item by key, nothing else (health probes read a well-known key).
+ */
+export type TableAccess = 'read' | 'readWrite' | 'append' | 'delete' | 'probe';
 
 const READ = ['GetItem', 'BatchGetItem', 'Query', 'ConditionCheckItem'];
 const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
@@ -79,6 +82,7 @@ const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   readWrite: [...READ, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   append: [...READ, 'PutItem'],
   delete: [...READ, 'DeleteItem'],
+  probe: ['GetItem'],
 };
 
 export interface FeatureFunctionProps {

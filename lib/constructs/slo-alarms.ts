@@ -13,6 +13,7 @@ import {
 import { Construct } from 'constructs';
 import type { SloSettings, SloTarget } from '../../functions/shared/config/slo.ts';
 import { SLI_METRICS } from '../../functions/shared/observability.ts';
+import { alarmNamePrefix } from '../config/names.ts';
 
 /** The two multi-window burn-rate alarms of the SRE workbook: budget burn factor, long and short window. */
 export const BURN_RATE_WINDOWS = [
@@ -56,7 +57,7 @@ export class SloAlarms extends Construct {
         const created = new Alarm(this, alarmId, {
           treatMissingData: TreatMissingData.NOT_BREACHING,
           ...options,
-          alarmName: `nimbus-${props.stage}-${options.alarmName}`,
+          alarmName: `${alarmNamePrefix(props.stage)}${options.alarmName}`,
         });
         created.addAlarmAction(props.action);
         this.alarms.push(created);
@@ -102,7 +103,7 @@ export class SloAlarms extends Construct {
           );
           if (props.compositeAlarms) {
             const composite = new CompositeAlarm(this, `${Class}${sli}${w.name}Burn`, {
-              compositeAlarmName: `nimbus-${props.stage}-${routeClass}-${sli}-burn-${w.name.toLowerCase()}`,
+              compositeAlarmName: `${alarmNamePrefix(props.stage)}${routeClass}-${sli}-burn-${w.name.toLowerCase()}`,
               alarmDescription: `${routeClass} ${sli}: ${w.name.toLowerCase()} burn on both windows`,
               alarmRule: AlarmRule.allOf(...windows.map((a) => AlarmRule.fromAlarm(a, AlarmState.ALARM))),
             });

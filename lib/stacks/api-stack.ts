@@ -8,7 +8,7 @@ import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
-import { gdprResourceNames } from '../config/names.ts';
+import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
@@ -187,6 +187,13 @@ export class ApiStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${gdprResourceNames(config.stage).erasureStateMachine}:*]`,
       reason:
         'StopExecution of a cancelled erasure: its execution is named by the erasure id, known only at run time; scoped to the erasure state machine.',
+    });
+    // The alerts route lists the stage's alarms: their names are CloudFormation's, known only at
+    // deploy time, and all start with the stage prefix.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${alarmNamePrefix(config.stage)}*]`,
+      reason:
+        "DescribeAlarms of the alerts route: the stage's alarm names are generated at deploy time; scoped to the stage's name prefix, read-only.",
     });
     if (!config.features.apiExecutionLogs) {
       Validations.of(this).acknowledge({

@@ -6,13 +6,19 @@ import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
+import {
+  alarmsEnvironment,
+  configSummaryEnvironment,
+  observedWorkflowsEnvironment,
+} from '../../functions/shared/config/monitoring.ts';
 import { privacyEnvironment } from '../../functions/shared/config/privacy.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import { sloEnvironment } from '../../functions/shared/config/slo.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
-import { gdprResourceNames } from '../config/names.ts';
+import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { configSummary } from '../config/summary.ts';
 import type { FeatureFunction } from '../constructs/feature-function.ts';
 import type { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -116,6 +122,56 @@ export function needBinder(
         }),
       );
     },
+    // Monitoring: read-only views of what the needs above grant to use.
+    'tables:probe': (fn) => {
+      fn.bindTable(appTable, BINDING_ENV.appTable, 'probe');
+      fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'probe');
+      fn.bindTable(personalKeysTable, BINDING_ENV.personalKeysTable, 'probe');
+    },
+    'gdpr:observe': (fn) => {
+      setEnvironment(
+        fn,
+        observedWorkflowsEnvironment({
+          exportQueue: gdprNames.exportQueue,
+          exportDeadLetters: gdprNames.exportDeadLetters,
+          erasureFailures: gdprNames.erasureFailures,
+          erasureStateMachineArn: stateMachineArn(fn, 'stateMachine'),
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+          resources: [gdprNames.exportQueue, gdprNames.exportDeadLetters, gdprNames.erasureFailures].map(
+            (name) => queueArn(fn, name),
+          ),
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:DescribeStateMachine'],
+          resources: [stateMachineArn(fn, 'stateMachine')],
+        }),
+      );
+    },
+    // DescribeAlarms is scoped to the alarm ARNs it may return: the stage's, by name prefix.
+    'alarms:read': (fn) => {
+      const prefix = alarmNamePrefix(config.stage);
+      setEnvironment(fn, alarmsEnvironment({ alarmNamePrefix: prefix }));
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: [
+            Stack.of(fn).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${prefix}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    },
+    'config:summary': (fn) => setEnvironment(fn, configSummaryEnvironment(configSummary(config))),
   };
   return (fn, needs) => {
     for (const need of new Set(needs)) bindings[need](fn);

@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 import { jobs } from '../../functions/jobs/jobs.ts';
 import { healthCanaryEnvironment } from '../../functions/monitoring/config.ts';
 import { SLI_METRICS } from '../../functions/shared/observability.ts';
-import { gdprResourceNames } from '../config/names.ts';
+import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { Job } from '../constructs/job.ts';
 import { SloAlarms } from '../constructs/slo-alarms.ts';
@@ -78,7 +78,7 @@ export class ObservabilityStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
         ...options,
         evaluationPeriods: options.evaluationPeriods ?? 1,
-        alarmName: `nimbus-${stage}-${name}`,
+        alarmName: `${alarmNamePrefix(stage)}${name}`,
       });
       created.addAlarmAction(action);
       this.alarms.push(created);

@@ -2,8 +2,14 @@ import { authEnvironment, signingKeyRotationEnvironment } from '#functions/auth/
 import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '#functions/gdpr/config.ts';
 import { jobsEnvironment } from '#functions/jobs/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
+import { configSummary } from '#lib/config/summary.ts';
 import { apiKeyRotationEnvironment } from '#shared/config/api-keys.ts';
 import { bindingsEnvironment } from '#shared/config/bindings.ts';
+import {
+  alarmsEnvironment,
+  configSummaryEnvironment,
+  observedWorkflowsEnvironment,
+} from '#shared/config/monitoring.ts';
 import { redisEnvironment } from '#shared/config/redis.ts';
 import { sloEnvironment } from '#shared/config/slo.ts';
 
@@ -40,6 +46,14 @@ export function functionEnvironment(): Record<string, string> {
     [GDPR_WORKFLOW_ENV.erasureFailureQueueName]: 'placeholder-erasure-failures',
     [GDPR_WORKFLOW_ENV.erasureStateMachineArn]:
       'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
+    ...observedWorkflowsEnvironment({
+      exportQueue: 'placeholder-exports',
+      exportDeadLetters: 'placeholder-exports-dlq',
+      erasureFailures: 'placeholder-erasure-failures',
+      erasureStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
+    }),
+    ...alarmsEnvironment({ alarmNamePrefix: 'Nimbus-placeholder-' }),
+    ...configSummaryEnvironment(configSummary(STAGE_CONFIGS.local)),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
 }

@@ -251,9 +251,9 @@ export const REDIS_CLIENT_USERS: Readonly<Record<string, string>> = {
   'functions/shared/cache/response-cache.ts': 'cache.http.* through the two-level cache; cache.http.stats',
   'functions/shared/cache/authorizer-cache.ts': 'cache.authz.* through the two-level cache',
   'functions/shared/ratelimit/limiter.ts': 'ratelimit.* through @upstash/ratelimit',
-  'functions/platform/store/probes.ts': 'nothing (PING)',
   'functions/shared/metrics/request-recorder.ts': 'metrics.http (HINCRBY, EXPIRE)',
   'functions/monitoring/store/request-metrics.ts': 'nothing (reads metrics.http with HGETALL)',
+  'functions/shared/health/probes.ts': 'nothing (PING)',
   'functions/gdpr/store/redis-personal-data.ts': 'deletes the keys above; bumps cache.<ns>.version epochs',
 };
 

@@ -44,8 +44,10 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
 function operation(route: RouteDef): JsonObject {
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(route.responses)) {
+    // An error is a problem document unless its row says otherwise (a health report answers 503
+    // with the report itself).
     const contentType =
-      Number(status) >= 400 ? 'application/problem+json' : (response.contentType ?? 'application/json');
+      response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json');
     responses[status] = {
       description: response.description,
       ...(response.schema

@@ -58,7 +58,7 @@ export class L2 {
   private degraded = false;
 
   constructor(private readonly opts: L2Options) {
-    this.breaker = new CircuitBreaker(opts.breakerMs, opts.now);
+    this.breaker = new CircuitBreaker(opts.breakerMs, opts.now, `cache:${opts.namespace}:redis`);
     this.resolveClient = memoiseAsync(opts.redis);
   }
 

@@ -38,7 +38,15 @@ export type ResourceNeed =
   /** Delete a person's data keys (crypto-shredding their sealed audit fields): the erasure workflow. */
   | 'personalKeys:shred'
   /** The SLO targets of the route classes (`functions/shared/config/slo.ts`). */
-  | 'slo';
+  | 'slo'
+  /** Read one well-known item of each table (app, events, personal keys), nothing else: health probes. */
+  | 'tables:probe'
+  /** Queue depths and the state machine's status of the GDPR workflows, read-only: health probes. */
+  | 'gdpr:observe'
+  /** List the stage's CloudWatch alarms (by their name prefix). */
+  | 'alarms:read'
+  /** The stage config's summary without secrets (`functions/shared/config/monitoring.ts`). */
+  | 'config:summary';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';

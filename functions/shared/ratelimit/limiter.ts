@@ -36,7 +36,7 @@ export interface Decision {
 
 const limiters = new Map<ScopeName, Ratelimit>();
 const locals = new Map<ScopeName, LocalLimiter>();
-const breaker = new CircuitBreaker(BREAKER_OPEN_MS);
+const breaker = new CircuitBreaker(BREAKER_OPEN_MS, Date.now, 'ratelimit:redis');
 
 function algorithmOf(spec: ScopeSpec) {
   switch (spec.algorithm) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CircuitBreaker } from '#shared/circuit-breaker.ts';
+import { CircuitBreaker, circuitBreakerStates } from '#shared/circuit-breaker.ts';
 
 function clock(start = 1_000) {
   let now = start;
@@ -59,5 +59,38 @@ describe('CircuitBreaker', () => {
   it('refuses a negative or non-numeric open time at construction', () => {
     assert.throws(() => new CircuitBreaker(-1), /open time/);
     assert.throws(() => new CircuitBreaker(Number.NaN), /open time/);
+  });
+});
+
+describe('circuitBreakerStates', () => {
+  it('lists named breakers with their state and how long they stay open, and no unnamed one', () => {
+    const t = clock();
+    const named = new CircuitBreaker(500, t.now, 'test:named');
+    new CircuitBreaker(500, t.now);
+
+    named.trip();
+    t.advance(200);
+    const open = circuitBreakerStates()['test:named'];
+    named.close();
+    const closed = circuitBreakerStates()['test:named'];
+
+    assert.deepEqual(open, { state: 'open', openForMs: 300 });
+    assert.deepEqual(closed, { state: 'closed', openForMs: 0 });
+    assert.ok(Object.keys(circuitBreakerStates()).every((name) => name !== ''));
+  });
+
+  it('lists the rate limiter and cache breakers once their modules are loaded', async () => {
+    const { functionEnvironment } = await import('../../support/function-env.ts');
+    Object.assign(process.env, { ...functionEnvironment(), ...process.env });
+    await import('#shared/ratelimit/limiter.ts');
+    await import('#shared/cache/response-cache.ts');
+
+    const names = Object.keys(circuitBreakerStates());
+
+    assert.ok(names.includes('ratelimit:redis'), names.join());
+    assert.ok(
+      names.some((name) => name.startsWith('cache:') && name.endsWith(':redis')),
+      names.join(),
+    );
   });
 });
