@@ -154,7 +154,7 @@ export class ObservabilityStack extends Stack {
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    alarm('HealthCanary', 'health-canary', {
+    alarm('HealthCanaryFailing', 'health-canary', {
       alarmDescription: 'ServiceDown: no successful health canary in 5 minutes (a failure, or no run at all)',
       metric: canaryMetric('Minimum'),
       threshold: 1,

@@ -818,10 +818,32 @@ describe('CloudFormation limits', () => {
   for (const stage of ['local', 'prod'] as const) {
     it(`keeps every ${stage} stack under 500 resources`, () => {
       const { built } = stageBuild(stage);
-      for (const stack of [built.stateful, built.api, built.gdpr]) {
+      for (const stack of [built.stateful, built.api, built.gdpr, built.observability]) {
         const count = Object.keys(Template.fromStack(stack).toJSON().Resources ?? {}).length;
         assert.ok(count < 500, `${stack.stackName} has ${count} resources`);
       }
     });
   }
+});
+
+describe('tracing', () => {
+  it('traces every function of every prod stack with X-Ray, route functions in nested stacks included', () => {
+    const { built, resources } = stageBuild('prod');
+    const functions = [
+      ...Object.values(resources),
+      ...[built.gdpr, built.observability].flatMap((stack) =>
+        Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, CfnResourceJson>),
+      ),
+    ].filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    assert.ok(functions.length > 40);
+    for (const fn of functions)
+      assert.deepEqual(
+        fn.Properties.TracingConfig,
+        { Mode: 'Active' },
+        JSON.stringify(fn.Properties.Description),
+      );
+    Template.fromStack(built.gdpr).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+    });
+  });
 });

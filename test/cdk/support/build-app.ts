@@ -6,6 +6,7 @@ import type { Stage, StageConfig } from '../../../lib/config/stages.ts';
 import { addNimbusStacks } from '../../../lib/nimbus-app.ts';
 import type { ApiStack } from '../../../lib/stacks/api-stack.ts';
 import type { GdprStack } from '../../../lib/stacks/gdpr-stack.ts';
+import type { ObservabilityStack } from '../../../lib/stacks/observability-stack.ts';
 import type { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
 
 /** The context `cdk synth` passes the app: cdk.json's feature flags, plus the stage. */
@@ -22,6 +23,7 @@ export interface BuiltApp {
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly gdpr: GdprStack;
+  readonly observability: ObservabilityStack;
 }
 
 /**

@@ -94,11 +94,20 @@ describe('stage configs', () => {
       xray: false,
       apiExecutionLogs: false,
       secretRotationSchedule: false,
+      compositeAlarms: false,
+      backups: false,
     });
     for (const stage of STAGES.filter((name) => name !== 'local')) {
       assert.deepEqual(
         STAGE_CONFIGS[stage].features,
-        { xray: true, apiExecutionLogs: true, secretRotationSchedule: true },
+        {
+          xray: true,
+          apiExecutionLogs: true,
+          secretRotationSchedule: true,
+          compositeAlarms: true,
+          // Backups of the data tables where the data is real.
+          backups: stage === 'prod',
+        },
         stage,
       );
     }
