@@ -14,6 +14,7 @@ import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
 import type { Stage, StageConfig } from '../../lib/config/stages.ts';
 import { staticHeaderValue } from '../../lib/constructs/gateway-responses.ts';
 import { type BuiltApp, buildApp } from './support/build-app.ts';
+import { flattened } from './support/flatten.ts';
 
 type Json = Record<string, unknown>;
 interface CfnResourceJson {
@@ -33,47 +34,6 @@ interface Built {
 
 const builds = new Map<Stage, Built>();
 const outdir = mkdtempSync(join(tmpdir(), 'nimbus-api-stack-'));
-
-/** Replaces, at any depth, every object equal (as JSON) to a key of `swaps` by its value. */
-function substitute(value: unknown, swaps: ReadonlyMap<string, unknown>): unknown {
-  if (Array.isArray(value)) return value.map((item) => substitute(item, swaps));
-  if (typeof value !== 'object' || value === null) return value;
-  const swapped = swaps.get(JSON.stringify(value));
-  if (swapped !== undefined) return swapped;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, swaps)]));
-}
-
-/**
- * The API stack and the nested stacks holding the route functions, as one template: a nested
- * stack's parameters are replaced by what the parent passes in, and the parent's reads of a nested
- * output by the output's value, so the tests see `Fn::GetAtt [<function>, Arn]` and the stateful
- * stack's imports wherever they end up.
- */
-function flattened(built: BuiltApp): Record<string, CfnResourceJson> {
-  const parent = Template.fromStack(built.api).toJSON() as { Resources: Record<string, CfnResourceJson> };
-  const fromOutputs = new Map<string, unknown>();
-  const merged: Record<string, CfnResourceJson> = {};
-  for (const nested of built.api.routeApi.functionStacks.values()) {
-    const resourceId = built.api.getLogicalId(nested.nestedStackResource as CfnElement);
-    const stackResource = parent.Resources[resourceId];
-    assert.ok(stackResource, resourceId);
-    const parameters = (stackResource.Properties.Parameters ?? {}) as Json;
-    const fromParameters = new Map(
-      Object.entries(parameters).map(([name, value]) => [JSON.stringify({ Ref: name }), value]),
-    );
-    const json = Template.fromStack(nested).toJSON() as {
-      Resources: Record<string, CfnResourceJson>;
-      Outputs?: Record<string, { Value: unknown }>;
-    };
-    for (const [id, resource] of Object.entries(json.Resources))
-      merged[id] = substitute(resource, fromParameters) as CfnResourceJson;
-    for (const [name, output] of Object.entries(json.Outputs ?? {}))
-      fromOutputs.set(JSON.stringify({ 'Fn::GetAtt': [resourceId, `Outputs.${name}`] }), output.Value);
-  }
-  for (const [id, resource] of Object.entries(parent.Resources))
-    merged[id] = substitute(resource, fromOutputs) as CfnResourceJson;
-  return merged;
-}
 
 function build(stage: Stage): Built {
   const built = buildApp(stage, { outdir: join(outdir, stage) });
@@ -416,6 +376,9 @@ for (const stage of ['local', 'prod'] as const) {
           assert.equal(onKeys.includes('dynamodb:PutItem'), needs.includes('events:append'), route.id);
           assert.ok(onDataKey.includes('secretsmanager:GetSecretValue'), route.id);
           assert.match(JSON.stringify(env.PERSONAL_KEYS_TABLE_NAME), /PersonalKeysTable/, route.id);
+        } else if (needs.includes('tables:probe')) {
+          // The health probes read one well-known item of each table, and nothing else.
+          assert.deepEqual(onKeys, ['dynamodb:GetItem'], route.id);
         } else {
           assert.deepEqual(onKeys, [], route.id);
           assert.equal(env.PERSONAL_KEYS_TABLE_NAME, undefined, route.id);
@@ -723,7 +686,7 @@ for (const stage of ['local', 'prod'] as const) {
       }
     });
 
-    it('lets the expiry watch publish to the alarm topic, and no route function', () => {
+    it('lets the expiry watch publish to the alarm topic, and of the routes only the test alert', () => {
       const b = stageBuild(stage);
       const topicId = alarmTopicId(b);
       const publishesToTopic = (functionId: string) =>
@@ -738,7 +701,17 @@ for (const stage of ['local', 'prod'] as const) {
         new RegExp(topicId),
       );
       assert.ok(!publishesToTopic(jobFunctionId(b, 'rotateDue')));
-      for (const route of routes) assert.ok(!publishesToTopic(b.functionIds.get(route.id) ?? ''), route.id);
+      // Only a route that declares it may publish: the admin's test alert.
+      for (const route of routes)
+        assert.equal(
+          publishesToTopic(b.functionIds.get(route.id) ?? ''),
+          (route.needs ?? []).includes('alerts:publish'),
+          route.id,
+        );
+      assert.deepEqual(
+        routes.filter((route) => (route.needs ?? []).includes('alerts:publish')).map((route) => route.id),
+        ['monitoring.alertTest'],
+      );
     });
 
     it('lets the expiry watch read keys and append to the audit trail, and change nothing else', () => {
