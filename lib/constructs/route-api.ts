@@ -1,4 +1,4 @@
-import { Duration, NestedStack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   Cors,
@@ -40,8 +40,6 @@ export class RouteApi extends Construct {
   public readonly api: RestApi;
   public readonly functions: ReadonlyMap<string, FeatureFunction>;
   public readonly accessLogs: LogGroup;
-  /** The nested stack holding each feature's route functions, by feature. */
-  public readonly functionStacks: ReadonlyMap<string, NestedStack>;
 
   constructor(scope: Construct, id: string, props: RouteApiProps) {
     super(scope, id);
@@ -90,23 +88,9 @@ export class RouteApi extends Construct {
 
     const functions = new Map<string, FeatureFunction>();
     const resources = new Set<IResource>();
-    // Each feature's functions (with their roles, log groups, permissions and alarms) live in a
-    // nested stack of their own: a CloudFormation stack holds at most 500 resources, and every
-    // route brings about eight. The API, its resources and methods stay here.
-    const groups = new Map<string, NestedStack>();
-    const groupOf = (feature: string): NestedStack => {
-      let group = groups.get(feature);
-      if (group === undefined) {
-        group = new NestedStack(this, `${pascal(feature)}Functions`, {
-          description: `Nimbus ${config.stage}: the ${feature} routes' functions`,
-        });
-        groups.set(feature, group);
-      }
-      return group;
-    };
     for (const route of props.routes) {
       const feature = route.id.split('.')[0] ?? 'platform';
-      const fn = new FeatureFunction(groupOf(feature), pascal(route.id), {
+      const fn = new FeatureFunction(this, pascal(route.id), {
         entry: route.handler,
         feature,
         config,
@@ -137,7 +121,6 @@ export class RouteApi extends Construct {
       if (resource !== this.api.root) resource.addMethod('ANY', fallbackIntegration);
     }
     this.functions = functions;
-    this.functionStacks = groups;
   }
 }
 

@@ -124,7 +124,10 @@ export class ApiStack extends Stack {
     const { api } = this.routeApi;
 
     this.alarms.monitorApi(api);
-    for (const [name, fn] of this.routeApi.functions) this.alarms.monitorFunction(name, fn);
+    // Route functions have no error alarm of their own: the pipeline turns every failure into a
+    // problem+json response, so what fails shows as 5xx (the API's 5xx and error-rate alarms, the
+    // SLO burn rates); a function that cannot start answers 502, a 5xx too. One alarm per route
+    // would cost a resource each in a stack that holds at most 500 (0013).
     this.alarms.monitorFunction('auth.authorizer', this.authorizerFunction);
     // Rotations are rare (every `signingKeyRotationDays`): one failed step, such as a testSecret
     // that could not sign and verify, is worth a page.

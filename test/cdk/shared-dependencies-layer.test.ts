@@ -4,7 +4,7 @@ import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { App, type CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { build } from 'esbuild';
@@ -49,27 +49,14 @@ const assetDir = (app: App, construct: FeatureFunction | SharedDependenciesLayer
 const logicalId = (stack: Stack, fn: FeatureFunction): string =>
   stack.getLogicalId(fn.node.defaultChild as CfnElement);
 
-/**
- * A function's `Layers`, as the API stack sees them: a route function in a nested stack gets the
- * layer through a stack parameter, which is resolved to what the API stack passes in.
- */
-function layersOf({ api }: Shipped, fn: FeatureFunction): unknown {
+/** A function's `Layers` in its stack's template. */
+function layersOf(_shipped: Shipped, fn: FeatureFunction): unknown {
   const stack = Stack.of(fn);
   const resources = Template.fromStack(stack).toJSON().Resources as Record<
     string,
     { Properties: { Layers?: unknown } }
   >;
-  const layers = resources[logicalId(stack, fn)]?.Properties.Layers;
-  if (!(stack instanceof NestedStack) || !Array.isArray(layers)) return layers;
-  const parent = Template.fromStack(api).toJSON().Resources as Record<
-    string,
-    { Properties: { Parameters?: Record<string, unknown> } }
-  >;
-  const parameters =
-    parent[api.getLogicalId(stack.nestedStackResource as CfnElement)]?.Properties.Parameters ?? {};
-  return layers.map((layer: { Ref?: string }) =>
-    layer.Ref !== undefined && layer.Ref in parameters ? parameters[layer.Ref] : layer,
-  );
+  return resources[logicalId(stack, fn)]?.Properties.Layers;
 }
 
 function versionFunction({ api }: Shipped): FeatureFunction {
