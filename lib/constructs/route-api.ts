@@ -1,7 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
-  Cors,
   type IAuthorizer,
   type IResource,
   LambdaIntegration,
@@ -59,12 +57,6 @@ export class RouteApi extends Construct {
         throttlingBurstLimit: config.api.throttleBurstLimit,
         metricsEnabled: true,
         ...(executionLogs ? { loggingLevel: MethodLoggingLevel.ERROR } : {}),
-      },
-      defaultCorsPreflightOptions: {
-        allowOrigins: [...config.api.corsOrigins],
-        allowHeaders: [...Cors.DEFAULT_HEADERS, 'x-api-key', 'x-correlation-id', 'If-None-Match'],
-        allowMethods: Cors.ALL_METHODS,
-        maxAge: Duration.hours(1),
       },
       minCompressionSize: undefined,
     });

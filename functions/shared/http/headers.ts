@@ -35,6 +35,21 @@ export const CORS_EXPOSED_HEADERS = [
   'ETag',
 ].join(', ');
 
+/** Request headers a browser may send cross-origin (answered to a preflight). */
+export const CORS_ALLOWED_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-Amz-Date',
+  'X-Api-Key',
+  'X-Amz-Security-Token',
+  'X-Amz-User-Agent',
+  'X-Correlation-Id',
+  'If-None-Match',
+].join(', ');
+
+/** How long a browser may keep a preflight's answer (seconds). */
+export const CORS_MAX_AGE_SECONDS = 3600;
+
 /** CORS response headers for a request origin, given the allowed list (`*` allows any). */
 export function corsHeaders(allowed: readonly string[], origin: string | undefined): Record<string, string> {
   if (allowed.includes('*')) {

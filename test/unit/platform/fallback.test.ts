@@ -14,6 +14,27 @@ before(async () => {
 });
 
 describe('fallback handler', () => {
+  it('answers a CORS preflight on a declared path with its methods, the allowed headers and the origin', async () => {
+    const event = restEvent({ method: 'OPTIONS', resource: '/v1/keys/{keyId}', path: '/v1/keys/abc' });
+
+    const response = await invoke(event);
+
+    assert.equal(response.statusCode, 204);
+    const headers = headersOf(response);
+    const declared = routes.filter((route) => route.path === '/v1/keys/{keyId}').map((route) => route.method);
+    assert.equal(headers['access-control-allow-methods'], [...declared, 'OPTIONS'].join(', '));
+    assert.match(headers['access-control-allow-headers'] ?? '', /Authorization/);
+    assert.match(headers['access-control-allow-headers'] ?? '', /X-Api-Key/);
+    assert.equal(headers['access-control-allow-origin'], '*');
+    assert.equal(headers['access-control-max-age'], '3600');
+  });
+
+  it('answers 404 to a preflight on an unknown path', async () => {
+    const response = await invoke(restEvent({ method: 'OPTIONS', resource: '/{proxy+}', path: '/nowhere' }));
+
+    assert.equal(response.statusCode, 404);
+  });
+
   it('answers 405 with Allow for an undeclared method on a declared path', async () => {
     const event = restEvent({ method: 'POST', resource: '/health', path: '/health' });
 
