@@ -6,7 +6,6 @@ import {
   ComparisonOperator,
   CompositeAlarm,
   type IAlarmAction,
-  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -74,17 +73,13 @@ export class SloAlarms extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
 
+      // Plain statistics, no metric math (the emulator refuses metric-math alarms): the mean of a
+      // 0/1 series is the share of 5xx; PR(:t) is the percentage of requests at or under t ms, so
+      // "the slow share burns faster than f × budget" is "PR(:t) below 100 × (1 − f × budget)".
       const burn = (sli: 'availability' | 'latency', window: Duration) =>
         sli === 'availability'
-          ? // Mean of a 0/1 series: the share of 5xx responses.
-            metric(SLI_METRICS.serverError, window, 'Average')
-          : new MathExpression({
-              // PR(:t) is the percentage of requests at or under t ms: the rest missed the SLO.
-              expression: '(100 - fast) / 100',
-              usingMetrics: { fast: metric(SLI_METRICS.latency, window, `PR(:${target.p95Ms})`) },
-              period: window,
-              label: `share of ${routeClass} requests over ${target.p95Ms} ms`,
-            });
+          ? metric(SLI_METRICS.serverError, window, 'Average')
+          : metric(SLI_METRICS.latency, window, `PR(:${target.p95Ms})`);
       for (const sli of ['availability', 'latency'] as const) {
         const budget = budgetOf(sli, target);
         for (const w of BURN_RATE_WINDOWS) {
@@ -95,9 +90,8 @@ export class SloAlarms extends Construct {
                 alarmName: `${routeClass}-${sli}-burn-${w.name.toLowerCase()}-${which}`,
                 alarmDescription: `${routeClass} ${sli} error budget burning ${w.factor}× over ${w[which].toHumanString()}`,
                 metric: burn(sli, w[which]),
-                threshold: w.factor * budget,
+                ...burnThreshold(sli, w.factor * budget),
                 evaluationPeriods: 1,
-                comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
               },
             ),
           );
@@ -114,6 +108,13 @@ export class SloAlarms extends Construct {
       }
     }
   }
+}
+
+/** The alarm threshold for a burn of `share` (the share of requests failing the SLI). */
+export function burnThreshold(sli: 'availability' | 'latency', share: number) {
+  return sli === 'availability'
+    ? { threshold: share, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD }
+    : { threshold: 100 * (1 - share), comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD };
 }
 
 /** The error budget of one SLI: the share of requests allowed to fail it. */

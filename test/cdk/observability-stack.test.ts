@@ -9,7 +9,7 @@ import { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { alarmNamePrefix } from '../../lib/config/names.ts';
 import { STAGE_CONFIGS, type Stage } from '../../lib/config/stages.ts';
-import { BURN_RATE_WINDOWS, budgetOf } from '../../lib/constructs/slo-alarms.ts';
+import { BURN_RATE_WINDOWS, budgetOf, burnThreshold } from '../../lib/constructs/slo-alarms.ts';
 import { ObservabilityStack } from '../../lib/stacks/observability-stack.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'nimbus-observability-'));
@@ -52,8 +52,13 @@ for (const stage of ['local', 'prod'] as const) {
             const budget = budgetOf(sli, config.slo[routeClass]);
             const long = named(`${routeClass}-${sli}-burn-${w.name.toLowerCase()}-long`);
             const short = named(`${routeClass}-${sli}-burn-${w.name.toLowerCase()}-short`);
-            for (const alarm of [long, short])
-              assert.ok(Math.abs(Number(alarm.Properties.Threshold) - w.factor * budget) < 1e-9);
+            const expected = burnThreshold(sli, w.factor * budget);
+            for (const alarm of [long, short]) {
+              assert.ok(Math.abs(Number(alarm.Properties.Threshold) - expected.threshold) < 1e-9);
+              assert.equal(alarm.Properties.ComparisonOperator, expected.comparisonOperator);
+            }
+            if (sli === 'latency')
+              assert.equal(long.Properties.ExtendedStatistic, `PR(:${config.slo[routeClass].p95Ms})`);
             const period = (a: Alarm) =>
               JSON.stringify(a.Properties).match(/"Period":(\d+)/)?.[1] ?? String(a.Properties.Period);
             assert.equal(Number(period(long)), w.long.toSeconds(), 'long window');
@@ -67,7 +72,12 @@ for (const stage of ['local', 'prod'] as const) {
     });
 
     it("has the seeds' rules: error rate over 10 %, p95 over 5 s, throttles, a silent or failing canary, keys expiring", () => {
-      assert.equal(named('api-error-rate').Properties.Threshold, 10);
+      for (const routeClass of ['gateway', 'api']) {
+        assert.equal(named(`${routeClass}-error-rate`).Properties.Threshold, 0.1);
+        assert.equal(named(`${routeClass}-error-rate`).Properties.MetricName, 'ServerError');
+      }
+      // No metric math in any alarm: the emulator refuses it, and plain statistics say the same.
+      for (const alarm of alarms) assert.equal(alarm.Properties.Metrics, undefined);
       assert.equal(named('api-latency-p95-5s').Properties.Threshold, 5000);
       assert.equal(named('lambda-throttles').Properties.MetricName, 'Throttles');
       assert.equal(named('health-canary').Properties.TreatMissingData, 'breaching');
