@@ -50,7 +50,13 @@ const output = (key: string): string => {
 };
 
 Object.assign(process.env, {
-  ...bindingsEnvironment({ appTable: output('AppTableName'), eventsTable: output('EventsTableName') }),
+  // The audit trail seals the admin's personal fields with their data key (0011).
+  ...bindingsEnvironment({
+    appTable: output('AppTableName'),
+    eventsTable: output('EventsTableName'),
+    personalKeysTable: output('PersonalKeysTableName'),
+    dataKeySecret: output('DataKeySecretArn'),
+  }),
   ...authEnvironment(config.auth),
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
