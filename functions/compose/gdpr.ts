@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   accountPersonalData,
   attemptBudgetsPersonalData,
@@ -32,7 +32,9 @@ import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { requireEnv } from '#shared/env.ts';
+import { logger } from '#shared/observability.ts';
 import { boundPersonalKeys } from '#shared/privacy/personal-keys.ts';
+import { loggableError } from '#shared/redact.ts';
 
 /**
  * The GDPR composition root (docs/decisions/0007-feature-boundaries.md): GDPR reaches identity's
@@ -102,8 +104,15 @@ export function erasureRequestDeps(): ErasureRequestDeps {
           await sfn.send(
             new StopExecutionCommand({ executionArn: executionArn(erasureId), cause: 'cancelled' }),
           );
-        } catch {
-          // Already finished, or never started: the begin step sees `cancelled` and stops anyway.
+        } catch (error) {
+          // The request is already cancelled and the account unlocked: whatever happened here, the
+          // begin step reads `cancelled` and ends the execution. A missing execution is expected
+          // (finished or never started); anything else is worth a line for on-call.
+          if (!(error instanceof ExecutionDoesNotExist))
+            logger.warn('could not stop a cancelled erasure execution', {
+              erasureId,
+              error: loggableError(error),
+            });
         }
       },
     },
