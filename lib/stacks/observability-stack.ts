@@ -3,11 +3,8 @@ import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
   ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  MathExpression,
+  type Dashboard,
   Metric,
-  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,10 +13,11 @@ import type { Construct } from 'constructs';
 import { jobs } from '../../functions/jobs/jobs.ts';
 import { healthCanaryEnvironment } from '../../functions/monitoring/config.ts';
 import { SLI_METRICS } from '../../functions/shared/observability.ts';
-import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
+import { alarmNamePrefix } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { Job } from '../constructs/job.ts';
 import { SloAlarms } from '../constructs/slo-alarms.ts';
+import { StageDashboard, stageMetrics } from '../constructs/stage-dashboard.ts';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
@@ -48,28 +46,7 @@ export class ObservabilityStack extends Stack {
     const { config, api } = props;
     const stage = config.stage;
     const action = new SnsAction(props.alertTopic);
-    const apiName = `nimbus-${stage}`;
-    const nimbus = (
-      metricName: string,
-      dimensionsMap: Record<string, string>,
-      statistic = 'Sum',
-      period = minute,
-    ) =>
-      new Metric({
-        namespace: 'Nimbus',
-        metricName,
-        dimensionsMap: { stage, ...dimensionsMap },
-        statistic,
-        period,
-      });
-    const gateway = (metricName: string, statistic: string, period = minute) =>
-      new Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: { ApiName: apiName },
-        statistic,
-        period,
-      });
+    const { nimbus, gateway, canary: canaryMetric } = stageMetrics(stage);
     type AlarmOptions = Omit<ConstructorParameters<typeof Alarm>[2], 'evaluationPeriods'> & {
       readonly evaluationPeriods?: number;
     };
@@ -105,13 +82,6 @@ export class ObservabilityStack extends Stack {
           fn.addEnvironment(name, value);
       },
     });
-    const canaryMetric = (statistic: string) =>
-      nimbus(
-        'HealthCanarySuccess',
-        { service: 'monitoring', job: 'health-canary' },
-        statistic,
-        Duration.minutes(5),
-      );
 
     this.slo = new SloAlarms(this, 'Slo', {
       stage,
@@ -173,129 +143,7 @@ export class ObservabilityStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
 
-    // The dashboard: SEARCH reaches every function of the stage without naming one.
-    const search = (expression: string, label: string, period = minute) =>
-      new MathExpression({ expression, label, period });
-    const lambdaSearch = (metricName: string, statistic: string) =>
-      search(
-        `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" Nimbus-${stage}-', '${statistic}', 60)`,
-        metricName,
-      );
-    const names = gdprResourceNames(stage);
-    const queueDepth = (queueName: string) =>
-      new Metric({
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensionsMap: { QueueName: queueName },
-        statistic: 'Maximum',
-        period: minute,
-        label: queueName,
-      });
-    const sli = (routeClass: string, statistic: string) =>
-      nimbus(
-        SLI_METRICS.latency,
-        { service: SLI_METRICS.service, routeClass },
-        statistic,
-        Duration.minutes(5),
-      );
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `nimbus-${stage}` });
-    this.dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# Nimbus ${stage}\nAlarms and what to do: README, Operations. Per-route percentiles over any window: \`GET /v1/monitoring/metrics\`.`,
-        width: 24,
-        height: 2,
-      }),
-      new GraphWidget({
-        title: 'API requests and errors',
-        left: [gateway('Count', 'Sum'), gateway('4XXError', 'Sum'), gateway('5XXError', 'Sum')],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'API latency p50 / p95 / p99',
-        left: [gateway('Latency', 'p50'), gateway('Latency', 'p95'), gateway('Latency', 'p99')],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Latency p95 per route',
-        left: [
-          search(
-            `SEARCH('{AWS/ApiGateway,ApiName,Method,Resource,Stage} MetricName="Latency" ApiName="${apiName}"', 'p95', 300)`,
-            'p95',
-            Duration.minutes(5),
-          ),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Route classes: p95 against the SLO',
-        left: [sli('gateway', 'p95'), sli('api', 'p95')],
-        leftAnnotations: [
-          { value: config.slo.gateway.p95Ms, label: 'gateway SLO' },
-          { value: config.slo.api.p95Ms, label: 'api SLO' },
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Lambda errors, throttles, duration',
-        left: [lambdaSearch('Errors', 'Sum'), lambdaSearch('Throttles', 'Sum')],
-        right: [lambdaSearch('Duration', 'p95')],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Cold starts',
-        left: [
-          search(
-            `SEARCH('{Nimbus,function_name,service,stage} MetricName="ColdStart" stage="${stage}"', 'Sum', 60)`,
-            'cold starts',
-          ),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Rate-limit fallbacks and cache (Redis unavailable, stale served)',
-        left: [
-          search(
-            `SEARCH('{Nimbus,service,stage} MetricName=~"RateLimitFallback_" stage="${stage}"', 'Sum', 60)`,
-            'limiter fallbacks',
-          ),
-          search(
-            `SEARCH('{Nimbus,service,stage} MetricName="CacheL2Unavailable" stage="${stage}"', 'Sum', 60)`,
-            'L2 unavailable',
-          ),
-          search(
-            `SEARCH('{Nimbus,service,stage} MetricName="CacheStaleServed" stage="${stage}"', 'Sum', 60)`,
-            'stale served',
-          ),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Queues: GDPR exports, DLQ, erasure failures',
-        left: [
-          queueDepth(names.exportQueue),
-          queueDepth(names.exportDeadLetters),
-          queueDepth(names.erasureFailures),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Erasures overdue, keys expiring, days to key expiry',
-        left: [
-          nimbus(
-            'ErasuresOverdue',
-            { service: 'jobs', job: 'retention-cleanup' },
-            'Maximum',
-            Duration.hours(1),
-          ),
-          nimbus('KeysExpiringSoon', { service: 'jobs', job: 'expiry-watch' }, 'Maximum', Duration.hours(1)),
-        ],
-        right: [
-          nimbus('DaysToKeyExpiry', { service: 'jobs', job: 'expiry-watch' }, 'Minimum', Duration.hours(1)),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({ title: 'Health canary', left: [canaryMetric('Minimum')], width: 12 }),
-    );
+    this.dashboard = new StageDashboard(this, 'Dashboard', { stage, slo: config.slo }).dashboard;
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
