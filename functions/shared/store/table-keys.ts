@@ -20,6 +20,19 @@
  * | …open marker    | `USER#<id>`         | `ERASURE`            |                  |                   |
  * | …open index     | `ERASUREOPEN`       | `<requestedAt>#<id>` |                  |                   |
  * | readiness probe | `HEALTH`            | `HEALTH`             |                  |                   |
+ * | organisation    | `ORG#<orgId>`       | `ORG`                |                  |                   |
+ * | environment     | `ENV#<envId>`       | `ENV`                | `ORG#<orgId>`    | `ENV#<envId>`     |
+ * | target          | `TARGET#<id>`       | `TARGET`             | `ENV#<envId>`    | `TARGET#<id>`     |
+ * | stack           | `STACK#<id>`        | `STACK`              | `ORG#<orgId>`    | `STACK#<id>`      |
+ * | stack version   | `STACK#<id>`        | `VERSION#<000000n>`  |                  |                   |
+ * | last good       | `STACK#<id>`        | `GOOD#<envId>`       |                  |                   |
+ * | application     | `APP#<id>`          | `APP`                | `STACK#<stackId>`| `APP#<id>`        |
+ * | deployment      | `DEPLOY#<id>`       | `DEPLOY`             | `STACK#<stackId>`| `DEPLOY#<createdAt>#<id>` |
+ * | deployment event| `DEPLOY#<id>`       | `EVENT#<000000seq>`  |                  |                   |
+ * | deployment lock | `LOCK#<stackId>#<envId>` | `LOCK`          |                  |                   |
+ *
+ * The deployment domain's ids are UUIDs; `ORG#` on GSI1 lists an organisation's users (`USER#`),
+ * environments (`ENV#`) and stacks (`STACK#`), each query naming its prefix.
  */
 
 export interface TableKey {
@@ -165,3 +178,60 @@ export const openErasureIndexKey = (requestedAt: string, erasureId: string): Tab
 
 /** A well-known key the readiness probe reads; it need not exist, the read proves the table answers. */
 export const HEALTH_KEY: TableKey = Object.freeze({ pk: 'HEALTH', sk: 'HEALTH' });
+
+// The deployment domain (functions/deployments/).
+const pad6 = (n: number) => String(n).padStart(6, '0');
+export const organizationKey = (orgId: string): TableKey => ({ pk: `ORG#${orgId}`, sk: 'ORG' });
+export const environmentKey = (envId: string): TableKey => ({ pk: `ENV#${envId}`, sk: 'ENV' });
+export const environmentByOrgKey = (orgId: string, envId: string): Gsi1Key => ({
+  gsi1pk: `ORG#${orgId}`,
+  gsi1sk: `ENV#${envId}`,
+});
+export const environmentsOfOrg = (orgId: string) => ({ gsi1pk: `ORG#${orgId}`, gsi1skPrefix: 'ENV#' });
+export const targetKey = (targetId: string): TableKey => ({ pk: `TARGET#${targetId}`, sk: 'TARGET' });
+export const targetByEnvironmentKey = (envId: string, targetId: string): Gsi1Key => ({
+  gsi1pk: `ENV#${envId}`,
+  gsi1sk: `TARGET#${targetId}`,
+});
+export const targetsOfEnvironment = (envId: string) => ({ gsi1pk: `ENV#${envId}`, gsi1skPrefix: 'TARGET#' });
+export const stackKey = (stackId: string): TableKey => ({ pk: `STACK#${stackId}`, sk: 'STACK' });
+export const stackByOrgKey = (orgId: string, stackId: string): Gsi1Key => ({
+  gsi1pk: `ORG#${orgId}`,
+  gsi1sk: `STACK#${stackId}`,
+});
+export const stacksOfOrg = (orgId: string) => ({ gsi1pk: `ORG#${orgId}`, gsi1skPrefix: 'STACK#' });
+export const stackVersionKey = (stackId: string, version: number): TableKey => ({
+  pk: `STACK#${stackId}`,
+  sk: `VERSION#${pad6(version)}`,
+});
+export const stackVersionsOf = (stackId: string) => ({ pk: `STACK#${stackId}`, skPrefix: 'VERSION#' });
+/** The last version that deployed successfully to an environment (what a rollback returns to). */
+export const lastGoodKey = (stackId: string, envId: string): TableKey => ({
+  pk: `STACK#${stackId}`,
+  sk: `GOOD#${envId}`,
+});
+export const applicationKey = (appId: string): TableKey => ({ pk: `APP#${appId}`, sk: 'APP' });
+export const applicationByStackKey = (stackId: string, appId: string): Gsi1Key => ({
+  gsi1pk: `STACK#${stackId}`,
+  gsi1sk: `APP#${appId}`,
+});
+export const applicationsOfStack = (stackId: string) => ({ gsi1pk: `STACK#${stackId}`, gsi1skPrefix: 'APP#' });
+export const deploymentKey = (deploymentId: string): TableKey => ({
+  pk: `DEPLOY#${deploymentId}`,
+  sk: 'DEPLOY',
+});
+export const deploymentByStackKey = (stackId: string, createdAt: string, deploymentId: string): Gsi1Key => ({
+  gsi1pk: `STACK#${stackId}`,
+  gsi1sk: `DEPLOY#${createdAt}#${deploymentId}`,
+});
+export const deploymentsOfStack = (stackId: string) => ({ gsi1pk: `STACK#${stackId}`, gsi1skPrefix: 'DEPLOY#' });
+export const deploymentEventKey = (deploymentId: string, seq: number): TableKey => ({
+  pk: `DEPLOY#${deploymentId}`,
+  sk: `EVENT#${pad6(seq)}`,
+});
+export const deploymentEventsOf = (deploymentId: string) => ({ pk: `DEPLOY#${deploymentId}`, skPrefix: 'EVENT#' });
+/** One active deployment per stack + environment: a conditional put on this key. */
+export const deploymentLockKey = (stackId: string, envId: string): TableKey => ({
+  pk: `LOCK#${stackId}#${envId}`,
+  sk: 'LOCK',
+});
