@@ -30,6 +30,13 @@ export interface Versioned {
 export interface Organization extends Versioned {
   readonly id: string;
   readonly name: string;
+  /**
+   * Where the organisation's deployment events are sent (HMAC-signed POSTs by the notifier),
+   * `null` for none; the same https / loopback rule as a target's endpoint.
+   */
+  readonly notificationUrl: string | null;
+  /** Secrets Manager reference of the notifications' HMAC key (required with `notificationUrl`). */
+  readonly notificationSecret: string | null;
 }
 
 export interface Environment extends Versioned {
@@ -141,4 +148,13 @@ export interface DeploymentLock {
   readonly environmentId: string;
   readonly deploymentId: string;
   readonly acquiredAt: string;
+}
+
+/** A target's circuit breaker as its resource shows it (state in Redis, per target). */
+export interface TargetCircuit {
+  readonly state: 'closed' | 'open' | 'half-open';
+  /** Consecutive driver failures counted so far. */
+  readonly failures: number;
+  /** While open: when it half-opens. */
+  readonly openUntil: string | null;
 }

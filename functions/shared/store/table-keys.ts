@@ -215,7 +215,10 @@ export const applicationByStackKey = (stackId: string, appId: string): Gsi1Key =
   gsi1pk: `STACK#${stackId}`,
   gsi1sk: `APP#${appId}`,
 });
-export const applicationsOfStack = (stackId: string) => ({ gsi1pk: `STACK#${stackId}`, gsi1skPrefix: 'APP#' });
+export const applicationsOfStack = (stackId: string) => ({
+  gsi1pk: `STACK#${stackId}`,
+  gsi1skPrefix: 'APP#',
+});
 export const deploymentKey = (deploymentId: string): TableKey => ({
   pk: `DEPLOY#${deploymentId}`,
   sk: 'DEPLOY',
@@ -224,12 +227,18 @@ export const deploymentByStackKey = (stackId: string, createdAt: string, deploym
   gsi1pk: `STACK#${stackId}`,
   gsi1sk: `DEPLOY#${createdAt}#${deploymentId}`,
 });
-export const deploymentsOfStack = (stackId: string) => ({ gsi1pk: `STACK#${stackId}`, gsi1skPrefix: 'DEPLOY#' });
+export const deploymentsOfStack = (stackId: string) => ({
+  gsi1pk: `STACK#${stackId}`,
+  gsi1skPrefix: 'DEPLOY#',
+});
 export const deploymentEventKey = (deploymentId: string, seq: number): TableKey => ({
   pk: `DEPLOY#${deploymentId}`,
   sk: `EVENT#${pad6(seq)}`,
 });
-export const deploymentEventsOf = (deploymentId: string) => ({ pk: `DEPLOY#${deploymentId}`, skPrefix: 'EVENT#' });
+export const deploymentEventsOf = (deploymentId: string) => ({
+  pk: `DEPLOY#${deploymentId}`,
+  skPrefix: 'EVENT#',
+});
 /** One active deployment per stack + environment: a conditional put on this key. */
 export const deploymentLockKey = (stackId: string, envId: string): TableKey => ({
   pk: `LOCK#${stackId}#${envId}`,
