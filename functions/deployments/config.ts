@@ -77,3 +77,14 @@ export function deploymentSettingsFromEnv(): DeploymentSettings {
     maxWaitSeconds: number(ENV.maxWaitSeconds),
   });
 }
+
+/**
+ * The name prefix every target credential and notification secret must have (`nimbus/<stage>/deployments/`):
+ * the functions that read them are granted that prefix and nothing else, and the catalog refuses
+ * a reference outside it. Bound with the settings by the `deployments` need.
+ */
+export const CREDENTIALS_PREFIX_ENV = 'NIMBUS_DEPLOY_CREDENTIALS_PREFIX';
+
+export function credentialsPrefixFromEnv(): string {
+  return requireEnv(CREDENTIALS_PREFIX_ENV);
+}

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (entries, lock file, cdk.json and `.local/` are resolved against it). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type StackRole = 'Stateful' | 'Api' | 'Gdpr' | 'Observability';
+export type StackRole = 'Stateful' | 'Api' | 'Gdpr' | 'Deployments' | 'Observability';
 
 /** The CloudFormation stack name of one of a stage's stacks: `Nimbus-<stage>-<role>`. */
 export function stackName(stage: string, role: StackRole): string {
@@ -29,6 +29,37 @@ export function gdprResourceNames(stage: string) {
     erasureStateMachine: `nimbus-${stage}-gdpr-erasure`,
     erasureFailures: `nimbus-${stage}-gdpr-erasure-failures`,
   } as const;
+}
+
+/**
+ * Physical names of the deployment saga's resources (the Deployments stack owns them; its route
+ * functions and the monitoring routes find them by name).
+ */
+export function deploymentResourceNames(stage: string) {
+  return {
+    stateMachine: `nimbus-${stage}-deployment-saga`,
+    eventQueue: `nimbus-${stage}-deployment-events`,
+    eventDeadLetters: `nimbus-${stage}-deployment-events-dlq`,
+  } as const;
+}
+
+/**
+ * Where the secrets of deployment targets and notification endpoints live: a target names one by
+ * its name (or ARN) under this prefix, and the driver may read nothing else.
+ */
+export function deploymentCredentialsPrefix(stage: string): string {
+  return `nimbus/${stage}/deployments/`;
+}
+
+/**
+ * The physical name of a route's function when its feature's stack serves it rather than the API
+ * stack (`lib/config/route-hosting.ts`): the API stack integrates it by this name, without a
+ * reference to a stack deployed after it. `deployments.stack-create` → `nimbus-prod-deployments-stack-create`.
+ */
+export function routeFunctionName(stage: string, routeId: string): string {
+  const name = `nimbus-${stage}-${routeId.replace(/[^A-Za-z0-9-]/g, '-')}`;
+  if (name.length > 64) throw new Error(`route function name ${name} is longer than Lambda's 64 characters`);
+  return name;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuthConfig } from '../../functions/auth/config.ts';
+import { type DeploymentSettings, validDeploymentSettings } from '../../functions/deployments/config.ts';
 import { type GdprSettings, validGdprSettings } from '../../functions/gdpr/config.ts';
 import type { JobName, JobsSettings } from '../../functions/jobs/config.ts';
 import {
@@ -144,6 +145,11 @@ export interface StageConfig {
   /** Personal data at rest (docs/decisions/0011-personal-data-at-rest.md). */
   readonly privacy: PrivacySettings;
   /**
+   * Deployment sagas: the targets' circuit breaker, which drivers and endpoints a target may use,
+   * agent and callback timeouts (docs/decisions/0014-deployment-sagas.md).
+   */
+  readonly deployments: DeploymentSettings;
+  /**
    * Service level objectives per route class (p95 latency, availability), which the performance
    * route (`GET /v1/monitoring/performance`) measures the request histograms against.
    */
@@ -162,6 +168,16 @@ const base = {
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
   alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+  deployments: {
+    // WindFlow's defaults: a target that failed 5 times in a row is left alone for 30 s.
+    circuitFailureThreshold: 5,
+    circuitCooldownSeconds: 30,
+    allowLoopbackHttp: false,
+    allowDryRun: false,
+    agentTimeoutMs: 10_000,
+    callbackTimeoutSeconds: 30 * 60,
+    maxWaitSeconds: 20,
+  },
   gdpr: {
     // A day to change one's mind (or to catch a request that was not the person's); then the
     // point of no return. The deadline alarm fires well inside the legal month.
@@ -266,6 +282,16 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     },
     // Seconds, so that the e2e suite (and a person trying it) sees an erasure complete.
     gdpr: { ...base.gdpr, erasureGraceSeconds: 5 },
+    // Agents run on this machine (plain http to loopback); short waits so the e2e suite sees a
+    // silent agent's step time out and a circuit half-open.
+    deployments: {
+      ...base.deployments,
+      allowLoopbackHttp: true,
+      allowDryRun: true,
+      circuitCooldownSeconds: 3,
+      agentTimeoutMs: 3000,
+      callbackTimeoutSeconds: 15,
+    },
   },
   dev: {
     ...base,
@@ -285,6 +311,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-dev.upstash.io', healthTimeoutMs: 800 },
+    // Demos run on dev: the dry-run driver deploys nothing and succeeds.
+    deployments: { ...base.deployments, allowDryRun: true },
   },
   staging: {
     ...base,
@@ -367,6 +395,7 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   // The same rule the functions apply at cold start: a bad stage fails the synth, not a Lambda.
   validRotationSettings(config.apiKeyRotation);
   validGdprSettings(config.gdpr);
+  validDeploymentSettings(config.deployments);
   validPrivacySettings(config.privacy);
   validSloSettings(config.slo);
   return config;

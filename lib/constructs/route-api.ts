@@ -7,6 +7,8 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
@@ -27,6 +29,12 @@ export interface RouteApiProps {
   readonly authorizer?: IAuthorizer | ((route: RouteDef) => IAuthorizer);
   /** Row of the function answering unknown paths (404) and methods (405); not in `routes`. */
   readonly fallback: RouteDef;
+  /**
+   * The physical name of a route's function when another stack holds it (`RouteFunctions`, which
+   * also grants API Gateway the invoke); `undefined` for a function of this API's own.
+   * @default every function is this API's
+   */
+  readonly hostedElsewhere?: (route: RouteDef) => string | undefined;
 }
 
 /**
@@ -81,16 +89,7 @@ export class RouteApi extends Construct {
     const functions = new Map<string, FeatureFunction>();
     const resources = new Set<IResource>();
     for (const route of props.routes) {
-      const feature = route.id.split('.')[0] ?? 'platform';
-      const fn = new FeatureFunction(this, pascal(route.id), {
-        entry: route.handler,
-        feature,
-        config,
-        description: `${route.method} ${route.path}: ${route.summary}`.slice(0, 256),
-        route,
-      });
-      props.bind(fn, route);
-      functions.set(route.id, fn);
+      const integration = this.integrationOf(route, props, functions);
       const resource = this.api.root.resourceForPath(route.path);
       resources.add(resource);
       const authorizer =
@@ -102,7 +101,7 @@ export class RouteApi extends Construct {
       if (route.auth === 'principal' && authorizer === undefined) {
         throw new Error(`Route ${route.id} needs a principal but the API has no authorizer`);
       }
-      resource.addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
+      resource.addMethod(route.method, integration, {
         operationName: route.id,
         ...(authorizer ? { authorizer } : {}),
       });
@@ -114,9 +113,48 @@ export class RouteApi extends Construct {
     }
     this.functions = functions;
   }
+
+  /** The route's function, made here and bound by its row, or found by name in its feature's stack. */
+  private integrationOf(
+    route: RouteDef,
+    props: RouteApiProps,
+    functions: Map<string, FeatureFunction>,
+  ): LambdaIntegration {
+    const elsewhere = props.hostedElsewhere?.(route);
+    if (elsewhere !== undefined) {
+      const functionArn = Stack.of(this).formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: elsewhere,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      // The stack that holds the function grants the invoke (it knows this API; this stack does not know it).
+      const fn = LambdaFunction.fromFunctionAttributes(this, `${pascal(route.id)}Hosted`, {
+        functionArn,
+        sameEnvironment: true,
+        skipPermissions: true,
+      });
+      return new LambdaIntegration(fn, { allowTestInvoke: false });
+    }
+    const fn = new FeatureFunction(this, pascal(route.id), {
+      entry: route.handler,
+      feature: route.id.split('.')[0] ?? 'platform',
+      config: props.config,
+      description: routeDescription(route),
+      route,
+    });
+    props.bind(fn, route);
+    functions.set(route.id, fn);
+    return new LambdaIntegration(fn, { allowTestInvoke: false });
+  }
 }
 
-function pascal(id: string): string {
+/** A route function's description: its method, path and summary, within Lambda's 256 characters. */
+export function routeDescription(route: RouteDef): string {
+  return `${route.method} ${route.path}: ${route.summary}`.slice(0, 256);
+}
+
+export function pascal(id: string): string {
   return id
     .split(/[.\-_]/)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))

@@ -2,6 +2,11 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { authEnvironment } from '../../functions/auth/config.ts';
+import {
+  CREDENTIALS_PREFIX_ENV,
+  DEPLOYMENT_WORKFLOW_ENV,
+  deploymentEnvironment,
+} from '../../functions/deployments/config.ts';
 import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.ts';
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
@@ -16,7 +21,12 @@ import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import { sloEnvironment } from '../../functions/shared/config/slo.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
-import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
+import {
+  alarmNamePrefix,
+  deploymentCredentialsPrefix,
+  deploymentResourceNames,
+  gdprResourceNames,
+} from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { configSummary } from '../config/summary.ts';
 import type { FeatureFunction } from '../constructs/feature-function.ts';
@@ -61,6 +71,14 @@ export function needBinder(
       service: 'states',
       resource: kind,
       resourceName: `${gdprNames.erasureStateMachine}${suffix}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  const deployNames = deploymentResourceNames(config.stage);
+  const sagaArn = (fn: FeatureFunction, kind: 'stateMachine' | 'execution', suffix = '') =>
+    Stack.of(fn).formatArn({
+      service: 'states',
+      resource: kind,
+      resourceName: `${deployNames.stateMachine}${suffix}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
@@ -172,6 +190,39 @@ export function needBinder(
       );
     },
     'config:summary': (fn) => setEnvironment(fn, configSummaryEnvironment(configSummary(config))),
+    deployments: (fn) =>
+      setEnvironment(fn, {
+        ...deploymentEnvironment(config.deployments),
+        [CREDENTIALS_PREFIX_ENV]: deploymentCredentialsPrefix(config.stage),
+      }),
+    'deployments:saga': (fn) => {
+      fn.addEnvironment(DEPLOYMENT_WORKFLOW_ENV.stateMachineArn, sagaArn(fn, 'stateMachine'));
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [sagaArn(fn, 'stateMachine')],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StopExecution'], resources: [sagaArn(fn, 'execution', ':*')] }),
+      );
+    },
+    'deployments:events': (fn) => sendTo(fn, DEPLOYMENT_WORKFLOW_ENV.eventQueueName, deployNames.eventQueue),
+    // Only secrets under the stage's prefix: a target cannot name (and so read) any other secret.
+    'deployments:credentials': (fn) =>
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            Stack.of(fn).formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${deploymentCredentialsPrefix(config.stage)}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ),
   };
   return (fn, needs) => {
     for (const need of new Set(needs)) bindings[need](fn);

@@ -46,7 +46,15 @@ export type ResourceNeed =
   /** List the stage's CloudWatch alarms (by their name prefix). */
   | 'alarms:read'
   /** The stage config's summary without secrets (`functions/shared/config/monitoring.ts`). */
-  | 'config:summary';
+  | 'config:summary'
+  /** Deployment settings: circuit breaker, drivers and endpoints allowed, timeouts (`functions/deployments/config.ts`). */
+  | 'deployments'
+  /** Start and stop deployment sagas, and answer their waiting deploy step (task token). */
+  | 'deployments:saga'
+  /** Publish deployment events to the event queue (`deployments.*` topics). */
+  | 'deployments:events'
+  /** Read the agents' HMAC keys: the Secrets Manager secrets under the stage's target prefix. */
+  | 'deployments:credentials';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';
