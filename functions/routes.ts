@@ -1,5 +1,6 @@
 import { listAudit } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { deploymentRoutes } from './deployments/routes.ts';
 import { consentRoutes } from './gdpr/consent-routes.ts';
 import { gdprRequestRoutes } from './gdpr/routes.ts';
 import { keyRoutes } from './keys/routes.ts';
@@ -23,6 +24,7 @@ export const routes: readonly RouteDef[] = [
   ...monitoringHealthRoutes,
   ...consentRoutes,
   ...gdprRequestRoutes,
+  ...deploymentRoutes,
 ];
 
 const ids = new Set<string>();

@@ -2,6 +2,7 @@ import { type App, Tags } from 'aws-cdk-lib';
 import { stackName } from './config/names.ts';
 import { resolveStage, type StageConfig } from './config/stages.ts';
 import { ApiStack } from './stacks/api-stack.ts';
+import { DeploymentsStack } from './stacks/deployments-stack.ts';
 import { GdprStack } from './stacks/gdpr-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
@@ -11,6 +12,7 @@ export interface NimbusStacks {
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly gdpr: GdprStack;
+  readonly deployments: DeploymentsStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -36,10 +38,21 @@ export function addNimbusStacks(app: App): NimbusStacks {
     env,
     stateful,
     alertTopic: api.alarms.topic,
+    api: api.routeApi.api,
   });
-  // Its alarms go to the API stack's topic; the API's GDPR routes find its queue and state machine
-  // by name (lib/config/names.ts), so they need no reference back.
+  // Its alarms go to the API stack's topic and its route functions grant that API the invoke; the
+  // API's methods find those functions by name (lib/config/names.ts), so no reference goes back.
   gdpr.addStackDependency(api, 'its alarms publish to the API stack alarm topic');
+  const deployments = new DeploymentsStack(app, stackName(config.stage, 'Deployments'), {
+    config,
+    env,
+    stateful,
+    api: api.routeApi.api,
+    alertTopic: api.alarms.topic,
+  });
+  // Its route functions are invoked by the API's methods (which name them, no reference back) and
+  // grant that API the invoke; its alarms publish to the API stack's topic.
+  deployments.addStackDependency(api, 'its functions grant the API stack REST API the invoke');
   const observability = new ObservabilityStack(app, stackName(config.stage, 'Observability'), {
     config,
     env,
@@ -48,8 +61,9 @@ export function addNimbusStacks(app: App): NimbusStacks {
   });
   // Last: it watches every other stack (by metric names, not references) and calls the API.
   observability.addStackDependency(gdpr, 'its dashboard shows the GDPR queues, which must exist first');
+  observability.addStackDependency(deployments, 'its dashboard shows the saga and its queues');
 
   Tags.of(app).add('project', 'nimbus');
   Tags.of(app).add('stage', config.stage);
-  return { config, stateful, api, gdpr, observability };
+  return { config, stateful, api, gdpr, deployments, observability };
 }

@@ -8,6 +8,7 @@ import type { StackRole } from './names.ts';
  * (docs/decisions/0014-deployment-sagas.md). Keyed by the route id's feature (`deployments.*`).
  */
 const HOSTED_BY_FEATURE: Readonly<Record<string, StackRole>> = {
+  gdpr: 'Gdpr',
   deployments: 'Deployments',
 };
 

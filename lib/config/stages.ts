@@ -288,7 +288,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       ...base.deployments,
       allowLoopbackHttp: true,
       allowDryRun: true,
-      circuitCooldownSeconds: 3,
+      circuitCooldownSeconds: 10,
       agentTimeoutMs: 3000,
       callbackTimeoutSeconds: 15,
     },

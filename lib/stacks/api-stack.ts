@@ -8,14 +8,15 @@ import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
-import { alarmNamePrefix, gdprResourceNames } from '../config/names.ts';
+import { alarmNamePrefix, gdprResourceNames, routeFunctionName } from '../config/names.ts';
+import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
 import { Job } from '../constructs/job.ts';
 import { RouteApi } from '../constructs/route-api.ts';
 import { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
-import { needBinder } from './bindings.ts';
+import { needBinder, routeBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -110,13 +111,10 @@ export class ApiStack extends Stack {
       routes,
       authorizer,
       fallback,
-      bind: (fn: FeatureFunction, route: RouteDef) => {
-        bind(fn, route.needs ?? []);
-        // Only functions that rate-limit hash identifiers (Redis itself comes with the row's
-        // `redis` need, which defineRoute requires of a limited route).
-        if (route.rateLimit.length > 0)
-          fn.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
-      },
+      // Functions of features with a stack of their own (`deployments.*`): found by name.
+      hostedElsewhere: (route) =>
+        routeHost(route) === 'Api' ? undefined : routeFunctionName(config.stage, route.id),
+      bind: routeBinder(bind, stateful),
     });
     for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
     // The schedule's first rotation must find the initialiser's key, not the placeholder.

@@ -20,7 +20,7 @@ import { privacyEnvironment } from '../../functions/shared/config/privacy.ts';
 import { rateLimitEnvironment } from '../../functions/shared/config/rate-limits.ts';
 import { redisEnvironment } from '../../functions/shared/config/redis.ts';
 import { sloEnvironment } from '../../functions/shared/config/slo.ts';
-import type { ResourceNeed } from '../../functions/shared/http/route.ts';
+import type { ResourceNeed, RouteDef } from '../../functions/shared/http/route.ts';
 import {
   alarmNamePrefix,
   deploymentCredentialsPrefix,
@@ -226,5 +226,17 @@ export function needBinder(
   };
   return (fn, needs) => {
     for (const need of new Set(needs)) bindings[need](fn);
+  };
+}
+
+/**
+ * How a route's function is bound, in whichever stack holds it: its row's needs, and, where the row
+ * rate-limits, the key that hashes identifiers (Redis itself comes with the row's `redis` need,
+ * which defineRoute requires of a limited route).
+ */
+export function routeBinder(bind: Bind, stateful: StatefulStack) {
+  return (fn: FeatureFunction, route: RouteDef): void => {
+    bind(fn, route.needs ?? []);
+    if (route.rateLimit.length > 0) fn.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
   };
 }

@@ -2,18 +2,22 @@ import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Valid
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { jobs } from '../../functions/jobs/jobs.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
+import { routes } from '../../functions/routes.ts';
 import { gdprResourceNames } from '../config/names.ts';
+import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ErasureWorkflow } from '../constructs/erasure-workflow.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
 import { Job } from '../constructs/job.ts';
-import { needBinder } from './bindings.ts';
+import { RouteFunctions } from '../constructs/route-functions.ts';
+import { needBinder, routeBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface GdprStackProps extends StackProps {
@@ -21,6 +25,8 @@ export interface GdprStackProps extends StackProps {
   readonly stateful: StatefulStack;
   /** The stage's alarm topic (API stack): GDPR alarms and the overdue-erasure alert go there. */
   readonly alertTopic: ITopic;
+  /** The REST API whose methods invoke this stack's route functions (`gdpr.*` routes). */
+  readonly api: IRestApi;
 }
 
 /**
@@ -49,6 +55,8 @@ export class GdprStack extends Stack {
   public readonly erasure: ErasureWorkflow;
   public readonly exportWorker: FeatureFunction;
   public readonly retentionJob: Job;
+  /** The functions of the `gdpr.*` routes (the API stack has their methods, and finds them by name). */
+  public readonly routeFunctions: RouteFunctions;
 
   constructor(scope: Construct, id: string, props: GdprStackProps) {
     super(scope, id, props);
@@ -60,6 +68,12 @@ export class GdprStack extends Stack {
       signingKeyRotation: () => {
         throw new Error('GDPR functions do not touch the signing keys');
       },
+    });
+    this.routeFunctions = new RouteFunctions(this, 'RouteFunctions', {
+      config,
+      routes: routes.filter((route) => routeHost(route) === 'Gdpr'),
+      api: props.api,
+      bind: routeBinder(bind, stateful),
     });
     const alarmAction = new SnsAction(props.alertTopic);
     const alarm = (alarmId: string, description: string, options: ConstructorParameters<typeof Alarm>[2]) =>

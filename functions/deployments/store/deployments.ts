@@ -25,7 +25,14 @@ export interface DeploymentStore {
     change: Partial<
       Pick<
         Deployment,
-        'status' | 'step' | 'completedSteps' | 'compensations' | 'reason' | 'finishedAt' | 'updatedAt'
+        | 'status'
+        | 'step'
+        | 'completedSteps'
+        | 'compensations'
+        | 'reason'
+        | 'finishedAt'
+        | 'updatedAt'
+        | 'cancelRequestedAt'
       >
     >,
   ): Promise<Deployment | undefined>;

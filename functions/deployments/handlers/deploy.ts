@@ -1,0 +1,16 @@
+import { httpHandler } from '#shared/http/pipeline.ts';
+import { deploymentDeps } from '../deps.ts';
+import { presentDeployment } from '../present.ts';
+import { createDeployment as route } from '../routes.ts';
+import { requestDeployment } from '../use-cases/deployments.ts';
+
+const deps = deploymentDeps();
+
+export const handler = httpHandler(route, async ({ principal, params, body, correlationId }) => {
+  const deployment = await requestDeployment(deps, principal, { ...params, ...body, correlationId });
+  return {
+    status: 202,
+    headers: { Location: `/v1/deployments/${deployment.id}` },
+    body: presentDeployment(principal, deployment),
+  };
+});

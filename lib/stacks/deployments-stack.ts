@@ -1,0 +1,191 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { routes } from '../../functions/routes.ts';
+import type { ResourceNeed } from '../../functions/shared/http/route.ts';
+import { deploymentResourceNames } from '../config/names.ts';
+import { routeHost } from '../config/route-hosting.ts';
+import type { StageConfig } from '../config/stages.ts';
+import { DeploymentSaga } from '../constructs/deployment-saga.ts';
+import { FeatureFunction } from '../constructs/feature-function.ts';
+import { RouteFunctions } from '../constructs/route-functions.ts';
+import { needBinder, routeBinder } from './bindings.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface DeploymentsStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly stateful: StatefulStack;
+  /** The REST API whose methods invoke this stack's route functions (API stack). */
+  readonly api: IRestApi;
+  /** The stage's alarm topic (API stack). */
+  readonly alertTopic: ITopic;
+}
+
+/** What the saga's tasks touch: the deployment records, the circuits in Redis, the agents' keys, the event queue, the task tokens. */
+const SAGA_NEEDS: readonly ResourceNeed[] = [
+  'app:readWrite',
+  'redis',
+  'deployments',
+  'deployments:events',
+  'deployments:credentials',
+  'deployments:saga',
+];
+
+/**
+ * Deployment orchestration (docs/decisions/0014-deployment-sagas.md): the functions of the
+ * `deployments.*` routes (the API stack has their methods and finds them by name), the saga's
+ * state machine and tasks, the event queue with its notifier and dead-letter queue, and alarms.
+ */
+export class DeploymentsStack extends Stack {
+  public readonly routeFunctions: RouteFunctions;
+  public readonly saga: DeploymentSaga;
+  public readonly eventQueue: Queue;
+  public readonly eventDeadLetters: Queue;
+  public readonly notifier: FeatureFunction;
+
+  constructor(scope: Construct, id: string, props: DeploymentsStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const names = deploymentResourceNames(config.stage);
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const bind = needBinder(config, stateful, {
+      alertTopic: props.alertTopic,
+      signingKeyRotation: () => {
+        throw new Error('deployment functions do not touch the signing keys');
+      },
+    });
+
+    this.routeFunctions = new RouteFunctions(this, 'RouteFunctions', {
+      config,
+      routes: routes.filter((route) => routeHost(route) === 'Deployments'),
+      api: props.api,
+      bind: routeBinder(bind, stateful),
+    });
+
+    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } as const;
+    this.eventDeadLetters = new Queue(this, 'EventDeadLetters', {
+      ...queueDefaults,
+      queueName: names.eventDeadLetters,
+      retentionPeriod: Duration.days(14),
+    });
+    const notifierTimeoutSeconds = 30;
+    this.eventQueue = new Queue(this, 'EventQueue', {
+      ...queueDefaults,
+      queueName: names.eventQueue,
+      visibilityTimeout: Duration.seconds(notifierTimeoutSeconds * 6),
+      // An event whose notification failed 5 times rests in the DLQ (alarmed below).
+      deadLetterQueue: { queue: this.eventDeadLetters, maxReceiveCount: 5 },
+    });
+    this.notifier = new FeatureFunction(this, 'Notifier', {
+      entry: 'functions/deployments/handlers/notifier.ts',
+      feature: 'deployments',
+      config,
+      description: 'SQS: sends deployment events to the organisation webhook, HMAC-signed',
+      timeout: Duration.seconds(notifierTimeoutSeconds),
+    });
+    bind(this.notifier, ['app:read', 'deployments', 'deployments:credentials']);
+    this.notifier.addEventSource(
+      new SqsEventSource(this.eventQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    const task = (taskId: string, entry: string, description: string, timeoutSeconds = 30) => {
+      const fn = new FeatureFunction(this, taskId, {
+        entry,
+        feature: 'deployments',
+        config,
+        description,
+        timeout: Duration.seconds(timeoutSeconds),
+      });
+      bind(fn, SAGA_NEEDS);
+      return fn;
+    };
+    this.saga = new DeploymentSaga(this, 'Saga', {
+      stateMachineName: names.stateMachine,
+      ...sagaTasks(task),
+      callbackTimeout: Duration.seconds(config.deployments.callbackTimeoutSeconds),
+      tracing: config.features.xray,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy,
+    });
+
+    this.alarms(config, props.alertTopic);
+    this.acknowledge(config);
+  }
+
+  private alarms(config: StageConfig, topic: ITopic): void {
+    const action = new SnsAction(topic);
+    const anyAtAll = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    } as const;
+    const alarm = (alarmId: string, description: string, options: ConstructorParameters<typeof Alarm>[2]) =>
+      new Alarm(this, alarmId, { ...options, alarmDescription: description }).addAlarmAction(action);
+    alarm('EventDlqNotEmpty', 'Deployment events whose notification failed 5 times wait in the DLQ', {
+      ...anyAtAll,
+      metric: this.eventDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+    });
+    // A failed execution is the machine itself failing (a task that kept throwing past its
+    // retries, the execution timeout), not a deployment that failed and compensated cleanly.
+    alarm('SagaExecutionsFailed', 'The deployment saga state machine failed, timed out or aborted an execution', {
+      ...anyAtAll,
+      metric: this.saga.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+    });
+    // Deployments that ended failed or rolled back (the finish task counts them by outcome).
+    alarm('DeploymentFailures', 'Deployments keep failing: 3 or more failed or rolled back within 15 minutes', {
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      metric: new Metric({
+        namespace: 'Nimbus',
+        metricName: 'DeploymentsFailed',
+        dimensionsMap: { stage: config.stage, service: 'nimbus-deployments' },
+        period: Duration.minutes(15),
+        statistic: 'Sum',
+      }),
+    });
+  }
+
+  /** cdk-nag findings that are the design, each with the reason it holds today. */
+  private acknowledge(config: StageConfig): void {
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole is the narrow AWS-managed policy for writing function logs.',
+    });
+    const machine = this.saga.stateMachine;
+    for (const fn of this.saga.taskFunctions) {
+      const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
+      Validations.of(machine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason:
+          'The LambdaInvoke task may invoke its own function by any version or alias (ARN:*); one statement per task function, no other function.',
+      });
+    }
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The CloudWatch Logs delivery actions Step Functions logging needs and X-Ray trace writes support no resource-level scoping.',
+    });
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'Logs ERROR events without execution data: the execution history already holds every step, and inputs carry ids only.',
+    });
+    if (!config.features.xray) {
+      Validations.of(machine).acknowledge({
+        id: 'AwsSolutions-SF2',
+        reason: `The ${config.stage} target has no X-Ray (features.xray is off); tracing is on where it does.`,
+      });
+    }
+  }
+}
