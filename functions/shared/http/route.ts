@@ -46,7 +46,14 @@ export type ResourceNeed =
   /** List the stage's CloudWatch alarms (by their name prefix). */
   | 'alarms:read'
   /** The stage config's summary without secrets (`functions/shared/config/monitoring.ts`). */
-  | 'config:summary';
+  | 'config:summary'
+  /**
+   * Deployment settings (`functions/deployments/config.ts`: loopback http, dry-run, circuit and
+   * timeout bounds), read by the catalog's validation and the deployment routes.
+   */
+  | 'deployments'
+  /** Read (and, for the saga's driver steps, write) the per-target circuit breakers' state in Redis. */
+  | 'deployments:circuit';
 
 /** Who may call a route: nobody needs to be authenticated, or a JWT / API key principal. */
 export type RouteAuth = 'public' | 'principal';
