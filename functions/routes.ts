@@ -1,5 +1,6 @@
 import { listAudit } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { catalogRoutes } from './deployments/catalog-routes.ts';
 import { deploymentRoutes } from './deployments/routes.ts';
 import { consentRoutes } from './gdpr/consent-routes.ts';
 import { gdprRequestRoutes } from './gdpr/routes.ts';
@@ -24,6 +25,7 @@ export const routes: readonly RouteDef[] = [
   ...monitoringHealthRoutes,
   ...consentRoutes,
   ...gdprRequestRoutes,
+  ...catalogRoutes,
   ...deploymentRoutes,
 ];
 

@@ -9,6 +9,7 @@ export type DomainErrorKind =
   | 'not-permitted'
   | 'not-found'
   | 'conflict'
+  | 'precondition-failed'
   | 'locked'
   | 'unavailable';
 
@@ -64,6 +65,14 @@ export class ResourceNotFoundError extends DomainError {
 /** The request contradicts the current state (email taken, already enrolled, ...). */
 export class ConflictingStateError extends DomainError {
   readonly kind = 'conflict';
+}
+
+/**
+ * The caller made the change conditional on a version of the resource (`If-Match`) that is no
+ * longer the current one: nothing was changed; re-read, then decide again.
+ */
+export class PreconditionFailedError extends DomainError {
+  readonly kind = 'precondition-failed';
 }
 
 /**

@@ -83,6 +83,13 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** `If-Match` named a version of the resource that is no longer current. */
+export class PreconditionFailedHttpError extends HttpError {
+  constructor(detail: string) {
+    super(problemKind('precondition-failed'), detail);
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
     super(problemKind('payload-too-large'), `The request body exceeds ${limitBytes} bytes.`, {

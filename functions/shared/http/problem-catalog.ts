@@ -22,6 +22,7 @@ const CATALOG = {
   'not-found': { title: 'Not Found', status: 404 },
   'method-not-allowed': { title: 'Method Not Allowed', status: 405 },
   conflict: { title: 'Conflict', status: 409 },
+  'precondition-failed': { title: 'Precondition Failed', status: 412 },
   'payload-too-large': { title: 'Payload Too Large', status: 413 },
   'unsupported-media-type': { title: 'Unsupported Media Type', status: 415 },
   'rate-limited': { title: 'Too Many Requests', status: 429 },

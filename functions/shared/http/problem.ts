@@ -13,6 +13,7 @@ import {
   ForbiddenError,
   HttpError,
   NotFoundError,
+  PreconditionFailedHttpError,
   ServiceUnavailableError,
   UnauthorizedError,
 } from '../errors.ts';
@@ -41,6 +42,7 @@ export const DOMAIN_ERROR_ANSWERS: { readonly [K in DomainErrorKind]: (error: Do
   'not-permitted': (error) => new ForbiddenError(error.message),
   'not-found': (error) => new NotFoundError(error.message),
   conflict: (error) => new ConflictError(error.message),
+  'precondition-failed': (error) => new PreconditionFailedHttpError(error.message),
   // A 429 whose type names the spent budget; Retry-After says when attempts are taken again.
   locked: (error) =>
     new AttemptsLockedError(

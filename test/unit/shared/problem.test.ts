@@ -8,6 +8,7 @@ import {
   type DomainErrorKind,
   InvalidInputError,
   NotPermittedError,
+  PreconditionFailedError,
   ResourceNotFoundError,
   TooManyAttemptsError,
 } from '#shared/domain-errors.ts';
@@ -20,6 +21,7 @@ import {
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  PreconditionFailedHttpError,
   ServiceUnavailableError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -55,6 +57,7 @@ describe('problem catalog', () => {
       new NotFoundError(),
       new MethodNotAllowedError(['GET']),
       new ConflictError('x'),
+      new PreconditionFailedHttpError('x'),
       new PayloadTooLargeError(1),
       new UnsupportedMediaTypeError(undefined),
       new TooManyRequestsError(1, 'ip'),
@@ -129,6 +132,13 @@ describe('domain errors to problems', () => {
       status: 409,
       type: 'conflict',
       title: 'Conflict',
+    },
+    {
+      kind: 'precondition-failed',
+      error: new PreconditionFailedError('The stack changed since revision 3.'),
+      status: 412,
+      type: 'precondition-failed',
+      title: 'Precondition Failed',
     },
     {
       kind: 'locked',
