@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { boundResource } from '#shared/config/bindings.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { pseudonymKey, pseudonymOf } from '#shared/privacy/pseudonym.ts';
-import { type DeploymentSettings, deploymentSettingsFromEnv } from './config.ts';
+import { credentialsPrefixFromEnv, type DeploymentSettings, deploymentSettingsFromEnv } from './config.ts';
 import type { TargetCircuit } from './domain/model.ts';
 import { type CatalogStore, dynamoCatalogStore } from './store/catalog.ts';
 import { cachedStackReads, type StackReads } from './store/catalog-cache.ts';
@@ -21,7 +21,10 @@ export interface CatalogDeps {
   readonly store: CatalogStore;
   /** Stack and version reads for GETs (cached where bound); updates read `store`, never a cached copy. */
   readonly stackReads: StackReads;
-  readonly settings: Pick<DeploymentSettings, 'allowLoopbackHttp' | 'allowDryRun'>;
+  readonly settings: Pick<DeploymentSettings, 'allowLoopbackHttp' | 'allowDryRun'> & {
+    /** Where target credentials and notification secrets must live (`nimbus/<stage>/deployments/`). */
+    readonly credentialsPrefix: string;
+  };
   readonly actorOf: ActorOf;
   readonly now: () => Date;
   readonly newId: () => string;
@@ -43,7 +46,7 @@ export function catalogDeps(): CatalogDeps {
   return {
     store,
     stackReads: cachedStackReads(store),
-    settings: deploymentSettingsFromEnv(),
+    settings: { ...deploymentSettingsFromEnv(), credentialsPrefix: credentialsPrefixFromEnv() },
     actorOf,
     now: () => new Date(),
     newId: randomUUID,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { routeBuilders } from '#shared/http/route.ts';
+import { deploymentRequest } from './catalog-schemas.ts';
 import { DEPLOYMENT_STATUSES, SAGA_STEPS } from './domain/model.ts';
 
 /**
@@ -49,11 +50,8 @@ const eventView = z.object({
 });
 const stackParams = z.object({ stackId: z.uuid() });
 const deploymentParams = z.object({ deploymentId: z.uuid() });
-export const deployBody = z.strictObject({
-  environmentId: z.uuid(),
-  /** @default the stack's latest version */
-  version: z.int().min(1).optional(),
-});
+/** The same schema the catalog's `deploy` actions advertise. */
+export const deployBody = deploymentRequest;
 export const rollbackBody = z.strictObject({ environmentId: z.uuid() });
 
 export const createDeployment = principalRoute({

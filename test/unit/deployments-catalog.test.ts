@@ -145,12 +145,19 @@ function memoryStore(): CatalogStore & { failNextUpdate: boolean } {
   return store;
 }
 
-function world(settings = { allowLoopbackHttp: false, allowDryRun: false }) {
+const PREFIX = 'nimbus/test/deployments/';
+
+function world(
+  settings: { allowLoopbackHttp: boolean; allowDryRun: boolean; credentialsPrefix?: string } = {
+    allowLoopbackHttp: false,
+    allowDryRun: false,
+  },
+) {
   const store = memoryStore();
   const deps: CatalogDeps & { circuitOf: (id: string) => Promise<never> } = {
     store,
     stackReads: uncachedStackReads(store),
-    settings,
+    settings: { credentialsPrefix: PREFIX, ...settings },
     actorOf: async (p) => `user:~pseudonym-of-${p.id.length}`,
     now: () => new Date('2026-03-01T10:00:00Z'),
     newId: randomUUID,
@@ -181,7 +188,8 @@ const webhook = {
   kind: 'docker' as const,
   driver: 'webhook' as const,
   endpoint: 'https://agent.example.com/deploy',
-  credentialsSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent-hmac-AbCdEf',
+  credentialsSecret:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:nimbus/test/deployments/agent-hmac-AbCdEf',
 };
 
 /** Asserts `work` rejects with a domain error of `kind`; returns it. */
@@ -244,6 +252,26 @@ describe('catalog: validation', () => {
       (big as InvalidInputError).fields.map((f) => f.path),
       ['body.template'],
     );
+  });
+
+  it('refuses a secret outside the stage credentials prefix, by name or by ARN', async () => {
+    const { deps, env } = await seeded();
+    for (const credentialsSecret of [
+      'prod/database-password',
+      'nimbus/test/deployments/',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/database-password-AbCdEf',
+    ]) {
+      const error = await rejects(
+        createTarget(deps, alice, env.id, { ...webhook, credentialsSecret }),
+        'invalid-input',
+      );
+      assert.deepEqual(
+        (error as InvalidInputError).fields.map((f) => f.path),
+        ['body.credentialsSecret'],
+        credentialsSecret,
+      );
+    }
+    await createTarget(deps, alice, env.id, { ...webhook, credentialsSecret: `${PREFIX}agent` });
   });
 
   it('requires a notification secret with a notification URL', async () => {

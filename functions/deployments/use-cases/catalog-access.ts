@@ -101,11 +101,22 @@ export function endpointIssue(
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
-/** A Secrets Manager secret ARN or name (checked by its form only: it is resolved by the driver, never here). */
-export function secretReferenceIssue(value: string, path: string): FieldIssue | undefined {
-  return SECRET_ARN.test(value) || (!value.startsWith('arn:') && SECRET_NAME.test(value))
+/**
+ * A Secrets Manager secret ARN or name under the stage's credentials prefix (checked by its form
+ * only: it is resolved by the driver, never here). The functions that read such secrets may read
+ * that prefix and nothing else, so a reference outside it would only fail later, at deploy time.
+ */
+export function secretReferenceIssue(value: string, path: string, prefix: string): FieldIssue | undefined {
+  const name = value.startsWith('arn:')
+    ? SECRET_ARN.test(value)
+      ? value.split(':secret:')[1]
+      : undefined
+    : value;
+  if (name === undefined || !SECRET_NAME.test(name))
+    return { path, message: 'a Secrets Manager secret ARN or name' };
+  return name.startsWith(prefix) && name.length > prefix.length
     ? undefined
-    : { path, message: 'a Secrets Manager secret ARN or name' };
+    : { path, message: `a secret whose name starts with ${prefix}` };
 }
 
 /** Throws `InvalidInputError` listing every issue, when there is one. */

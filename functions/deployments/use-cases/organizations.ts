@@ -31,7 +31,8 @@ export interface OrganizationPatch {
 function checkNotifications(deps: Pick<Deps, 'settings'>, url: string | null, secret: string | null): void {
   const issues: Array<FieldIssue | undefined> = [];
   if (url !== null) issues.push(endpointIssue(url, deps.settings, 'body.notificationUrl'));
-  if (secret !== null) issues.push(secretReferenceIssue(secret, 'body.notificationSecret'));
+  if (secret !== null)
+    issues.push(secretReferenceIssue(secret, 'body.notificationSecret', deps.settings.credentialsPrefix));
   if (url !== null && secret === null)
     issues.push({ path: 'body.notificationSecret', message: 'required with notificationUrl' });
   rejectIssues('The notification settings are not acceptable.', issues);

@@ -48,14 +48,24 @@ export function checkDriving(deps: Pick<Deps, 'settings'>, target: Driving): voi
         : endpointIssue(target.endpoint, deps.settings, 'body.endpoint'),
       target.credentialsSecret === null
         ? { path: 'body.credentialsSecret', message: 'required by the webhook driver' }
-        : secretReferenceIssue(target.credentialsSecret, 'body.credentialsSecret'),
+        : secretReferenceIssue(
+            target.credentialsSecret,
+            'body.credentialsSecret',
+            deps.settings.credentialsPrefix,
+          ),
     );
   } else if (!deps.settings.allowDryRun) {
     issues.push({ path: 'body.driver', message: 'the dry-run driver is not available on this stage' });
   } else {
     if (target.endpoint !== null) issues.push(endpointIssue(target.endpoint, deps.settings, 'body.endpoint'));
     if (target.credentialsSecret !== null)
-      issues.push(secretReferenceIssue(target.credentialsSecret, 'body.credentialsSecret'));
+      issues.push(
+        secretReferenceIssue(
+          target.credentialsSecret,
+          'body.credentialsSecret',
+          deps.settings.credentialsPrefix,
+        ),
+      );
   }
   rejectIssues('The target cannot be driven this way.', issues);
 }
