@@ -44,6 +44,8 @@ const SAGA_NEEDS: readonly ResourceNeed[] = [
 export class DeploymentsStack extends Stack {
   public readonly routeFunctions: RouteFunctions;
   public readonly saga: DeploymentSaga;
+  /** The saga's task functions. */
+  public readonly taskFunctions: readonly FeatureFunction[];
   public readonly eventQueue: Queue;
   public readonly eventDeadLetters: Queue;
   public readonly notifier: FeatureFunction;
@@ -93,20 +95,34 @@ export class DeploymentsStack extends Stack {
       new SqsEventSource(this.eventQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    const task = (taskId: string, entry: string, description: string, timeoutSeconds = 30) => {
+    const tasks: FeatureFunction[] = [];
+    const task = (taskId: string, file: string, description: string) => {
       const fn = new FeatureFunction(this, taskId, {
-        entry,
+        entry: `functions/deployments/handlers/${file}.ts`,
         feature: 'deployments',
         config,
-        description,
-        timeout: Duration.seconds(timeoutSeconds),
+        description: `Deployment saga: ${description}`,
+        // An agent call is bounded by agentTimeoutMs; the rest are a few table and Redis calls.
+        timeout: Duration.seconds(30),
       });
       bind(fn, SAGA_NEEDS);
+      tasks.push(fn);
       return fn;
     };
+    this.taskFunctions = tasks;
     this.saga = new DeploymentSaga(this, 'Saga', {
       stateMachineName: names.stateMachine,
-      ...sagaTasks(task),
+      tasks: {
+        validate: task('SagaValidate', 'saga-validate', 'validate the target, its circuit and the caller'),
+        lock: task('SagaLock', 'saga-lock', 'hold the stack + environment lock'),
+        render: task('SagaRender', 'saga-render', 'render the stack version configuration'),
+        deploy: task('SagaDeploy', 'saga-deploy', "deploy through the target's driver (task token)"),
+        healthCheck: task('SagaHealthCheck', 'saga-health-check', "the target's health check"),
+        commit: task('SagaCommit', 'saga-commit', 'record the version, release the lock, succeed'),
+        undoDeploy: task('SagaUndoDeploy', 'saga-undo-deploy', 'compensation: undo on the target'),
+        releaseLock: task('SagaReleaseLock', 'saga-release-lock', 'compensation: release the lock'),
+        finish: task('SagaFinish', 'saga-finish', 'mark failed, rolled back or cancelled'),
+      },
       callbackTimeout: Duration.seconds(config.deployments.callbackTimeoutSeconds),
       tracing: config.features.xray,
       logRetentionDays: config.logRetentionDays,
@@ -163,7 +179,7 @@ export class DeploymentsStack extends Stack {
       reason: 'AWSLambdaBasicExecutionRole is the narrow AWS-managed policy for writing function logs.',
     });
     const machine = this.saga.stateMachine;
-    for (const fn of this.saga.taskFunctions) {
+    for (const fn of this.taskFunctions) {
       const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
       Validations.of(machine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,

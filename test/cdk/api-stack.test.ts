@@ -45,6 +45,9 @@ function build(stage: Stage): Built {
   const functionIds = new Map<string, string>();
   for (const [routeId, fn] of built.api.routeApi.functions)
     functionIds.set(routeId, logicalId(fn.node.defaultChild));
+  // Routes whose functions their feature's stack holds (lib/config/route-hosting.ts).
+  for (const hosted of [built.gdpr.routeFunctions, built.deployments.routeFunctions])
+    for (const [routeId, fn] of hosted.functions) functionIds.set(routeId, logicalId(fn.node.defaultChild));
   const fallback = built.api.node.findChild('Routes').node.findChild('Fallback');
   return {
     built,
@@ -102,16 +105,23 @@ function methodPath(b: Built, method: Json): string {
   return path;
 }
 
-/** The function a Lambda proxy integration calls (logical id), from its invocation URI. */
-function integrationTarget(method: Json): string {
+/**
+ * The function a Lambda proxy integration calls (logical id), from its invocation URI: a `GetAtt`
+ * of the API stack's own function, or the fixed name of one its feature's stack holds.
+ */
+function integrationTarget(method: Json, b?: Built): string {
   const integration = method.Integration as { Type: string; Uri: { 'Fn::Join': [string, unknown[]] } };
   assert.equal(integration.Type, 'AWS_PROXY');
   const target = integration.Uri['Fn::Join'][1].find(
     (part): part is { 'Fn::GetAtt': [string, string] } =>
       typeof part === 'object' && part !== null && 'Fn::GetAtt' in part,
   );
-  assert.ok(target, 'integration URI names a function');
-  return target['Fn::GetAtt'][0];
+  if (target !== undefined) return target['Fn::GetAtt'][0];
+  const name = /:function:([A-Za-z0-9_-]+)/.exec(JSON.stringify(integration.Uri).replace(/","/g, ''))?.[1];
+  assert.ok(name !== undefined && b !== undefined, 'integration URI names a function');
+  const hosted = ofType(b, 'AWS::Lambda::Function').find(([, fn]) => fn.FunctionName === name);
+  assert.ok(hosted, `a stack holds the function named ${name}`);
+  return hosted[0];
 }
 
 function methodsAt(b: Built, path: string, httpMethod: string): Json[] {
@@ -163,7 +173,7 @@ for (const stage of ['local', 'prod'] as const) {
         const [method] = methods;
         assert.ok(method);
         assert.equal(method.OperationName, route.id);
-        const target = integrationTarget(method);
+        const target = integrationTarget(method, b);
         assert.equal(target, b.functionIds.get(route.id), route.id);
         assert.notEqual(target, b.fallbackId);
         targets.add(target);
@@ -783,7 +793,7 @@ describe('CloudFormation limits', () => {
   for (const stage of ['local', 'prod'] as const) {
     it(`keeps every ${stage} stack under 500 resources`, () => {
       const { built } = stageBuild(stage);
-      for (const stack of [built.stateful, built.api, built.gdpr, built.observability]) {
+      for (const stack of [built.stateful, built.api, built.gdpr, built.deployments, built.observability]) {
         const count = Object.keys(Template.fromStack(stack).toJSON().Resources ?? {}).length;
         assert.ok(count < 500, `${stack.stackName} has ${count} resources`);
       }
@@ -792,11 +802,11 @@ describe('CloudFormation limits', () => {
 });
 
 describe('tracing', () => {
-  it('traces every function of every prod stack with X-Ray, route functions in nested stacks included', () => {
+  it('traces every function of every prod stack with X-Ray, and both state machines', () => {
     const { built, resources } = stageBuild('prod');
     const functions = [
       ...Object.values(resources),
-      ...[built.gdpr, built.observability].flatMap((stack) =>
+      ...[built.observability].flatMap((stack) =>
         Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, CfnResourceJson>),
       ),
     ].filter((resource) => resource.Type === 'AWS::Lambda::Function');
@@ -807,8 +817,9 @@ describe('tracing', () => {
         { Mode: 'Active' },
         JSON.stringify(fn.Properties.Description),
       );
-    Template.fromStack(built.gdpr).hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      TracingConfiguration: { Enabled: true },
-    });
+    for (const stack of [built.gdpr, built.deployments])
+      Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        TracingConfiguration: { Enabled: true },
+      });
   });
 });

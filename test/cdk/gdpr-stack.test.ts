@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MockIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { gdprResourceNames } from '../../lib/config/names.ts';
 import { STAGE_CONFIGS, type Stage } from '../../lib/config/stages.ts';
@@ -20,7 +21,9 @@ function gdprStack(stage: Stage) {
   const stateful = new StatefulStack(app, 'Stateful', { config });
   const alerts = new Stack(app, 'Alerts');
   const topic = new Topic(alerts, 'Topic');
-  const stack = new GdprStack(app, 'Gdpr', { config, stateful, alertTopic: topic });
+  const api = new RestApi(alerts, 'Api');
+  api.root.addMethod('GET', new MockIntegration());
+  const stack = new GdprStack(app, 'Gdpr', { config, stateful, alertTopic: topic, api });
   return { stack, template: Template.fromStack(stack), config };
 }
 

@@ -5,6 +5,7 @@ import { REPO_ROOT } from '../../../lib/config/names.ts';
 import type { Stage, StageConfig } from '../../../lib/config/stages.ts';
 import { addNimbusStacks } from '../../../lib/nimbus-app.ts';
 import type { ApiStack } from '../../../lib/stacks/api-stack.ts';
+import type { DeploymentsStack } from '../../../lib/stacks/deployments-stack.ts';
 import type { GdprStack } from '../../../lib/stacks/gdpr-stack.ts';
 import type { ObservabilityStack } from '../../../lib/stacks/observability-stack.ts';
 import type { StatefulStack } from '../../../lib/stacks/stateful-stack.ts';
@@ -23,6 +24,7 @@ export interface BuiltApp {
   readonly stateful: StatefulStack;
   readonly api: ApiStack;
   readonly gdpr: GdprStack;
+  readonly deployments: DeploymentsStack;
   readonly observability: ObservabilityStack;
 }
 

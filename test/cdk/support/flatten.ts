@@ -7,7 +7,19 @@ export interface CfnResourceJson {
   readonly Properties: Json;
 }
 
-/** The API stack's resources by logical id: what the grant and route tests read. */
+/**
+ * The resources that serve the routes, by logical id: the API stack's, and those of the stacks
+ * holding route functions of their own (GDPR, Deployments: `lib/config/route-hosting.ts`). What the
+ * grant and route tests read; logical ids do not collide across them (a test below checks).
+ */
 export function flattened(built: BuiltApp): Record<string, CfnResourceJson> {
-  return Template.fromStack(built.api).toJSON().Resources as Record<string, CfnResourceJson>;
+  const merged: Record<string, CfnResourceJson> = {};
+  for (const stack of [built.api, built.gdpr, built.deployments]) {
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, CfnResourceJson>;
+    for (const [id, resource] of Object.entries(resources)) {
+      if (id in merged && id !== 'CDKMetadata') throw new Error(`logical id ${id} is in two route stacks`);
+      merged[id] = resource;
+    }
+  }
+  return merged;
 }
