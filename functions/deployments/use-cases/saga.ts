@@ -351,13 +351,15 @@ export async function commit(deps: SagaDeps, input: StepInput): Promise<StepResu
       deploymentId: deployment.id,
     });
     await deps.deployments.releaseLock(deployment.stackId, deployment.environmentId, deployment.id);
-    await record(deps, deployment, 'deployments.succeeded', null, `version ${deployment.version} deployed`, {
+  };
+  const announce = (deployment: Deployment) =>
+    record(deps, deployment, 'deployments.succeeded', null, `version ${deployment.version} deployed`, {
       version: deployment.version,
     });
-  };
   // A retry after the point of no return: only the idempotent tail is left to do.
   if (existing?.status === 'succeeded' && existing.completedSteps.includes('commit')) {
     await finishCommit(existing);
+    await announce(existing);
     return { ok: true };
   }
   const result = await runStep(deps, input, 'commit', async (deployment) => {
@@ -376,6 +378,10 @@ export async function commit(deps: SagaDeps, input: StepInput): Promise<StepResu
     await finishCommit(done);
     return { ok: true, message: 'committed' };
   });
+  if (result.ok === true) {
+    const done = await deps.deployments.get(input.deploymentId);
+    if (done !== undefined) await announce(done);
+  }
   return result as StepResult;
 }
 
