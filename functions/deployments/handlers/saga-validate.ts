@@ -1,0 +1,8 @@
+import { taskHandler } from '#shared/workers.ts';
+import { sagaDeps } from '../saga-deps.ts';
+import { type StepInput, validate } from '../use-cases/saga.ts';
+
+const deps = sagaDeps();
+
+/** Deployment saga task (`lib/constructs/deployment-saga.ts`): `{ deploymentId, correlationId }` → `{ ok: true } | { ok: false, step, reason }`. */
+export const handler = taskHandler('deploy-saga-validate', (input: StepInput) => validate(deps, input));
