@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
@@ -8,10 +8,13 @@ import { requireEnv } from '#shared/env.ts';
 import { actorOf } from './catalog-deps.ts';
 import { DEPLOYMENT_WORKFLOW_ENV, deploymentSettingsFromEnv } from './config.ts';
 import { verifySignature } from './domain/signature.ts';
+import { hmacKeyOf } from './drivers/webhook.ts';
+import { sagaDeps } from './saga-deps.ts';
 import { dynamoCatalogStore } from './store/catalog.ts';
 import { dynamoDeploymentStore } from './store/deployments-dynamo.ts';
 import type { CallbackDeps } from './use-cases/callback.ts';
 import type { DeploymentCatalog, DeploymentDeps } from './use-cases/deployments.ts';
+import { requestCancel, resolveDeployCallback } from './use-cases/saga.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -30,26 +33,26 @@ function deploymentCatalog(table: string): DeploymentCatalog {
   };
 }
 
-/** Starts sagas and answers their waiting steps (the execution is named after the deployment). */
-function sagaClient() {
-  const stateMachineArn = () => requireEnv(DEPLOYMENT_WORKFLOW_ENV.stateMachineArn);
+/** The saga's ports, built on first use (only the cancel and callback routes use them). */
+let ports: ReturnType<typeof sagaDeps> | undefined;
+const saga = () => {
+  ports ??= sagaDeps();
+  return ports;
+};
+
+/** Starts sagas (the execution is named after the deployment) and cancels them through the saga's own rules. */
+function sagaClient(): DeploymentDeps['saga'] {
   return {
-    async start(deploymentId: string, correlationId: string) {
+    async start(deploymentId, correlationId) {
       await sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: stateMachineArn(),
+          stateMachineArn: requireEnv(DEPLOYMENT_WORKFLOW_ENV.stateMachineArn),
           name: deploymentId,
           input: JSON.stringify({ deploymentId, correlationId }),
         }),
       );
     },
-    async answer(token: string, outcome: { ok: boolean; reason: string | null }) {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(outcome) }));
-    },
-    async failWaitingStep(token: string, reason: string) {
-      // The step's Catch sends the machine down the compensations; the cancel flag names the outcome.
-      await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Cancelled', cause: reason }));
-    },
+    cancel: (deploymentId, reason) => requestCancel(saga(), deploymentId, reason),
   };
 }
 
@@ -86,16 +89,15 @@ export function deploymentDeps(): DeploymentDeps {
 export function callbackDeps(): CallbackDeps {
   const table = boundResource('appTable');
   const catalog = dynamoCatalogStore(table);
-  const saga = sagaClient();
+  const deployments = dynamoDeploymentStore(table);
   return {
-    deployments: dynamoDeploymentStore(table),
+    deployment: (deploymentId) => deployments.get(deploymentId),
     target: (targetId) => catalog.getTarget(targetId),
     async verify(target, signed) {
       if (target.credentialsSecret === null) return false;
-      const key = await readSecretString(target.credentialsSecret);
-      return verifySignature(key, signed.body, signed).valid;
+      return verifySignature(hmacKeyOf(await readSecretString(target.credentialsSecret)), signed.body, signed)
+        .valid;
     },
-    answer: saga.answer,
-    now: () => new Date(),
+    resolve: (deploymentId, outcome) => resolveDeployCallback(saga(), deploymentId, outcome),
   };
 }

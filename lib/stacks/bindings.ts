@@ -7,6 +7,7 @@ import {
   DEPLOYMENT_WORKFLOW_ENV,
   deploymentEnvironment,
 } from '../../functions/deployments/config.ts';
+import { sagaEnvironment } from '../../functions/deployments/saga-config.ts';
 import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '../../functions/gdpr/config.ts';
 import { jobsEnvironment } from '../../functions/jobs/config.ts';
 import { apiKeyRotationEnvironment } from '../../functions/shared/config/api-keys.ts';
@@ -47,6 +48,11 @@ export function needBinder(
     readonly alertTopic: ITopic;
     /** The signing-key rotation, which grants what reading and rotating the key set need. */
     readonly signingKeyRotation: () => SigningKeyRotation;
+    /**
+     * The API's public base URL, where target agents call back (`deployments:saga`); only the
+     * Deployments stack binds that need. @default none
+     */
+    readonly deploymentCallbackBaseUrl?: string;
   },
 ): Bind {
   const { appTable, eventsTable, personalKeysTable, appTableIndexes } = stateful;
@@ -74,11 +80,11 @@ export function needBinder(
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   const deployNames = deploymentResourceNames(config.stage);
-  const sagaArn = (fn: FeatureFunction, kind: 'stateMachine' | 'execution', suffix = '') =>
+  const sagaArn = (fn: FeatureFunction, kind: 'stateMachine') =>
     Stack.of(fn).formatArn({
       service: 'states',
       resource: kind,
-      resourceName: `${deployNames.stateMachine}${suffix}`,
+      resourceName: deployNames.stateMachine,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   const bindings: Record<ResourceNeed, (fn: FeatureFunction) => void> = {
@@ -195,16 +201,19 @@ export function needBinder(
         ...deploymentEnvironment(config.deployments),
         [CREDENTIALS_PREFIX_ENV]: deploymentCredentialsPrefix(config.stage),
       }),
+    // Start a saga, and resume its waiting deploy step (an agent's answer, a cancel). A cancel
+    // never stops an execution: the machine must run its compensations.
     'deployments:saga': (fn) => {
+      const callbackBaseUrl = resources.deploymentCallbackBaseUrl;
+      if (callbackBaseUrl === undefined)
+        throw new Error('deployments:saga is bound in the Deployments stack only (it knows the API URL)');
+      setEnvironment(fn, sagaEnvironment({ callbackBaseUrl }));
       fn.addEnvironment(DEPLOYMENT_WORKFLOW_ENV.stateMachineArn, sagaArn(fn, 'stateMachine'));
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+          actions: ['states:StartExecution', 'states:SendTaskSuccess'],
           resources: [sagaArn(fn, 'stateMachine')],
         }),
-      );
-      fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['states:StopExecution'], resources: [sagaArn(fn, 'execution', ':*')] }),
       );
     },
     'deployments:events': (fn) => sendTo(fn, DEPLOYMENT_WORKFLOW_ENV.eventQueueName, deployNames.eventQueue),
@@ -237,6 +246,7 @@ export function needBinder(
 export function routeBinder(bind: Bind, stateful: StatefulStack) {
   return (fn: FeatureFunction, route: RouteDef): void => {
     bind(fn, route.needs ?? []);
-    if (route.rateLimit.length > 0) fn.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
+    if (route.rateLimit.length > 0)
+      fn.bindSecret(stateful.rateLimitKeySecret, BINDING_ENV.rateLimitKeySecret);
   };
 }

@@ -55,11 +55,20 @@ export class DeploymentsStack extends Stack {
     const { config, stateful } = props;
     const names = deploymentResourceNames(config.stage);
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Agents call back through the API's public URL (the local stage names the emulator's).
+    const template = config.api.publicUrlTemplate;
+    const apiUrl =
+      template === undefined
+        ? props.api.deploymentStage.urlForPath('/')
+        : template
+            .replace('{apiId}', props.api.restApiId)
+            .replace('{stage}', props.api.deploymentStage.stageName);
     const bind = needBinder(config, stateful, {
       alertTopic: props.alertTopic,
       signingKeyRotation: () => {
         throw new Error('deployment functions do not touch the signing keys');
       },
+      deploymentCallbackBaseUrl: apiUrl,
     });
 
     this.routeFunctions = new RouteFunctions(this, 'RouteFunctions', {
@@ -69,7 +78,11 @@ export class DeploymentsStack extends Stack {
       bind: routeBinder(bind, stateful),
     });
 
-    const queueDefaults = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } as const;
+    const queueDefaults = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy,
+    } as const;
     this.eventDeadLetters = new Queue(this, 'EventDeadLetters', {
       ...queueDefaults,
       queueName: names.eventDeadLetters,
@@ -150,26 +163,31 @@ export class DeploymentsStack extends Stack {
         statistic: 'Maximum',
       }),
     });
-    // A failed execution is the machine itself failing (a task that kept throwing past its
-    // retries, the execution timeout), not a deployment that failed and compensated cleanly.
-    alarm('SagaExecutionsFailed', 'The deployment saga state machine failed, timed out or aborted an execution', {
+    // Every deployment that does not complete ends its execution FAILED (after compensating), so
+    // failed executions are the deployment failure rate below; a timed-out execution is the
+    // machine itself stuck past its limit.
+    alarm('SagaExecutionsTimedOut', 'A deployment saga execution ran past its time limit', {
       ...anyAtAll,
-      metric: this.saga.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      metric: this.saga.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
     });
     // Deployments that ended failed or rolled back (the finish task counts them by outcome).
-    alarm('DeploymentFailures', 'Deployments keep failing: 3 or more failed or rolled back within 15 minutes', {
-      threshold: 3,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      metric: new Metric({
-        namespace: 'Nimbus',
-        metricName: 'DeploymentsFailed',
-        dimensionsMap: { stage: config.stage, service: 'nimbus-deployments' },
-        period: Duration.minutes(15),
-        statistic: 'Sum',
-      }),
-    });
+    alarm(
+      'DeploymentFailures',
+      'Deployments keep failing: 3 or more failed or rolled back within 15 minutes',
+      {
+        threshold: 3,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        metric: new Metric({
+          namespace: 'Nimbus',
+          metricName: 'DeploymentsFailed',
+          dimensionsMap: { stage: config.stage, service: 'nimbus-deployments' },
+          period: Duration.minutes(15),
+          statistic: 'Sum',
+        }),
+      },
+    );
   }
 
   /** cdk-nag findings that are the design, each with the reason it holds today. */

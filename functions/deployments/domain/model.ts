@@ -122,11 +122,6 @@ export interface Deployment {
   readonly compensations: readonly string[];
   /** Why it failed, was rolled back or cancelled; `null` otherwise. */
   readonly reason: string | null;
-  /**
-   * When a cancel was asked for: every saga step checks it before acting, and a set one ends the
-   * forward path (the machine compensates and marks the deployment `cancelled`).
-   */
-  readonly cancelRequestedAt: string | null;
   readonly requestedBy: string;
   readonly correlationId: string;
   readonly createdAt: string;

@@ -25,14 +25,7 @@ export interface DeploymentStore {
     change: Partial<
       Pick<
         Deployment,
-        | 'status'
-        | 'step'
-        | 'completedSteps'
-        | 'compensations'
-        | 'reason'
-        | 'finishedAt'
-        | 'updatedAt'
-        | 'cancelRequestedAt'
+        'status' | 'step' | 'completedSteps' | 'compensations' | 'reason' | 'finishedAt' | 'updatedAt'
       >
     >,
   ): Promise<Deployment | undefined>;

@@ -35,8 +35,12 @@ export interface DeploymentDeps {
   readonly saga: {
     /** Starts the saga's execution, named after the deployment (a second start of the same id is refused by Step Functions). */
     start(deploymentId: string, correlationId: string): Promise<void>;
-    /** Fails the step waiting on `token` (a cancel while the agent works). */
-    failWaitingStep(token: string, reason: string): Promise<void>;
+    /**
+     * Cancels the saga of an active deployment (`requestCancel`, use-cases/saga.ts): marked
+     * `cancelled` at once, its next step stops, a deploy step waiting on its agent is woken, and
+     * the machine compensates before Finish ends it.
+     */
+    cancel(deploymentId: string, reason: string): Promise<Deployment | undefined>;
   };
   readonly events: { publish(message: PublishedEvent): Promise<void> };
   /** How the catalog names the caller (`user:~<pseudonym>` or `apikey:<id>`), never a plain user id. */
@@ -66,20 +70,6 @@ export async function getOwnedDeployment(
   deploymentId: string,
 ): Promise<Deployment> {
   return owned(principal, await deps.deployments.get(deploymentId), 'deployment');
-}
-
-async function appendAndPublish(
-  deps: Pick<DeploymentDeps, 'deployments' | 'events'>,
-  deployment: Deployment,
-  event: Omit<DeploymentEvent, 'seq' | 'deploymentId'>,
-): Promise<void> {
-  const appended = await deps.deployments.appendEvent(deployment.id, event);
-  await deps.events.publish({
-    topic: appended.type,
-    orgId: deployment.orgId,
-    correlationId: deployment.correlationId,
-    event: appended,
-  });
 }
 
 interface StartRequest {
@@ -138,7 +128,6 @@ async function start(deps: DeploymentDeps, principal: Principal, request: StartR
     completedSteps: [],
     compensations: [],
     reason: null,
-    cancelRequestedAt: null,
     requestedBy: await deps.actorOf(principal),
     correlationId: request.correlationId,
     createdAt: at,
@@ -242,44 +231,25 @@ export async function requestRollback(
 }
 
 /**
- * Cancels a running deployment: the saga is told to stop going forward (each step checks
- * `cancelRequestedAt` before it acts), and a deploy step waiting for its agent is failed at once;
- * the machine then runs the compensations of what was done, in reverse, and marks it `cancelled`.
+ * Cancels a running deployment: the saga stops going forward (each step checks the status before
+ * it acts, and a deploy step waiting on its agent is woken), the machine runs the compensations of
+ * what was done, in reverse, and Finish ends it `cancelled` (`finishedAt` set).
  */
 export async function cancelDeployment(
   deps: DeploymentDeps,
   principal: Principal,
   deploymentId: string,
 ): Promise<Deployment> {
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const deployment = await getOwnedDeployment(deps, principal, deploymentId);
-    if (!ACTIVE_DEPLOYMENT_STATUSES.includes(deployment.status))
-      throw new ConflictingStateError(
-        `The deployment is already ${deployment.status}`,
-        'deployment-finished',
-      );
-    if (deployment.cancelRequestedAt !== null) return deployment;
-    const at = deps.now().toISOString();
-    const updated = await deps.deployments.update(deployment.id, deployment.revision, {
-      cancelRequestedAt: at,
-      updatedAt: at,
-    });
-    if (updated === undefined) continue; // changed meanwhile by the saga: read again
-    await appendAndPublish(deps, updated, {
-      type: 'deployments.cancel.requested',
-      at,
-      step: updated.step,
-      message: 'Cancellation requested: compensating what was done',
-      data: {},
-    });
-    const waiting = await deps.deployments.getTaskToken(deployment.id);
-    if (waiting !== undefined) {
-      await deps.deployments.setTaskToken(deployment.id, waiting.step, null);
-      await deps.saga.failWaitingStep(waiting.token, 'cancelled');
-    }
-    return updated;
-  }
-  throw new ConflictingStateError('The deployment kept changing; try again', 'deployment-busy');
+  const deployment = await getOwnedDeployment(deps, principal, deploymentId);
+  if (!ACTIVE_DEPLOYMENT_STATUSES.includes(deployment.status))
+    throw new ConflictingStateError(`The deployment is already ${deployment.status}`, 'deployment-finished');
+  const cancelled = await deps.saga.cancel(deployment.id, 'cancelled on request');
+  if (cancelled === undefined || cancelled.status !== 'cancelled')
+    throw new ConflictingStateError(
+      `The deployment is already ${cancelled?.status ?? 'gone'}`,
+      'deployment-finished',
+    );
+  return cancelled;
 }
 
 /** Events after `after`; with `waitSeconds`, polls until one arrives, the deployment ends, or the time is up. */
@@ -306,9 +276,9 @@ export async function followEvents(
 /** What the caller may do with a deployment now (its `_actions`). */
 export function deploymentActions(principal: Principal, deployment: Deployment): string[] {
   if (!hasPermission(principal, 'deployments:write')) return [];
-  // While it runs, only a cancel (once): a new deployment would find the lock held.
-  if (ACTIVE_DEPLOYMENT_STATUSES.includes(deployment.status))
-    return deployment.cancelRequestedAt === null ? ['cancel'] : [];
+  // While it runs, only a cancel; while a cancelled one compensates, nothing (the lock is held).
+  if (ACTIVE_DEPLOYMENT_STATUSES.includes(deployment.status)) return ['cancel'];
+  if (deployment.finishedAt === null) return [];
   if (deployment.status === 'succeeded') return ['rollback', 'redeploy'];
   return ['redeploy'];
 }

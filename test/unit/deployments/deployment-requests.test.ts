@@ -28,7 +28,7 @@ function world(options: { startFails?: boolean } = {}) {
   const { catalog, stack, environment } = catalogOf('org-a');
   const published: PublishedEvent[] = [];
   const started: string[] = [];
-  const failed: { token: string; reason: string }[] = [];
+  const cancels: { id: string; reason: string }[] = [];
   let clock = Date.parse('2026-12-01T10:00:00Z');
   let ids = 0;
   const deps: DeploymentDeps = {
@@ -39,8 +39,11 @@ function world(options: { startFails?: boolean } = {}) {
         if (options.startFails) throw new Error('states unavailable');
         started.push(id);
       },
-      async failWaitingStep(token, reason) {
-        failed.push({ token, reason });
+      async cancel(id, reason) {
+        const current = await store.get(id);
+        if (current === undefined) return undefined;
+        cancels.push({ id, reason });
+        return store.update(id, current.revision, { status: 'cancelled', reason });
       },
     },
     events: {
@@ -59,7 +62,7 @@ function world(options: { startFails?: boolean } = {}) {
       clock += ms;
     },
   };
-  return { deps, store, published, started, failed, stack, environment };
+  return { deps, store, published, started, cancels, stack, environment };
 }
 
 const orgA = principalOf('org-a');
@@ -115,16 +118,16 @@ describe('requesting a deployment', () => {
 });
 
 describe('cancelling', () => {
-  it('flags the deployment, logs it, and fails the step waiting on its agent', async () => {
+  it('hands an active deployment to the saga to cancel, and offers nothing while it compensates', async () => {
     const w = world();
     const d = await requestDeployment(w.deps, orgA, request);
-    await w.store.setTaskToken(d.id, 'deploy', 'token-1');
     const cancelled = await cancelDeployment(w.deps, orgA, d.id);
-    assert.notEqual(cancelled.cancelRequestedAt, null);
-    assert.deepEqual(w.failed, [{ token: 'token-1', reason: 'cancelled' }]);
-    assert.equal(await w.store.getTaskToken(d.id), undefined);
-    assert.ok(w.published.some((p) => p.topic === 'deployments.cancel.requested'));
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(w.cancels, [{ id: d.id, reason: 'cancelled on request' }]);
     assert.deepEqual(deploymentActions(orgA, cancelled), []);
+    assert.deepEqual(deploymentActions(orgA, { ...cancelled, finishedAt: '2026-12-01T10:01:00Z' }), [
+      'redeploy',
+    ]);
   });
 
   it('refuses a finished deployment (409) and another organisation’s (404)', async () => {
@@ -244,10 +247,11 @@ describe('the live log', () => {
 
 describe('_actions', () => {
   it('offer cancel while running, rollback after success, nothing to a read-only caller', () => {
-    const base = { status: 'running', cancelRequestedAt: null } as unknown as Deployment;
+    const base = { status: 'running', finishedAt: null } as unknown as Deployment;
     assert.deepEqual(deploymentActions(orgA, base), ['cancel']);
-    assert.deepEqual(deploymentActions(orgA, { ...base, status: 'succeeded' }), ['rollback', 'redeploy']);
-    assert.deepEqual(deploymentActions(orgA, { ...base, status: 'failed' }), ['redeploy']);
+    const done = { ...base, finishedAt: '2026-12-01T10:01:00Z' };
+    assert.deepEqual(deploymentActions(orgA, { ...done, status: 'succeeded' }), ['rollback', 'redeploy']);
+    assert.deepEqual(deploymentActions(orgA, { ...done, status: 'failed' }), ['redeploy']);
     assert.deepEqual(deploymentActions(principalOf('org-a', ['deployments:read']), base), []);
   });
 });
