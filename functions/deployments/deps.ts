@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { InvalidToken, StartExecutionCommand, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { readSecretString } from '#shared/clients/secrets.ts';
 import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
@@ -98,6 +98,19 @@ export function callbackDeps(): CallbackDeps {
       return verifySignature(hmacKeyOf(await readSecretString(target.credentialsSecret)), signed.body, signed)
         .valid;
     },
-    resolve: (deploymentId, outcome) => resolveDeployCallback(saga(), deploymentId, outcome),
+    async resolve(deploymentId, outcome) {
+      try {
+        return await resolveDeployCallback(saga(), deploymentId, outcome);
+      } catch (error) {
+        // The step timed out (or was answered) meanwhile: its token is gone, the answer came too late.
+        if (
+          error instanceof TaskTimedOut ||
+          error instanceof InvalidToken ||
+          error instanceof TaskDoesNotExist
+        )
+          return false;
+        throw error;
+      }
+    },
   };
 }

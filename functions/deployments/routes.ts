@@ -120,7 +120,8 @@ export const deploymentEvents = principalRoute({
   summary:
     'The live log: events after `after`; with `waitSeconds`, waits (long poll) until a newer event exists or the time is up',
   permission: 'deployments:read',
-  // A long poll holds its function for up to `maxWaitSeconds`.
+  // A long poll holds its function for up to `maxWaitSeconds` (20 s at most by the stage configs).
+  timeoutSeconds: 25,
   request: {
     params: deploymentParams,
     query: z.object({
@@ -188,7 +189,15 @@ export const agentCallback = publicRoute({
   handler: 'functions/deployments/handlers/callback.ts',
   summary:
     "A target agent's answer to a deploy it accepted (202): HMAC-signed with the target's key, it resumes the waiting saga",
-  needs: ['app:readWrite', 'redis', 'deployments', 'deployments:saga', 'deployments:credentials'],
+  // Resolving the step appends and publishes its event and records the outcome on the circuit.
+  needs: [
+    'app:readWrite',
+    'redis',
+    'deployments',
+    'deployments:saga',
+    'deployments:events',
+    'deployments:credentials',
+  ],
   request: {
     params: deploymentParams,
     body: z.strictObject({

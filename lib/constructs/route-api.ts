@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type IAuthorizer,
@@ -128,10 +128,11 @@ export class RouteApi extends Construct {
         resourceName: elsewhere,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       });
-      // The stack that holds the function grants the invoke (it knows this API; this stack does not know it).
+      // The stack that holds the function grants the invoke (it knows this API; this stack does
+      // not know it): `sameEnvironment: false` keeps CDK from adding a permission here too.
       const fn = LambdaFunction.fromFunctionAttributes(this, `${pascal(route.id)}Hosted`, {
         functionArn,
-        sameEnvironment: true,
+        sameEnvironment: false,
         skipPermissions: true,
       });
       return new LambdaIntegration(fn, { allowTestInvoke: false });
@@ -142,6 +143,7 @@ export class RouteApi extends Construct {
       config: props.config,
       description: routeDescription(route),
       route,
+      ...(route.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(route.timeoutSeconds) }),
     });
     props.bind(fn, route);
     functions.set(route.id, fn);

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -35,6 +36,7 @@ export class RouteFunctions extends Construct {
         config: props.config,
         description: routeDescription(route),
         route,
+        ...(route.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(route.timeoutSeconds) }),
         functionName: routeFunctionName(props.config.stage, route.id),
       });
       props.bind(fn, route);

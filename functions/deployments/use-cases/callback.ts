@@ -15,7 +15,7 @@ export interface CallbackDeps {
   ) => Promise<boolean>;
   /**
    * Completes or fails the waiting deploy step (`resolveDeployCallback`, use-cases/saga.ts);
-   * `false` when no step waits. Throws when Step Functions no longer knows the token (timed out).
+   * `false` when no step waits, or Step Functions no longer knows its token (it timed out).
    */
   readonly resolve: (
     deploymentId: string,
@@ -52,12 +52,7 @@ export async function acceptCallback(deps: CallbackDeps, input: AgentCallback): 
       'invalid-signature',
     );
   const message = input.message ?? `the agent reported ${input.status}`;
-  let resolved: boolean;
-  try {
-    resolved = await deps.resolve(deployment.id, { status: input.status, message });
-  } catch {
-    resolved = false; // the step timed out or was cancelled meanwhile: the answer came too late
-  }
+  const resolved = await deps.resolve(deployment.id, { status: input.status, message });
   if (!resolved)
     throw new ConflictingStateError('The deployment is not waiting for a callback', 'not-waiting');
 }

@@ -450,7 +450,7 @@ function reasonOf(failure: Failure): string {
   return `the ${failure.step} step failed after its retries`;
 }
 
-/** Ends the saga after a failure: `cancelled`, `rolled_back` (something was compensated) or `failed`. */
+/** Ends the saga after a failure: `cancelled`, `rolled_back` (the target was changed and restored) or `failed`. */
 export async function finish(
   deps: SagaDeps,
   input: FinishInput,
@@ -480,7 +480,7 @@ export async function finish(
   } else if (UNDONE_BY_UNDO.includes(failure.step) && !undone) {
     status = 'failed';
     reason = `${reason}; the target could not be restored`;
-  } else status = deployment.compensations.length > 0 ? 'rolled_back' : 'failed';
+  } else status = undone ? 'rolled_back' : 'failed';
 
   const at = deps.now().toISOString();
   const done = await change(deps, deployment.id, (current) =>

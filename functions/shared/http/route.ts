@@ -104,6 +104,11 @@ export interface RouteDef {
   readonly cache: RouteCachePolicy | null;
   /** Stateful resources the function uses. @default none */
   readonly needs?: readonly ResourceNeed[];
+  /**
+   * The function's timeout when the route may take longer than the stage default (a long poll);
+   * at most 28 s, inside API Gateway's 29 s integration limit. @default the stage's `functions.timeoutSeconds`
+   */
+  readonly timeoutSeconds?: number;
   readonly request?: {
     readonly body?: z.ZodType;
     readonly query?: z.ZodType;
@@ -121,6 +126,11 @@ export function defineRoute<const R extends RouteDef>(route: R): R {
     throw new Error(`Route ${route.id}: an authenticated route must name its permission`);
   }
   if (!route.path.startsWith('/')) throw new Error(`Route ${route.id}: path must start with /`);
+  if (
+    route.timeoutSeconds !== undefined &&
+    !(Number.isInteger(route.timeoutSeconds) && route.timeoutSeconds >= 1 && route.timeoutSeconds <= 28)
+  )
+    throw new Error(`Route ${route.id}: timeoutSeconds must be a whole number from 1 to 28`);
   // A bundle's rows were checked when it was built (config/bundle.ts): not again at each cold start.
   if (process.env.NIMBUS_ROUTE_CHECKS !== 'built') assertPathParams(route);
   return route;

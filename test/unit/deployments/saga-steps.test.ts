@@ -200,7 +200,9 @@ describe('deployment saga steps', () => {
     });
 
     assert.equal(w.locks.size, 0);
-    assert.deepEqual(finished, { ok: true, status: 'rolled_back' });
+    // Only the lock was given back: the target was never touched, so nothing was rolled back.
+    assert.deepEqual(finished, { ok: true, status: 'failed' });
+    assert.deepEqual(w.deployment().compensations, ['releaseLock']);
     assert.equal(w.deployment().reason, 'the lock step failed after its retries');
   });
 
