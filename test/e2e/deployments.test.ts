@@ -158,7 +158,11 @@ describe('deployment sagas on the local stack', () => {
     );
     const types = events.map((e) => e.type);
     assert.equal(types[0], 'deployments.requested');
-    assert.ok(types.includes('deployments.agent.answered'), types.join(','));
+    // The deploy step waited for the agent, and its callback completed it.
+    const waiting = events.findIndex((e) => e.type === 'deployments.step.waiting' && e.step === 'deploy');
+    assert.ok(waiting > 0, types.join(','));
+    assert.equal(events[waiting + 1]?.type, 'deployments.step.succeeded');
+    assert.equal(events[waiting + 1]?.step, 'deploy');
     assert.equal(types.at(-1), 'deployments.succeeded');
     assert.deepEqual(
       (deployment._actions as { name: string }[]).map((a) => a.name),
