@@ -37,6 +37,14 @@ export const DEPLOYMENT_WORKFLOW_ENV = {
   eventQueueName: 'NIMBUS_DEPLOY_EVENT_QUEUE_NAME',
 } as const;
 
+/**
+ * The saga's whole-execution limit, in seconds: the longest wait for an agent plus 30 minutes for
+ * every other step and their retries. The state machine's timeout and the lock's lapse both use it.
+ */
+export function sagaTimeLimitSeconds(settings: Pick<DeploymentSettings, 'callbackTimeoutSeconds'>): number {
+  return settings.callbackTimeoutSeconds + 30 * 60;
+}
+
 export function validDeploymentSettings(settings: DeploymentSettings): DeploymentSettings {
   const whole = (name: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max)

@@ -5,7 +5,12 @@ import { sfn } from '#shared/clients/sfn.ts';
 import { queueByName } from '#shared/clients/sqs.ts';
 import { boundResource } from '#shared/config/bindings.ts';
 import { requireEnv } from '#shared/env.ts';
-import { DEPLOYMENT_WORKFLOW_ENV, type DeploymentSettings, deploymentSettingsFromEnv } from './config.ts';
+import {
+  DEPLOYMENT_WORKFLOW_ENV,
+  type DeploymentSettings,
+  deploymentSettingsFromEnv,
+  sagaTimeLimitSeconds,
+} from './config.ts';
 import type { DriverName } from './domain/model.ts';
 import type { Driver } from './drivers/driver.ts';
 import { dryRunDriver } from './drivers/dry-run.ts';
@@ -52,6 +57,7 @@ export function sagaDeps(): SagaDeps {
       },
     },
     callbackUrl: callbackUrlFromEnv(),
+    lockSeconds: sagaTimeLimitSeconds(settings),
     now: () => new Date(),
   };
 }

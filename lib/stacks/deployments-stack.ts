@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { sagaTimeLimitSeconds } from '../../functions/deployments/config.ts';
 import { routes } from '../../functions/routes.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
 import { deploymentResourceNames } from '../config/names.ts';
@@ -137,6 +138,8 @@ export class DeploymentsStack extends Stack {
         finish: task('SagaFinish', 'saga-finish', 'mark failed, rolled back or cancelled'),
       },
       callbackTimeout: Duration.seconds(config.deployments.callbackTimeoutSeconds),
+      // The deployment's lock lapses after the same limit (functions/deployments/config.ts).
+      executionTimeout: Duration.seconds(sagaTimeLimitSeconds(config.deployments)),
       tracing: config.features.xray,
       logRetentionDays: config.logRetentionDays,
       removalPolicy,

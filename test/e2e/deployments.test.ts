@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../functions/shared/clients/secrets.ts';
@@ -351,6 +353,61 @@ describe('deployment sagas on the local stack', () => {
       assert.equal((await follow(t, String(accepted.id))).deployment.status, 'succeeded');
     } finally {
       agent.script('deploy', { kind: 'now', status: 'succeeded' });
+    }
+  });
+
+  it("fans the events out through the queue to the organisation's webhook, signed with its key", async () => {
+    const notifyKey = randomBytes(32).toString('hex');
+    const notifySecret = `${PREFIX}e2e-notify-${randomUUID()}`;
+    await secretsManager.send(new CreateSecretCommand({ Name: notifySecret, SecretString: notifyKey }));
+    const received: { topic: string; seq: number; deploymentId: string; signed: boolean }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const timestamp = String(req.headers['x-nimbus-timestamp'] ?? '');
+        const parsed = JSON.parse(body) as { topic: string; event: { seq: number; deploymentId: string } };
+        received.push({
+          topic: parsed.topic,
+          seq: parsed.event.seq,
+          deploymentId: parsed.event.deploymentId,
+          signed: req.headers['x-nimbus-signature'] === signBody(notifyKey, timestamp, body),
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const patch = await call(`/v1/organizations/${t.orgId}`, {
+        method: 'PATCH',
+        headers: { ...t.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          notificationUrl: `http://127.0.0.1:${port}/hooks`,
+          notificationSecret: notifySecret,
+        }),
+      });
+      assert.equal(patch.status, 200, patch.text);
+      const { envId, stackId } = await estate(t, agent, secretName);
+      agent.script('deploy', { kind: 'now', status: 'succeeded' });
+      const d = created(await post(t, `/v1/stacks/${stackId}/deployments`, { environmentId: envId }), 202);
+      const { events } = await follow(t, String(d.id));
+      const mine = () => received.filter((r) => r.deploymentId === d.id);
+      for (let i = 0; i < 80 && !mine().some((r) => r.topic === 'deployments.succeeded'); i += 1)
+        await sleep(250);
+      const got = mine();
+      assert.ok(got.length > 0 && got.every((r) => r.signed), JSON.stringify(got));
+      // Every event of the log reached the webhook (at least once: receivers dedupe on deploymentId + seq).
+      assert.deepEqual(
+        [...new Set(got.map((r) => r.seq))].sort((a, b) => a - b),
+        events.map((e) => e.seq),
+      );
+    } finally {
+      receiver.close();
+      await secretsManager.send(
+        new DeleteSecretCommand({ SecretId: notifySecret, ForceDeleteWithoutRecovery: true }),
+      );
     }
   });
 

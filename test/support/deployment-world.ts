@@ -147,6 +147,7 @@ export function sagaWorld(seed: { deployment: Deployment; target: Target; versio
       },
     },
     callbackUrl: (id) => `https://api.example.test/v1/deployments/${id}/callback`,
+    lockSeconds: 3600,
     now: () => new Date('2026-01-02T00:00:00Z'),
   };
   return {

@@ -148,6 +148,11 @@ export interface DeploymentLock {
   readonly environmentId: string;
   readonly deploymentId: string;
   readonly acquiredAt: string;
+  /**
+   * When the lock lapses: the saga's whole-execution limit after it was taken. A saga that never
+   * reached Finish (its execution timed out) cannot hold a stack and environment forever.
+   */
+  readonly expiresAt: string;
 }
 
 /** A target's circuit breaker as its resource shows it (state in Redis, per target). */

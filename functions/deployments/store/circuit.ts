@@ -37,9 +37,14 @@ export interface CircuitSettings {
   readonly cooldownSeconds: number;
 }
 
-export const circuitKey = (targetId: string) => `nimbus:deploy:circuit:${targetId}`;
+/** The root of the deployment domain's Redis keys, and the circuits' prefix (redis-keys.ts declares them). */
+export const DEPLOY_PREFIX = 'nimbus:deploy:';
+export const CIRCUIT_PREFIX = `${DEPLOY_PREFIX}circuit:`;
+export const circuitKey = (targetId: string) => `${CIRCUIT_PREFIX}${targetId}`;
 
 const KEEP_SECONDS = 86_400;
+/** The longest a circuit key lives: a day after its last change, plus the longest cool-down. */
+export const CIRCUIT_MAX_TTL_SECONDS = KEEP_SECONDS + 3600;
 
 // Returns {failures, openUntil}.
 const STATE = `

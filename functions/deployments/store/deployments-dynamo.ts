@@ -221,8 +221,9 @@ export function dynamoDeploymentStore(tableName: string): DeploymentStore {
             TableName: tableName,
             Item: { ...deploymentLockKey(lock.stackId, lock.environmentId), ...lock },
             // Taking it again as its holder succeeds: a retried lock step must not lock itself out.
-            ConditionExpression: 'attribute_not_exists(pk) OR deploymentId = :id',
-            ExpressionAttributeValues: { ':id': lock.deploymentId },
+            // A lapsed lock (its saga timed out before Finish released it) is taken over.
+            ConditionExpression: 'attribute_not_exists(pk) OR deploymentId = :id OR expiresAt < :now',
+            ExpressionAttributeValues: { ':id': lock.deploymentId, ':now': lock.acquiredAt },
           }),
         );
         return true;

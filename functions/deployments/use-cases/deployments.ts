@@ -1,7 +1,7 @@
 import { ConflictingStateError, InvalidInputError, ResourceNotFoundError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { hasPermission } from '#shared/http/principal.ts';
-import type { DeploymentSettings } from '../config.ts';
+import { type DeploymentSettings, sagaTimeLimitSeconds } from '../config.ts';
 import {
   ACTIVE_DEPLOYMENT_STATUSES,
   type Deployment,
@@ -107,6 +107,7 @@ async function start(deps: DeploymentDeps, principal: Principal, request: StartR
     environmentId: environment.id,
     deploymentId: id,
     acquiredAt: at,
+    expiresAt: new Date(Date.parse(at) + sagaTimeLimitSeconds(deps.settings) * 1000).toISOString(),
   });
   if (!held) {
     const lock = await deps.deployments.getLock(stack.id, environment.id);

@@ -43,6 +43,8 @@ export interface SagaDeps {
   readonly taskTokens: { succeed(token: string, output: StepResult): Promise<void> };
   /** The signed callback route's URL for a deployment (given to the agent). */
   readonly callbackUrl: (deploymentId: string) => string;
+  /** How long a deployment's lock lasts from its request (`sagaTimeLimitSeconds`). */
+  readonly lockSeconds: number;
   readonly now: () => Date;
 }
 
@@ -233,6 +235,7 @@ export function lock(deps: SagaDeps, input: StepInput): Promise<StepResult> {
       environmentId: deployment.environmentId,
       deploymentId: deployment.id,
       acquiredAt: deps.now().toISOString(),
+      expiresAt: new Date(Date.parse(deployment.createdAt) + deps.lockSeconds * 1000).toISOString(),
     });
     if (taken) return { ok: true, message: 'lock acquired' };
     const holder = await deps.deployments.getLock(deployment.stackId, deployment.environmentId);

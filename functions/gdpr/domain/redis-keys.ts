@@ -5,6 +5,11 @@
  * pattern, and `test/unit/gdpr/redis-keys.test.ts` fails when the code writes a prefix, a cache
  * namespace or uses the Redis client somewhere this file does not declare.
  */
+import {
+  CIRCUIT_MAX_TTL_SECONDS,
+  CIRCUIT_PREFIX,
+  DEPLOY_PREFIX,
+} from '#functions/deployments/store/circuit.ts';
 import { DATA_CLASSES } from '#shared/cache/data-classes.ts';
 import {
   AUTHORIZER_NAMESPACE,
@@ -220,18 +225,33 @@ const METRICS_PATTERNS: readonly RedisKeyPattern[] = [
   },
 ];
 
+const DEPLOYMENT_PATTERNS: readonly RedisKeyPattern[] = [
+  {
+    id: 'deploy.circuit',
+    prefix: CIRCUIT_PREFIX,
+    layout: `${CIRCUIT_PREFIX}<targetId>`,
+    holds: "A deployment target's circuit breaker, a hash: failures, openUntil, trialUntil",
+    identifies: [],
+    maxTtlSeconds: CIRCUIT_MAX_TTL_SECONDS,
+    retention: 'a day after its last change, plus the cool-down',
+    erasure: 'keep',
+    exportValue: false,
+  },
+];
+
 /** Every Redis key pattern Nimbus writes. */
 export const REDIS_KEY_PATTERNS: readonly RedisKeyPattern[] = [
   ...CACHE_PATTERNS,
   ...RATE_LIMIT_PATTERNS,
   ...METRICS_PATTERNS,
+  ...DEPLOYMENT_PATTERNS,
 ];
 
 /** Every declared prefix: a key that starts with none of them is undeclared. */
 export const REDIS_KEY_PREFIXES: readonly string[] = REDIS_KEY_PATTERNS.map((pattern) => pattern.prefix);
 
 /** The roots every key starts with (`nimbus:cache:`, `nimbus:rl:`, `nimbus:metrics:`): what an erasure scans. */
-export const REDIS_KEY_ROOTS: readonly string[] = [CACHE_PREFIX, RATE_LIMIT_PREFIX, METRICS_PREFIX];
+export const REDIS_KEY_ROOTS: readonly string[] = [CACHE_PREFIX, RATE_LIMIT_PREFIX, METRICS_PREFIX, DEPLOY_PREFIX];
 
 /** The cache namespaces declared above (each `createCache` namespace must be one). */
 export const CACHE_NAMESPACES: readonly string[] = [RESPONSE_CACHE_NAMESPACE, AUTHORIZER_NAMESPACE];
@@ -255,6 +275,8 @@ export const REDIS_CLIENT_USERS: Readonly<Record<string, string>> = {
   'functions/monitoring/store/request-metrics.ts': 'nothing (reads metrics.http with HGETALL)',
   'functions/shared/health/probes.ts': 'nothing (PING)',
   'functions/gdpr/store/redis-personal-data.ts': 'deletes the keys above; bumps cache.<ns>.version epochs',
+  'functions/deployments/saga-deps.ts': 'deploy.circuit (EVAL: HINCRBY, HSET, EXPIRE, DEL)',
+  'functions/deployments/handlers/target-get.ts': 'nothing (reads deploy.circuit with EVAL: HGET)',
 };
 
 /** The declared pattern a key belongs to: the one with the longest matching prefix. */

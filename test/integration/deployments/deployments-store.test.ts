@@ -112,6 +112,7 @@ describe('deployment store (app table)', () => {
       environmentId,
       deploymentId,
       acquiredAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
 
     assert.equal(await store.acquireLock(lock('dep-a')), true);
@@ -127,13 +128,41 @@ describe('deployment store (app table)', () => {
     assert.equal(await store.acquireLock(lock('dep-b')), true);
   });
 
+  it('lets a deployment take over a lock whose saga never released it once it lapsed', async () => {
+    const stackId = randomUUID();
+    const environmentId = randomUUID();
+    cleanup.push(deploymentLockKey(stackId, environmentId));
+    const now = Date.now();
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    assert.equal(
+      await store.acquireLock({
+        stackId,
+        environmentId,
+        deploymentId: 'stuck',
+        acquiredAt: at(0),
+        expiresAt: at(60_000),
+      }),
+      true,
+    );
+    const next = { stackId, environmentId, deploymentId: 'next', expiresAt: at(3_600_000) };
+    assert.equal(await store.acquireLock({ ...next, acquiredAt: at(59_000) }), false, 'not before it lapses');
+    assert.equal(await store.acquireLock({ ...next, acquiredAt: at(61_000) }), true, 'after it lapsed');
+    assert.equal((await store.getLock(stackId, environmentId))?.deploymentId, 'next');
+  });
+
   it('lets one of two concurrent lock requests win', async () => {
     const stackId = randomUUID();
     const environmentId = randomUUID();
     cleanup.push(deploymentLockKey(stackId, environmentId));
     const results = await Promise.all(
       ['dep-1', 'dep-2'].map((deploymentId) =>
-        store.acquireLock({ stackId, environmentId, deploymentId, acquiredAt: new Date().toISOString() }),
+        store.acquireLock({
+          stackId,
+          environmentId,
+          deploymentId,
+          acquiredAt: new Date().toISOString(),
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
       ),
     );
 

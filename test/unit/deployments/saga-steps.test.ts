@@ -187,6 +187,7 @@ describe('deployment saga steps', () => {
       environmentId: 'env-1',
       deploymentId: w.input.deploymentId,
       acquiredAt: 'now',
+      expiresAt: 'later',
     });
 
     const finished = await saga.finish(w.deps, {
