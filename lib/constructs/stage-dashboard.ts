@@ -3,7 +3,7 @@ import { Dashboard, GraphWidget, MathExpression, Metric, TextWidget } from 'aws-
 import { Construct } from 'constructs';
 import type { SloSettings } from '../../functions/shared/config/slo.ts';
 import { SLI_METRICS } from '../../functions/shared/observability.ts';
-import { gdprResourceNames } from '../config/names.ts';
+import { deploymentResourceNames, gdprResourceNames } from '../config/names.ts';
 
 const minute = Duration.minutes(1);
 
@@ -49,7 +49,7 @@ export interface StageDashboardProps {
 /**
  * The stage's CloudWatch dashboard (`nimbus-<stage>`): requests and errors, latency overall and per
  * route, the route classes against their SLOs, Lambda health, limiter and cache fallbacks, the GDPR
- * queues, erasures overdue, key expiry and the health canary. SEARCH reaches every function of the
+ * queues, erasures overdue, key expiry, the health canary, deployment outcomes and the event queues. SEARCH reaches every function of the
  * stage without naming one.
  */
 export class StageDashboard extends Construct {
@@ -67,6 +67,7 @@ export class StageDashboard extends Construct {
         metricName,
       );
     const names = gdprResourceNames(stage);
+    const deployNames = deploymentResourceNames(stage);
     const queueDepth = (queueName: string) =>
       new Metric({
         namespace: 'AWS/SQS',
@@ -180,6 +181,27 @@ export class StageDashboard extends Construct {
         width: 12,
       }),
       new GraphWidget({ title: 'Health canary', left: [canaryMetric('Minimum')], width: 12 }),
+      new GraphWidget({
+        title: 'Deployments: outcomes, saga duration p95',
+        left: [
+          nimbus('DeploymentsSucceeded', { service: 'nimbus-deployments' }, 'Sum', Duration.minutes(5)),
+          nimbus('DeploymentsFailed', { service: 'nimbus-deployments' }, 'Sum', Duration.minutes(5)),
+          nimbus('DeploymentsCancelled', { service: 'nimbus-deployments' }, 'Sum', Duration.minutes(5)),
+        ],
+        right: [
+          search(
+            `SEARCH('{AWS/States,StateMachineArn} MetricName="ExecutionTime" ${deployNames.stateMachine}', 'p95', 300)`,
+            'saga p95 (ms)',
+            Duration.minutes(5),
+          ),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Queues: deployment events, DLQ',
+        left: [queueDepth(deployNames.eventQueue), queueDepth(deployNames.eventDeadLetters)],
+        width: 12,
+      }),
     );
   }
 }
