@@ -1,4 +1,10 @@
 import { authEnvironment, signingKeyRotationEnvironment } from '#functions/auth/config.ts';
+import {
+  CREDENTIALS_PREFIX_ENV,
+  DEPLOYMENT_WORKFLOW_ENV,
+  deploymentEnvironment,
+} from '#functions/deployments/config.ts';
+import { sagaEnvironment } from '#functions/deployments/saga-config.ts';
 import { GDPR_WORKFLOW_ENV, gdprEnvironment } from '#functions/gdpr/config.ts';
 import { jobsEnvironment } from '#functions/jobs/config.ts';
 import { STAGE_CONFIGS } from '#lib/config/stages.ts';
@@ -53,6 +59,12 @@ export function functionEnvironment(): Record<string, string> {
       erasureStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder',
     }),
     ...alarmsEnvironment({ alarmNamePrefix: 'Nimbus-placeholder-' }),
+    ...deploymentEnvironment(STAGE_CONFIGS.local.deployments),
+    [CREDENTIALS_PREFIX_ENV]: 'nimbus/placeholder/deployments/',
+    [DEPLOYMENT_WORKFLOW_ENV.eventQueueName]: 'placeholder-deployment-events',
+    [DEPLOYMENT_WORKFLOW_ENV.stateMachineArn]:
+      'arn:aws:states:us-east-1:000000000000:stateMachine:placeholder-saga',
+    ...sagaEnvironment({ callbackBaseUrl: 'http://127.0.0.1:9/placeholder' }),
     ...configSummaryEnvironment(configSummary(STAGE_CONFIGS.local)),
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
