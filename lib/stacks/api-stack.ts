@@ -1,4 +1,4 @@
-import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type IAuthorizer, IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import type { JobName } from '../../functions/jobs/config.ts';
@@ -8,7 +8,8 @@ import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
-import { alarmNamePrefix, gdprResourceNames, routeFunctionName } from '../config/names.ts';
+import { nagArn } from '../config/nag.ts';
+import { alarmNamePrefix, routeFunctionName } from '../config/names.ts';
 import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
@@ -182,17 +183,10 @@ export class ApiStack extends Stack {
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
-    // Starting an erasure names the state machine; cancelling one names its execution, whose name
-    // (the erasure id) exists only at run time: scoped to that one state machine's executions.
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagArn('states', `execution:${gdprResourceNames(config.stage).erasureStateMachine}:*`)}]`,
-      reason:
-        'StopExecution of a cancelled erasure: its execution is named by the erasure id, known only at run time; scoped to the erasure state machine.',
-    });
     // The alerts route lists the stage's alarms: their names are CloudFormation's, known only at
     // deploy time, and all start with the stage prefix.
     Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagArn('cloudwatch', `alarm:${alarmNamePrefix(config.stage)}*`)}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'cloudwatch', `alarm:${alarmNamePrefix(config.stage)}*`)}]`,
       reason:
         "DescribeAlarms of the alerts route: the stage's alarm names are generated at deploy time; scoped to the stage's name prefix, read-only.",
     });
@@ -202,15 +196,5 @@ export class ApiStack extends Stack {
         reason: `The ${config.stage} target has no API Gateway execution logs; access logs stay on.`,
       });
     }
-  }
-
-  /**
-   * An ARN of this stack's account and region as cdk-nag prints it in a finding's id: the tokens'
-   * names when the stack is environment-agnostic, their values when an environment is set.
-   */
-  private nagArn(service: string, resource: string): string {
-    return Token.isUnresolved(this.account) || Token.isUnresolved(this.region)
-      ? `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`
-      : `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
   }
 }

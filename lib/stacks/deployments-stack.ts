@@ -9,7 +9,8 @@ import type { Construct } from 'constructs';
 import { sagaTimeLimitSeconds } from '../../functions/deployments/config.ts';
 import { routes } from '../../functions/routes.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
-import { deploymentResourceNames } from '../config/names.ts';
+import { nagArn } from '../config/nag.ts';
+import { deploymentCredentialsPrefix, deploymentResourceNames } from '../config/names.ts';
 import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { DeploymentSaga } from '../constructs/deployment-saga.ts';
@@ -198,6 +199,12 @@ export class DeploymentsStack extends Stack {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole is the narrow AWS-managed policy for writing function logs.',
+    });
+    // Target and notification keys: any secret under the stage's prefix, named by a target at run time.
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'secretsmanager', `secret:${deploymentCredentialsPrefix(config.stage)}*`)}]`,
+      reason:
+        "GetSecretValue of an agent's or a notification endpoint's HMAC key: each target names its own secret at run time; scoped to the stage's deployments/ prefix, which the catalog enforces on every reference.",
     });
     const machine = this.saga.stateMachine;
     for (const fn of this.taskFunctions) {

@@ -10,6 +10,7 @@ import { jobs } from '../../functions/jobs/jobs.ts';
 import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
+import { nagArn } from '../config/nag.ts';
 import { gdprResourceNames } from '../config/names.ts';
 import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -251,6 +252,13 @@ export class GdprStack extends Stack {
         reason: `The ${config.stage} target has no X-Ray (features.xray is off); tracing is on where it does.`,
       });
     }
+    // Starting an erasure names the state machine; cancelling one names its execution, whose name
+    // (the erasure id) exists only at run time: scoped to that one state machine's executions.
+    Validations.of(this.routeFunctions).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'states', `execution:${gdprResourceNames(config.stage).erasureStateMachine}:*`)}]`,
+      reason:
+        'StopExecution of a cancelled erasure: its execution is named by the erasure id, known only at run time; scoped to the erasure state machine.',
+    });
     Validations.of(this.erasureFailures).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
