@@ -97,7 +97,7 @@ const SECRET_BINDINGS = [
 /**
  * Required: the tables (every route reads or audits through them) and the secrets (a new container
  * cannot start without them). Optional: Redis (the limiter and the cache have fallbacks) and the
- * GDPR workflows (asynchronous: the API answers while they wait).
+ * GDPR and deployment workflows (asynchronous: the API answers while they wait).
  */
 export async function healthDeps(): Promise<HealthDeps> {
   // Only the health routes load the SQS, Step Functions and Secrets Manager clients.
@@ -123,6 +123,11 @@ export async function healthDeps(): Promise<HealthDeps> {
         warnWhenNotEmpty: 'failed erasures waiting',
       }),
       stateMachineProbe('stepfunctions:gdprErasure', workflows.erasureStateMachineArn),
+      queueProbe('sqs:deploymentEvents', workflows.deploymentEvents),
+      queueProbe('sqs:deploymentEventsDeadLetters', workflows.deploymentEventDeadLetters, {
+        warnWhenNotEmpty: 'undelivered deployment events waiting',
+      }),
+      stateMachineProbe('stepfunctions:deploymentSaga', workflows.deploymentStateMachineArn),
     ],
     timeoutMs,
     // Half the bound: a dependency that slow still answers, but eats most of a request's budget.

@@ -209,7 +209,7 @@ const healthReport = z.object({
 });
 
 /** What the health probes read: one item per table, Redis, the GDPR workflows' queues and machine. */
-const HEALTH_NEEDS = ['tables:probe', 'redis', 'gdpr:observe'] as const;
+const HEALTH_NEEDS = ['tables:probe', 'redis', 'workflows:observe'] as const;
 
 export const monitoringHealth = principalRoute({
   id: 'monitoring.health',

@@ -152,7 +152,7 @@ export function needBinder(
       fn.bindTable(eventsTable, BINDING_ENV.eventsTable, 'probe');
       fn.bindTable(personalKeysTable, BINDING_ENV.personalKeysTable, 'probe');
     },
-    'gdpr:observe': (fn) => {
+    'workflows:observe': (fn) => {
       setEnvironment(
         fn,
         observedWorkflowsEnvironment({
@@ -160,20 +160,27 @@ export function needBinder(
           exportDeadLetters: gdprNames.exportDeadLetters,
           erasureFailures: gdprNames.erasureFailures,
           erasureStateMachineArn: stateMachineArn(fn, 'stateMachine'),
+          deploymentEvents: deployNames.eventQueue,
+          deploymentEventDeadLetters: deployNames.eventDeadLetters,
+          deploymentStateMachineArn: sagaArn(fn, 'stateMachine'),
         }),
       );
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
-          resources: [gdprNames.exportQueue, gdprNames.exportDeadLetters, gdprNames.erasureFailures].map(
-            (name) => queueArn(fn, name),
-          ),
+          resources: [
+            gdprNames.exportQueue,
+            gdprNames.exportDeadLetters,
+            gdprNames.erasureFailures,
+            deployNames.eventQueue,
+            deployNames.eventDeadLetters,
+          ].map((name) => queueArn(fn, name)),
         }),
       );
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['states:DescribeStateMachine'],
-          resources: [stateMachineArn(fn, 'stateMachine')],
+          resources: [stateMachineArn(fn, 'stateMachine'), sagaArn(fn, 'stateMachine')],
         }),
       );
     },

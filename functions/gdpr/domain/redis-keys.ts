@@ -251,7 +251,12 @@ export const REDIS_KEY_PATTERNS: readonly RedisKeyPattern[] = [
 export const REDIS_KEY_PREFIXES: readonly string[] = REDIS_KEY_PATTERNS.map((pattern) => pattern.prefix);
 
 /** The roots every key starts with (`nimbus:cache:`, `nimbus:rl:`, `nimbus:metrics:`): what an erasure scans. */
-export const REDIS_KEY_ROOTS: readonly string[] = [CACHE_PREFIX, RATE_LIMIT_PREFIX, METRICS_PREFIX, DEPLOY_PREFIX];
+export const REDIS_KEY_ROOTS: readonly string[] = [
+  CACHE_PREFIX,
+  RATE_LIMIT_PREFIX,
+  METRICS_PREFIX,
+  DEPLOY_PREFIX,
+];
 
 /** The cache namespaces declared above (each `createCache` namespace must be one). */
 export const CACHE_NAMESPACES: readonly string[] = [RESPONSE_CACHE_NAMESPACE, AUTHORIZER_NAMESPACE];

@@ -13,6 +13,9 @@ export interface ObservedWorkflows {
   readonly exportDeadLetters: string;
   readonly erasureFailures: string;
   readonly erasureStateMachineArn: string;
+  readonly deploymentEvents: string;
+  readonly deploymentEventDeadLetters: string;
+  readonly deploymentStateMachineArn: string;
 }
 
 const WORKFLOW_ENV = {
@@ -20,6 +23,9 @@ const WORKFLOW_ENV = {
   exportDeadLetters: 'NIMBUS_OBSERVED_EXPORT_DLQ',
   erasureFailures: 'NIMBUS_OBSERVED_ERASURE_FAILURE_QUEUE',
   erasureStateMachineArn: 'NIMBUS_OBSERVED_ERASURE_STATE_MACHINE_ARN',
+  deploymentEvents: 'NIMBUS_OBSERVED_DEPLOYMENT_EVENT_QUEUE',
+  deploymentEventDeadLetters: 'NIMBUS_OBSERVED_DEPLOYMENT_EVENT_DLQ',
+  deploymentStateMachineArn: 'NIMBUS_OBSERVED_DEPLOYMENT_STATE_MACHINE_ARN',
 } as const satisfies Record<keyof ObservedWorkflows, string>;
 
 export function observedWorkflowsEnvironment(workflows: ObservedWorkflows): Record<string, string> {
@@ -34,6 +40,9 @@ export function observedWorkflowsFromEnv(): ObservedWorkflows {
     exportDeadLetters: requireEnv(WORKFLOW_ENV.exportDeadLetters),
     erasureFailures: requireEnv(WORKFLOW_ENV.erasureFailures),
     erasureStateMachineArn: requireEnv(WORKFLOW_ENV.erasureStateMachineArn),
+    deploymentEvents: requireEnv(WORKFLOW_ENV.deploymentEvents),
+    deploymentEventDeadLetters: requireEnv(WORKFLOW_ENV.deploymentEventDeadLetters),
+    deploymentStateMachineArn: requireEnv(WORKFLOW_ENV.deploymentStateMachineArn),
   };
 }
 

@@ -41,8 +41,8 @@ export type ResourceNeed =
   | 'slo'
   /** Read one well-known item of each table (app, events, personal keys), nothing else: health probes. */
   | 'tables:probe'
-  /** Queue depths and the state machine's status of the GDPR workflows, read-only: health probes. */
-  | 'gdpr:observe'
+  /** Queue depths and state machines' status of the GDPR and deployment workflows, read-only: health probes. */
+  | 'workflows:observe'
   /** List the stage's CloudWatch alarms (by their name prefix). */
   | 'alarms:read'
   /** The stage config's summary without secrets (`functions/shared/config/monitoring.ts`). */

@@ -8,7 +8,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { gdprResourceNames } from '#lib/config/names.ts';
+import { deploymentResourceNames, gdprResourceNames } from '#lib/config/names.ts';
 import { observedWorkflowsEnvironment } from '#shared/config/monitoring.ts';
 import { authorizerContext, restEvent } from '../../support/apigw.ts';
 import { invokeInFreshProcess } from '../../support/invoke.ts';
@@ -18,6 +18,7 @@ import { invokeInFreshProcess } from '../../support/invoke.ts';
 const ENTRY = 'functions/monitoring/handlers/health.ts';
 const CLOSED_PORT_URL = 'http://127.0.0.1:9';
 const names = gdprResourceNames('local');
+const deployNames = deploymentResourceNames('local');
 const sqs = new SQSClient({});
 
 interface Report {
@@ -59,6 +60,9 @@ function env(overrides: Record<string, string> = {}): Record<string, string> {
       exportDeadLetters: names.exportDeadLetters,
       erasureFailures: names.erasureFailures,
       erasureStateMachineArn: `arn:aws:states:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:stateMachine:${names.erasureStateMachine}`,
+      deploymentEvents: deployNames.eventQueue,
+      deploymentEventDeadLetters: deployNames.eventDeadLetters,
+      deploymentStateMachineArn: `arn:aws:states:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:stateMachine:${deployNames.stateMachine}`,
     }),
     ...overrides,
   };
@@ -95,12 +99,19 @@ describe('GET /v1/monitoring/health against the local stack', () => {
         `${name}: ${JSON.stringify(report.dependencies[name])}`,
       );
     }
-    for (const name of ['sqs:gdprExports', 'sqs:gdprExportsDeadLetters', 'sqs:gdprErasureFailures']) {
+    for (const name of [
+      'sqs:gdprExports',
+      'sqs:gdprExportsDeadLetters',
+      'sqs:gdprErasureFailures',
+      'sqs:deploymentEvents',
+      'sqs:deploymentEventsDeadLetters',
+    ]) {
       const check = report.dependencies[name];
       assert.notEqual(check?.status, 'fail', `${name}: ${JSON.stringify(check)}`);
       assert.equal(typeof check?.facts?.messages, 'number', name);
     }
     assert.equal(report.dependencies['stepfunctions:gdprErasure']?.facts?.status, 'ACTIVE');
+    assert.equal(report.dependencies['stepfunctions:deploymentSaga']?.facts?.status, 'ACTIVE');
     // Whatever earlier suites left in the failure queues may degrade it; nothing else may.
     for (const name of report.degraded) {
       const check = report.dependencies[name];
