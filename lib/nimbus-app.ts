@@ -26,6 +26,8 @@ export function addNimbusStacks(app: App): NimbusStacks {
   // database, or the local bridge as seen from inside a Docker-run emulator).
   const config = resolveStage(app.node.tryGetContext('stage'), {
     redisRestUrl: app.node.tryGetContext('redisRestUrl'),
+    alarmEmails: app.node.tryGetContext('alarmEmails'),
+    alarmWebhooks: app.node.tryGetContext('alarmWebhooks'),
   });
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 

@@ -158,7 +158,18 @@ export interface StageConfig {
     readonly api5xxPerMinute: number;
     readonly p99LatencyMs: number;
     readonly lambdaErrorsPerMinute: number;
+    /**
+     * Who hears the alarm topic: email addresses (SNS asks each to confirm) and HTTPS webhooks.
+     * Operators set them per deploy, never in the repository: `-c alarmEmails=a@x.io,b@x.io
+     * -c alarmWebhooks=https://hooks.example/nimbus` (`resolveStage`). @default none
+     */
+    readonly subscriptions: AlarmSubscriptions;
   };
+}
+
+export interface AlarmSubscriptions {
+  readonly emails: readonly string[];
+  readonly webhooks: readonly string[];
 }
 
 const base = {
@@ -167,7 +178,12 @@ const base = {
   // may ask for (an old secret should not linger).
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
   functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
-  alarms: { api5xxPerMinute: 5, p99LatencyMs: 1500, lambdaErrorsPerMinute: 5 },
+  alarms: {
+    api5xxPerMinute: 5,
+    p99LatencyMs: 1500,
+    lambdaErrorsPerMinute: 5,
+    subscriptions: { emails: [], webhooks: [] },
+  },
   deployments: {
     // WindFlow's defaults: a target that failed 5 times in a row is left alone for 30 s.
     circuitFailureThreshold: 5,
@@ -351,7 +367,12 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-prod.upstash.io', healthTimeoutMs: 500 },
-    alarms: { api5xxPerMinute: 1, p99LatencyMs: 1000, lambdaErrorsPerMinute: 1 },
+    alarms: {
+      api5xxPerMinute: 1,
+      p99LatencyMs: 1000,
+      lambdaErrorsPerMinute: 1,
+      subscriptions: { emails: [], webhooks: [] },
+    },
   },
 };
 
@@ -361,7 +382,16 @@ const stageSchema = z.enum(STAGES);
  * Resolves the stage from CDK context (`-c stage=...`), defaulting to `local`.
  * Throws with the list of valid stages on anything else.
  */
-export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: unknown } = {}): StageConfig {
+export function resolveStage(
+  raw: unknown,
+  overrides: {
+    readonly redisRestUrl?: unknown;
+    /** Comma-separated email addresses subscribed to the alarm topic (`-c alarmEmails=...`). */
+    readonly alarmEmails?: unknown;
+    /** Comma-separated HTTPS URLs subscribed to the alarm topic (`-c alarmWebhooks=...`). */
+    readonly alarmWebhooks?: unknown;
+  } = {},
+): StageConfig {
   const parsed = stageSchema.safeParse(raw ?? 'local');
   if (!parsed.success) {
     throw new Error(
@@ -381,6 +411,15 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
     }
     config = { ...config, redis: { ...config.redis, restUrl: url.data } };
   }
+  if (overrides.alarmEmails !== undefined || overrides.alarmWebhooks !== undefined) {
+    config = {
+      ...config,
+      alarms: {
+        ...config.alarms,
+        subscriptions: alarmSubscriptions(config.stage, overrides.alarmEmails, overrides.alarmWebhooks),
+      },
+    };
+  }
   const { signingKeyRotationDays } = config.auth;
   if (
     !Number.isInteger(signingKeyRotationDays) ||
@@ -399,4 +438,33 @@ export function resolveStage(raw: unknown, overrides: { readonly redisRestUrl?: 
   validPrivacySettings(config.privacy);
   validSloSettings(config.slo);
   return config;
+}
+
+/**
+ * The alarm topic's subscribers from comma-separated context values: each email must look like one
+ * and each webhook be an https URL (SNS delivers alarm messages, which name the stage's resources).
+ * A bad entry fails the synth, naming it.
+ */
+function alarmSubscriptions(stage: Stage, emails: unknown, webhooks: unknown): AlarmSubscriptions {
+  const list = (value: unknown, name: string): string[] => {
+    if (value === undefined) return [];
+    if (typeof value !== 'string')
+      throw new Error(`${name} must be a comma-separated list, got ${JSON.stringify(value)}`);
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  };
+  const badEmail = list(emails, 'alarmEmails').filter((email) => !z.email().safeParse(email).success);
+  const badHook = list(webhooks, 'alarmWebhooks').filter(
+    (url) => !z.url({ protocol: /^https$/ }).safeParse(url).success,
+  );
+  if (badEmail.length > 0 || badHook.length > 0)
+    throw new Error(
+      `Invalid alarm subscribers for stage ${stage}: ${[...badEmail.map((e) => `email ${JSON.stringify(e)}`), ...badHook.map((u) => `webhook ${JSON.stringify(u)} (https only)`)].join(', ')}`,
+    );
+  return {
+    emails: [...new Set(list(emails, 'alarmEmails'))],
+    webhooks: [...new Set(list(webhooks, 'alarmWebhooks'))],
+  };
 }

@@ -35,6 +35,13 @@ export function configSummary(config: StageConfig): ConfigSummary {
       auditPersonalFields: config.privacy.auditPersonalRetentionDays,
     },
     pointInTimeRecovery: config.pointInTimeRecovery,
-    alarms: { ...config.alarms },
+    // Thresholds, and how many subscribers: their addresses are personal data, never shown.
+    alarms: {
+      api5xxPerMinute: config.alarms.api5xxPerMinute,
+      p99LatencyMs: config.alarms.p99LatencyMs,
+      lambdaErrorsPerMinute: config.alarms.lambdaErrorsPerMinute,
+      emailSubscribers: config.alarms.subscriptions.emails.length,
+      webhookSubscribers: config.alarms.subscriptions.webhooks.length,
+    },
   };
 }

@@ -4,7 +4,8 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.ts';
 
@@ -33,6 +34,11 @@ export class ApiAlarms extends Construct {
       enforceSSL: true,
       masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
+    // On-call from the deploy's context (`-c alarmEmails=... -c alarmWebhooks=...`).
+    for (const email of config.alarms.subscriptions.emails)
+      this.topic.addSubscription(new EmailSubscription(email));
+    for (const url of config.alarms.subscriptions.webhooks)
+      this.topic.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS }));
     this.action = new SnsAction(this.topic);
     this.alarmsConfig = config.alarms;
   }
