@@ -72,6 +72,24 @@ export function recordSli(routeClass: string, statusCode: number, ms: number): v
   sli.publishStoredMetrics();
 }
 
+/**
+ * Redis fallbacks of every service as one series (`RedisFallbacks`, dimensions stage and service
+ * `redis`): the rate limiter deciding without Redis, the cache losing its L2. Each function also
+ * counts its own (`RateLimitFallback_<mode>`, `CacheL2Unavailable`); this one feeds the stage's
+ * single "Redis fallback active" alarm, which a plain-statistic alarm can watch (no metric math).
+ */
+const fallbacks = new Metrics({
+  serviceName: 'redis',
+  defaultDimensions: { stage: buildInfoFromEnv().stage },
+});
+
+export const REDIS_FALLBACK_METRIC = { name: 'RedisFallbacks', service: 'redis' } as const;
+
+export function recordRedisFallback(): void {
+  fallbacks.addMetric(REDIS_FALLBACK_METRIC.name, MetricUnit.Count, 1);
+  fallbacks.publishStoredMetrics();
+}
+
 /** Annotates the request's trace with what a trace search filters on: route, caller kind, org. */
 export function annotateTrace(annotations: Readonly<Record<string, string>>): void {
   if (!tracer) return;

@@ -12,7 +12,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { jobs } from '../../functions/jobs/jobs.ts';
 import { healthCanaryEnvironment } from '../../functions/monitoring/config.ts';
-import { SLI_METRICS } from '../../functions/shared/observability.ts';
+import { REDIS_FALLBACK_METRIC, SLI_METRICS } from '../../functions/shared/observability.ts';
 import { alarmNamePrefix } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { Job } from '../constructs/job.ts';
@@ -140,6 +140,16 @@ export class ObservabilityStack extends Stack {
         Duration.hours(1),
       ),
       threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    // The limiter and the cache keep serving without Redis (in-memory limits, L1 and loaders): a
+    // fallback is not an outage, but three minutes of it is worth a look before it becomes one.
+    alarm('RedisFallbackActive', 'redis-fallback', {
+      alarmDescription: 'The rate limiter or the cache has been running without Redis for 3 minutes',
+      metric: nimbus(REDIS_FALLBACK_METRIC.name, { service: REDIS_FALLBACK_METRIC.service }, 'Sum', minute),
+      threshold: 1,
+      evaluationPeriods: 3,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
 

@@ -71,7 +71,7 @@ for (const stage of ['local', 'prod'] as const) {
       assert.equal(composites, config.features.compositeAlarms ? 8 : 0);
     });
 
-    it("has the seeds' rules: error rate over 10 %, p95 over 5 s, throttles, a silent or failing canary, keys expiring", () => {
+    it("has the seeds' rules: error rate over 10 %, p95 over 5 s, throttles, a silent or failing canary, keys expiring, Redis fallback", () => {
       for (const routeClass of ['gateway', 'api']) {
         assert.equal(named(`${routeClass}-error-rate`).Properties.Threshold, 0.1);
         assert.equal(named(`${routeClass}-error-rate`).Properties.MetricName, 'ServerError');
@@ -82,6 +82,14 @@ for (const stage of ['local', 'prod'] as const) {
       assert.equal(named('lambda-throttles').Properties.MetricName, 'Throttles');
       assert.equal(named('health-canary').Properties.TreatMissingData, 'breaching');
       assert.equal(named('keys-expiring').Properties.MetricName, 'KeysExpiringSoon');
+      // Every service's limiter and cache fallbacks, one series: three minutes of it.
+      const fallback = named('redis-fallback').Properties;
+      assert.equal(fallback.MetricName, 'RedisFallbacks');
+      assert.deepEqual(fallback.Dimensions, [
+        { Name: 'stage', Value: config.stage },
+        { Name: 'service', Value: 'redis' },
+      ]);
+      assert.equal(fallback.EvaluationPeriods, 3);
     });
 
     it('sends every alarm to the alert topic', () => {

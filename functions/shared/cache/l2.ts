@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CircuitBreaker } from '../circuit-breaker.ts';
 import { memoiseAsync } from '../memoise.ts';
-import { logger, metrics } from '../observability.ts';
+import { logger, metrics, recordRedisFallback } from '../observability.ts';
 import type { StatsRecorder } from './stats.ts';
 
 /**
@@ -98,6 +98,7 @@ export class L2 {
     if (!this.degraded) {
       this.degraded = true;
       metrics.addMetric('CacheL2Unavailable', MetricUnit.Count, 1);
+      recordRedisFallback();
       logger.warn('cache L2 (Redis) unavailable; serving from L1 and loaders', {
         namespace: this.opts.namespace,
         cause: error instanceof Error ? error.message : String(error),

@@ -4,7 +4,7 @@ import { CircuitBreaker } from '../circuit-breaker.ts';
 import { getRedis } from '../clients/redis.ts';
 import { rateLimitConfigFromEnv } from '../config/rate-limits.ts';
 import { ServiceUnavailableError, TooManyRequestsError } from '../errors.ts';
-import { logger, metrics } from '../observability.ts';
+import { logger, metrics, recordRedisFallback } from '../observability.ts';
 import { redisIdentifier as hashedIdentifier, identifierKeyLoader } from './identifiers.ts';
 import { LocalLimiter } from './local-limiter.ts';
 import { RATE_LIMIT_PREFIX, type ScopeName, type ScopeSpec, windowMs } from './scopes.ts';
@@ -79,6 +79,7 @@ function localFor(scope: ScopeName): LocalLimiter {
 function fallback(scope: ScopeName, identifier: string, cause: string): Decision {
   const spec = scopes[scope];
   metrics.addMetric(`RateLimitFallback_${spec.fail}`, MetricUnit.Count, 1);
+  recordRedisFallback();
   logger.warn('rate limit decided without Redis', { scope, fail: spec.fail, cause });
   if (spec.fail === 'local') {
     const local = localFor(scope).limit(identifier);

@@ -24,6 +24,11 @@ before(async () => {
       },
     }),
   );
+  // Metrics on (only the stage-wide fallback series publishes at once): the test counts its points.
+  Object.assign(process.env, {
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'NimbusTest',
+  });
   // Imported after the environment is set: the limiter reads it at module scope, as in a Lambda.
   limiter = await import('../../../../functions/shared/ratelimit/limiter.ts');
 });
@@ -61,6 +66,13 @@ describe('rate limiter against real Redis', () => {
 
   it('Redis stopped: local scopes keep limiting, open scopes allow, closed refuse; all recover', async () => {
     await sandbox.stopRedis();
+    // Every fallback also lands in the stage-wide series the Redis-fallback alarm watches.
+    const emitted: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).includes('"RedisFallbacks"')) emitted.push(String(chunk));
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
     try {
       const local = id();
       const localDecisions = [];
@@ -70,6 +82,12 @@ describe('rate limiter against real Redis', () => {
         [true, true, true, true, true, false, false],
       );
       assert.ok(localDecisions.every((d) => d.decidedBy === 'local'));
+      assert.equal(
+        emitted.length,
+        localDecisions.length,
+        'one RedisFallbacks point per decision without Redis',
+      );
+      assert.match(emitted[0] ?? '', /"service":"redis"/);
 
       const open = await limiter.decide('api_expensive', id());
       assert.equal(open.allowed, true);
@@ -82,6 +100,7 @@ describe('rate limiter against real Redis', () => {
         return true;
       });
     } finally {
+      process.stdout.write = write;
       await sandbox.startRedis();
     }
 
