@@ -280,6 +280,30 @@ describe('deployment sagas on the local stack', () => {
     assert.equal((await follow(t, String(rollback.id))).deployment.status, 'succeeded');
     const deployed = agent.requests.filter((r) => r.deploymentId === rollback.id && r.action === 'deploy');
     assert.match(JSON.stringify(deployed[0]?.rendered), /nginx:1\.25/);
+
+    // The stack's deployments, newest first, a page at a time; a forged cursor is a 400, not a 500.
+    const first = await get(t, `/v1/stacks/${stackId}/deployments?limit=2`);
+    assert.equal(first.status, 200, first.text);
+    const page = first.json as { items: { id: string }[]; nextCursor: string | null };
+    assert.deepEqual(
+      page.items.map((d) => d.id),
+      [rollback.id, v2.id],
+    );
+    assert.ok(page.nextCursor);
+    const second = await get(
+      t,
+      `/v1/stacks/${stackId}/deployments?limit=2&cursor=${encodeURIComponent(page.nextCursor)}`,
+    );
+    assert.deepEqual(
+      (second.json as { items: { id: string }[] }).items.map((d) => d.id),
+      [v1.id],
+    );
+    const forged = await get(
+      t,
+      `/v1/stacks/${stackId}/deployments?cursor=${encodeURIComponent(Buffer.from('{"pk":"x"}').toString('base64url'))}`,
+    );
+    assert.equal(forged.status, 400, forged.text);
+    assert.match(forged.text, /query\.cursor/);
   });
 
   it('opens the circuit after repeated failures, fails fast, and recovers after the cool-down', async () => {

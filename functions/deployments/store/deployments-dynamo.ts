@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/clients/dynamodb.ts';
+import { InvalidInputError } from '#shared/domain-errors.ts';
 import {
   deploymentByStackKey,
   deploymentEventKey,
@@ -20,11 +21,12 @@ import {
 import type { Deployment, DeploymentEvent, DeploymentLock, SagaStep } from '../domain/model.ts';
 import type { DeploymentStore } from './deployments.ts';
 
-/** A listing cursor that this store did not hand out for this listing (a 400 for the caller). */
-export class InvalidCursorError extends Error {
+/** A listing cursor that this store did not hand out for this listing: a 400 naming `query.cursor`. */
+export class InvalidCursorError extends InvalidInputError {
   constructor() {
-    super('the cursor is not valid for this listing');
-    this.name = 'InvalidCursorError';
+    super('The cursor is not valid for this listing', [
+      { path: 'query.cursor', message: 'not a cursor this listing handed out' },
+    ]);
   }
 }
 
