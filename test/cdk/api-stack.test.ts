@@ -110,9 +110,14 @@ function methodPath(b: Built, method: Json): string {
  * of the API stack's own function, or the fixed name of one its feature's stack holds.
  */
 function integrationTarget(method: Json, b?: Built): string {
-  const integration = method.Integration as { Type: string; Uri: { 'Fn::Join': [string, unknown[]] } };
+  const integration = method.Integration as {
+    Type: string;
+    Uri: { 'Fn::Join': [string, unknown[]] } | string;
+  };
   assert.equal(integration.Type, 'AWS_PROXY');
-  const target = integration.Uri['Fn::Join'][1].find(
+  // With an environment (CDK_DEFAULT_ACCOUNT/REGION), a hosted function's URI is a plain string.
+  const parts = typeof integration.Uri === 'string' ? [integration.Uri] : integration.Uri['Fn::Join'][1];
+  const target = parts.find(
     (part): part is { 'Fn::GetAtt': [string, string] } =>
       typeof part === 'object' && part !== null && 'Fn::GetAtt' in part,
   );
