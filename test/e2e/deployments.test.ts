@@ -254,6 +254,26 @@ describe('deployment sagas on the local stack', () => {
     }
   });
 
+  it('fails the deploy step when the agent never calls back, and compensates', async () => {
+    const { envId, stackId, targetId } = await estate(t, agent, secretName);
+    agent.script('deploy', { kind: 'silent' });
+    try {
+      const d = created(await post(t, `/v1/stacks/${stackId}/deployments`, { environmentId: envId }), 202);
+      const timeoutMs = STAGE_CONFIGS.local.deployments.callbackTimeoutSeconds * 1000;
+      const { deployment } = await follow(t, String(d.id), timeoutMs + 60_000);
+      assert.equal(deployment.status, 'rolled_back');
+      assert.match(String(deployment.reason), /did not report the outcome of the deployment in time/);
+      assert.deepEqual(deployment.compensations, ['undoDeploy', 'releaseLock']);
+      const calls = agent.requests.filter((r) => r.deploymentId === d.id).map((r) => r.action);
+      assert.deepEqual(calls, ['deploy', 'undo']);
+      // The silence counts against the target's circuit.
+      const target = await get(t, `/v1/targets/${targetId}`);
+      assert.equal((target.json?.circuit as { failures?: number } | undefined)?.failures, 1, target.text);
+    } finally {
+      agent.script('deploy', { kind: 'now', status: 'succeeded' });
+    }
+  });
+
   it('rolls back to the last good version', async () => {
     const { envId, stackId } = await estate(t, agent, secretName);
     agent.script('deploy', { kind: 'now', status: 'succeeded' });
