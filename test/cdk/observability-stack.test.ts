@@ -85,10 +85,14 @@ for (const stage of ['local', 'prod'] as const) {
       // Every service's limiter and cache fallbacks, one series: three minutes of it.
       const fallback = named('redis-fallback').Properties;
       assert.equal(fallback.MetricName, 'RedisFallbacks');
-      assert.deepEqual(fallback.Dimensions, [
-        { Name: 'stage', Value: config.stage },
-        { Name: 'service', Value: 'redis' },
-      ]);
+      const dimensions = [...(fallback.Dimensions as { Name: string; Value: string }[])];
+      assert.deepEqual(
+        dimensions.sort((a, b) => a.Name.localeCompare(b.Name)),
+        [
+          { Name: 'service', Value: 'redis' },
+          { Name: 'stage', Value: config.stage },
+        ],
+      );
       assert.equal(fallback.EvaluationPeriods, 3);
     });
 
