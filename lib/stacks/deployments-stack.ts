@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { sagaTimeLimitSeconds } from '../../functions/deployments/config.ts';
 import { routes } from '../../functions/routes.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
-import { nagArn } from '../config/nag.ts';
+import { acknowledgeWorkflow, nagArn } from '../config/nag.ts';
 import { deploymentCredentialsPrefix, deploymentResourceNames } from '../config/names.ts';
 import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -206,30 +206,9 @@ export class DeploymentsStack extends Stack {
       reason:
         "GetSecretValue of an agent's or a notification endpoint's HMAC key: each target names its own secret at run time; scoped to the stage's deployments/ prefix, which the catalog enforces on every reference.",
     });
-    const machine = this.saga.stateMachine;
-    for (const fn of this.taskFunctions) {
-      const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
-      Validations.of(machine).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason:
-          'The LambdaInvoke task may invoke its own function by any version or alias (ARN:*); one statement per task function, no other function.',
-      });
-    }
-    Validations.of(machine).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The CloudWatch Logs delivery actions Step Functions logging needs and X-Ray trace writes support no resource-level scoping.',
+    acknowledgeWorkflow(this.saga.stateMachine, this.taskFunctions, {
+      stage: config.stage,
+      xray: config.features.xray,
     });
-    Validations.of(machine).acknowledge({
-      id: 'AwsSolutions-SF1',
-      reason:
-        'Logs ERROR events without execution data: the execution history already holds every step, and inputs carry ids only.',
-    });
-    if (!config.features.xray) {
-      Validations.of(machine).acknowledge({
-        id: 'AwsSolutions-SF2',
-        reason: `The ${config.stage} target has no X-Ray (features.xray is off); tracing is on where it does.`,
-      });
-    }
   }
 }

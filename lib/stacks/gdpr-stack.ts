@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,7 +10,7 @@ import { jobs } from '../../functions/jobs/jobs.ts';
 import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { ResourceNeed } from '../../functions/shared/http/route.ts';
-import { nagArn } from '../config/nag.ts';
+import { acknowledgeWorkflow, nagArn } from '../config/nag.ts';
 import { gdprResourceNames } from '../config/names.ts';
 import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
@@ -226,32 +226,13 @@ export class GdprStack extends Stack {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole is the narrow AWS-managed policy for writing function logs.',
     });
-    const machine = this.erasure.stateMachine;
-    for (const task of ['ErasureBegin', 'ErasureStore', 'ErasureVerify', 'ErasureFinish', 'ErasureFail']) {
-      const fn = this.node.findChild(task) as FeatureFunction;
-      const logicalId = this.getLogicalId(fn.node.defaultChild as CfnElement);
-      Validations.of(machine).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason:
-          'The LambdaInvoke task may invoke its own function by any version or alias (ARN:*); one statement per task function, no other function.',
-      });
-    }
-    Validations.of(machine).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The CloudWatch Logs delivery actions Step Functions logging needs (logs:CreateLogDelivery and its kin) and X-Ray trace writes support no resource-level scoping.',
+    const tasks = ['ErasureBegin', 'ErasureStore', 'ErasureVerify', 'ErasureFinish', 'ErasureFail'].map(
+      (task) => this.node.findChild(task),
+    );
+    acknowledgeWorkflow(this.erasure.stateMachine, tasks, {
+      stage: config.stage,
+      xray: config.features.xray,
     });
-    Validations.of(machine).acknowledge({
-      id: 'AwsSolutions-SF1',
-      reason:
-        'Logs ERROR events without execution data: the execution history (90 days) already holds every step, and inputs carry ids only.',
-    });
-    if (!config.features.xray) {
-      Validations.of(machine).acknowledge({
-        id: 'AwsSolutions-SF2',
-        reason: `The ${config.stage} target has no X-Ray (features.xray is off); tracing is on where it does.`,
-      });
-    }
     // Starting an erasure names the state machine; cancelling one names its execution, whose name
     // (the erasure id) exists only at run time: scoped to that one state machine's executions.
     Validations.of(this.routeFunctions).acknowledge({
