@@ -145,14 +145,13 @@ async function start(deps: DeploymentDeps, principal: Principal, request: StartR
       data: { version, kind: request.kind, targetId: target.id },
     };
     await deps.deployments.create(deployment, first);
-    const [appended] = await deps.deployments.eventsAfter(id, 0, 1);
-    if (appended !== undefined)
-      await deps.events.publish({
-        topic: appended.type,
-        orgId: deployment.orgId,
-        correlationId: deployment.correlationId,
-        event: appended,
-      });
+    // `create` wrote it as seq 1 in the same transaction: publish it without reading it back.
+    await deps.events.publish({
+      topic: first.type,
+      orgId: deployment.orgId,
+      correlationId: deployment.correlationId,
+      event: { ...first, deploymentId: id, seq: 1 },
+    });
     await deps.saga.start(id, request.correlationId);
   } catch (error) {
     // Never a deployment that holds the lock with no saga to release it.
