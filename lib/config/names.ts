@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (entries, lock file, cdk.json and `.local/` are resolved against it). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type StackRole = 'Stateful' | 'Api' | 'Gdpr' | 'Deployments' | 'Observability';
+export type StackRole =
+  | 'Stateful'
+  | 'Api'
+  | 'Identity'
+  | 'Platform'
+  | 'Gdpr'
+  | 'Deployments'
+  | 'Observability';
 
 /** The CloudFormation stack name of one of a stage's stacks: `Nimbus-<stage>-<role>`. */
 export function stackName(stage: string, role: StackRole): string {
@@ -52,15 +59,27 @@ export function deploymentCredentialsPrefix(stage: string): string {
 }
 
 /**
- * The physical name of a route's function when its feature's stack serves it rather than the API
- * stack (`lib/config/route-hosting.ts`): the API stack integrates it by this name, without a
- * reference to a stack deployed after it. `deployments.stack-create` → `nimbus-prod-deployments-stack-create`.
+ * The physical name of a route's function. Route functions live in their feature's stack
+ * (`lib/config/route-hosting.ts`), deployed after the API stack: the API stack integrates each by
+ * this name, without a reference to a later stack. `deployments.stack-create` →
+ * `nimbus-prod-deployments-stack-create`.
  */
 export function routeFunctionName(stage: string, routeId: string): string {
   const name = `nimbus-${stage}-${routeId.replace(/[^A-Za-z0-9-]/g, '-')}`;
   if (name.length > 64) throw new Error(`route function name ${name} is longer than Lambda's 64 characters`);
   return name;
 }
+
+/** The REST API's name: API Gateway's metrics are keyed by it (`ApiName`). */
+export function restApiName(stage: string): string {
+  return `nimbus-${stage}`;
+}
+
+/**
+ * The alias API Gateway invokes where a stage releases functions gradually
+ * (`functions.release`, lib/constructs/function-releases.ts): CodeDeploy moves it from version to version.
+ */
+export const LIVE_ALIAS = 'live';
 
 /**
  * What every alarm name of a stage starts with: CloudFormation names an alarm without an explicit

@@ -66,6 +66,11 @@ export interface StageConfig {
     readonly compositeAlarms: boolean;
     /** An AWS Backup plan for the app and events tables (never the personal keys: see 0011). */
     readonly backups: boolean;
+    /**
+     * CodeDeploy for Lambda (`AWS::CodeDeploy::DeploymentGroup` shifting an alias): what a
+     * `functions.release` other than `allAtOnce` needs.
+     */
+    readonly gradualDeployment: boolean;
   };
   readonly api: {
     /** Stage-wide steady-state requests per second (API Gateway throttling, outer guard). */
@@ -100,6 +105,13 @@ export interface StageConfig {
      * (docs/decisions/0002-layers-vs-bundling.md); the layer only makes the upload smaller.
      */
     readonly sharedDependenciesLayer: boolean;
+    /**
+     * How a new version of a route function or of the authorizer reaches traffic: `allAtOnce`, or
+     * gradually behind the `live` alias (CodeDeploy: a canary share, or linear steps), rolled back
+     * when the route's 5xx alarm or the API's fires (lib/constructs/function-releases.ts,
+     * docs/decisions/0015-gradual-releases.md). Needs `features.gradualDeployment`.
+     */
+    readonly release: FunctionRelease;
   };
   /**
    * Per-scope overrides of the rate-limit defaults (`functions/shared/ratelimit/scopes.ts`): the
@@ -167,6 +179,17 @@ export interface StageConfig {
   };
 }
 
+/** CodeDeploy's predefined Lambda deployment configurations Nimbus offers, or none. */
+export const FUNCTION_RELEASES = [
+  'allAtOnce',
+  'canary10Percent5Minutes',
+  'canary10Percent10Minutes',
+  'canary10Percent15Minutes',
+  'linear10PercentEvery1Minute',
+  'linear10PercentEvery2Minutes',
+] as const;
+export type FunctionRelease = (typeof FUNCTION_RELEASES)[number];
+
 export interface AlarmSubscriptions {
   readonly emails: readonly string[];
   readonly webhooks: readonly string[];
@@ -177,7 +200,7 @@ const base = {
   // A day lets every client of a rotated key pick up the new secret; a week is the most a caller
   // may ask for (an old secret should not linger).
   apiKeyRotation: { defaultOverlapSeconds: 24 * 3600, maxOverlapSeconds: 7 * 24 * 3600 },
-  functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false },
+  functions: { memoryMb: 512, timeoutSeconds: 10, sharedDependenciesLayer: false, release: 'allAtOnce' },
   alarms: {
     api5xxPerMinute: 5,
     p99LatencyMs: 1500,
@@ -249,6 +272,7 @@ const cloudFeatures = {
   secretRotationSchedule: true,
   compositeAlarms: true,
   backups: false,
+  gradualDeployment: true,
 } as const;
 
 export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
@@ -274,6 +298,7 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       secretRotationSchedule: false,
       compositeAlarms: false,
       backups: false,
+      gradualDeployment: false,
     },
     // Off: the e2e suites revoke and demote and expect the next request to see it.
     api: {
@@ -348,6 +373,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-staging.upstash.io', healthTimeoutMs: 500 },
+    // 10 % of the traffic on the new code for 5 minutes, then all of it, unless an alarm fires.
+    functions: { ...base.functions, release: 'canary10Percent5Minutes' },
   },
   prod: {
     ...base,
@@ -367,6 +394,8 @@ export const STAGE_CONFIGS: Readonly<Record<Stage, StageConfig>> = {
       authorizerCacheSeconds: 5,
     },
     redis: { restUrl: 'https://nimbus-prod.upstash.io', healthTimeoutMs: 500 },
+    // Longer than staging: a route's 5xx alarm needs two bad minutes, and prod's traffic is real.
+    functions: { ...base.functions, release: 'canary10Percent10Minutes' },
     alarms: {
       api5xxPerMinute: 1,
       p99LatencyMs: 1000,
@@ -428,6 +457,7 @@ export function resolveStage(
   ) {
     throw new Error(`auth.signingKeyRotationDays of ${config.stage} must be an integer from 1 to 1000`);
   }
+  validRelease(config);
   if (config.stage === 'prod' && config.api.corsOrigins.includes('*')) {
     throw new Error('prod must not allow CORS origin *');
   }
@@ -438,6 +468,18 @@ export function resolveStage(
   validPrivacySettings(config.privacy);
   validSloSettings(config.slo);
   return config;
+}
+
+/** A gradual `functions.release` needs a target with CodeDeploy (`features.gradualDeployment`). */
+export function validRelease(config: Pick<StageConfig, 'stage' | 'features' | 'functions'>): void {
+  if (!FUNCTION_RELEASES.includes(config.functions.release))
+    throw new Error(
+      `functions.release of ${config.stage} must be one of ${FUNCTION_RELEASES.join(', ')}, got ${JSON.stringify(config.functions.release)}`,
+    );
+  if (config.functions.release !== 'allAtOnce' && !config.features.gradualDeployment)
+    throw new Error(
+      `functions.release ${config.functions.release} of ${config.stage} needs a target with gradual deployments (features.gradualDeployment)`,
+    );
 }
 
 /**

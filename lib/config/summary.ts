@@ -17,7 +17,11 @@ export function configSummary(config: StageConfig): ConfigSummary {
       maxBodyBytes: config.api.maxBodyBytes,
       authorizerCacheSeconds: config.api.authorizerCacheSeconds,
     },
-    functions: { memoryMb: config.functions.memoryMb, timeoutSeconds: config.functions.timeoutSeconds },
+    functions: {
+      memoryMb: config.functions.memoryMb,
+      timeoutSeconds: config.functions.timeoutSeconds,
+      release: config.functions.release,
+    },
     rateLimits: Object.fromEntries(
       Object.entries(config.rateLimits).map(([scope, override]) => [
         scope,

@@ -24,6 +24,7 @@ export class ApiAlarms extends Construct {
   public readonly topic: Topic;
   public readonly alarms: Alarm[] = [];
   private readonly action: SnsAction;
+  private serverErrors: Alarm | undefined;
   private readonly alarmsConfig: StageConfig['alarms'];
 
   constructor(scope: Construct, id: string, props: ApiAlarmsProps) {
@@ -46,7 +47,7 @@ export class ApiAlarms extends Construct {
   /** 5xx answers and p99 latency of the API, at the stage's thresholds. */
   monitorApi(api: RestApi): void {
     const config = { alarms: this.alarmsConfig };
-    this.add(
+    this.serverErrors = this.add(
       new Alarm(this, 'Api5xx', {
         alarmDescription: 'The API answers 5xx',
         metric: api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
@@ -92,9 +93,16 @@ export class ApiAlarms extends Construct {
     return alarm;
   }
 
-  private add(alarm: Alarm): void {
+  /** The API's 5xx alarm (`monitorApi`), which also rolls back a gradual release. */
+  api5xx(): Alarm {
+    if (this.serverErrors === undefined) throw new Error('api5xx() before monitorApi()');
+    return this.serverErrors;
+  }
+
+  private add(alarm: Alarm): Alarm {
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
+    return alarm;
   }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   type IAuthorizer,
@@ -12,6 +12,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
+import { restApiName } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { FeatureFunction } from './feature-function.ts';
 import { addProblemGatewayResponses } from './gateway-responses.ts';
@@ -20,8 +21,6 @@ export interface RouteApiProps {
   readonly config: StageConfig;
   /** The route table. */
   readonly routes: readonly RouteDef[];
-  /** Turns a route's `needs` into bindings on its function. */
-  readonly bind: (fn: FeatureFunction, route: RouteDef) => void;
   /**
    * Authorizer of each route with `auth: 'principal'`: one for all, or chosen by row.
    * @default none (such routes are refused at synth)
@@ -30,21 +29,20 @@ export interface RouteApiProps {
   /** Row of the function answering unknown paths (404) and methods (405); not in `routes`. */
   readonly fallback: RouteDef;
   /**
-   * The physical name of a route's function when another stack holds it (`RouteFunctions`, which
-   * also grants API Gateway the invoke); `undefined` for a function of this API's own.
-   * @default every function is this API's
+   * What a route's method invokes: the physical name of its function, which its feature's stack
+   * holds (`RouteFunctions`, which also grants API Gateway the invoke), with `:<alias>` where the
+   * stage releases through an alias.
    */
-  readonly hostedElsewhere?: (route: RouteDef) => string | undefined;
+  readonly invokeTarget: (route: RouteDef) => string;
 }
 
 /**
- * The REST API built from the route table: one function per route, nested resources from the
- * paths, a fallback for unknown paths and methods, CORS preflight, access logs, tracing, stage
- * throttling and problem+json gateway responses.
+ * The REST API built from the route table: one method per route invoking its function by name,
+ * nested resources from the paths, a fallback for unknown paths and methods, CORS preflight,
+ * access logs, tracing, stage throttling and problem+json gateway responses.
  */
 export class RouteApi extends Construct {
   public readonly api: RestApi;
-  public readonly functions: ReadonlyMap<string, FeatureFunction>;
   public readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: RouteApiProps) {
@@ -53,7 +51,7 @@ export class RouteApi extends Construct {
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays });
     const executionLogs = config.features.apiExecutionLogs;
     this.api = new RestApi(this, 'Api', {
-      restApiName: `nimbus-${config.stage}`,
+      restApiName: restApiName(config.stage),
       description: `Nimbus API (${config.stage})`,
       cloudWatchRole: executionLogs,
       deployOptions: {
@@ -86,10 +84,9 @@ export class RouteApi extends Construct {
     this.api.root.addMethod('ANY', fallbackIntegration);
     this.api.root.addResource('{proxy+}').addMethod('ANY', fallbackIntegration);
 
-    const functions = new Map<string, FeatureFunction>();
     const resources = new Set<IResource>();
     for (const route of props.routes) {
-      const integration = this.integrationOf(route, props, functions);
+      const integration = this.integrationOf(route, props.invokeTarget(route));
       const resource = this.api.root.resourceForPath(route.path);
       resources.add(resource);
       const authorizer =
@@ -111,42 +108,25 @@ export class RouteApi extends Construct {
     for (const resource of resources) {
       if (resource !== this.api.root) resource.addMethod('ANY', fallbackIntegration);
     }
-    this.functions = functions;
   }
 
-  /** The route's function, made here and bound by its row, or found by name in its feature's stack. */
-  private integrationOf(
-    route: RouteDef,
-    props: RouteApiProps,
-    functions: Map<string, FeatureFunction>,
-  ): LambdaIntegration {
-    const elsewhere = props.hostedElsewhere?.(route);
-    if (elsewhere !== undefined) {
-      const functionArn = Stack.of(this).formatArn({
-        service: 'lambda',
-        resource: 'function',
-        resourceName: elsewhere,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      // The stack that holds the function grants the invoke (it knows this API; this stack does
-      // not know it): `sameEnvironment: false` keeps CDK from adding a permission here too.
-      const fn = LambdaFunction.fromFunctionAttributes(this, `${pascal(route.id)}Hosted`, {
-        functionArn,
-        sameEnvironment: false,
-        skipPermissions: true,
-      });
-      return new LambdaIntegration(fn, { allowTestInvoke: false });
-    }
-    const fn = new FeatureFunction(this, pascal(route.id), {
-      entry: route.handler,
-      feature: route.id.split('.')[0] ?? 'platform',
-      config: props.config,
-      description: routeDescription(route),
-      route,
-      ...(route.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(route.timeoutSeconds) }),
+  /**
+   * The route's function, by name: its feature's stack is deployed after this one and grants the
+   * invoke (it knows this API; this stack does not know it), so `sameEnvironment: false` keeps CDK
+   * from adding a permission here too.
+   */
+  private integrationOf(route: RouteDef, target: string): LambdaIntegration {
+    const functionArn = Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: target,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    props.bind(fn, route);
-    functions.set(route.id, fn);
+    const fn = LambdaFunction.fromFunctionAttributes(this, `${pascal(route.id)}Hosted`, {
+      functionArn,
+      sameEnvironment: false,
+      skipPermissions: true,
+    });
     return new LambdaIntegration(fn, { allowTestInvoke: false });
   }
 }

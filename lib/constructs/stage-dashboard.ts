@@ -63,7 +63,9 @@ export class StageDashboard extends Construct {
       new MathExpression({ expression, label, period });
     const lambdaSearch = (metricName: string, statistic: string) =>
       search(
-        `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" Nimbus-${stage}-', '${statistic}', 60)`,
+        // Route functions are named `nimbus-<stage>-<route>`, the others by CloudFormation
+        // `Nimbus-<stage>-<stack>-…`: both spellings, whatever the search's case rules.
+        `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" (Nimbus-${stage}- OR nimbus-${stage}-)', '${statistic}', 60)`,
         metricName,
       );
     const names = gdprResourceNames(stage);

@@ -8,16 +8,15 @@ import { routes } from '../../functions/routes.ts';
 import { BINDING_ENV } from '../../functions/shared/config/bindings.ts';
 import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
-import { nagArn } from '../config/nag.ts';
-import { alarmNamePrefix, routeFunctionName } from '../config/names.ts';
-import { routeHost } from '../config/route-hosting.ts';
+import { routeInvokeTarget } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { ApiAlarms } from '../constructs/api-alarms.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
+import { FunctionReleases, type ServedFunction } from '../constructs/function-releases.ts';
 import { Job } from '../constructs/job.ts';
 import { RouteApi } from '../constructs/route-api.ts';
 import { SigningKeyRotation } from '../constructs/signing-key-rotation.ts';
-import { needBinder, routeBinder } from './bindings.ts';
+import { needBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -25,10 +24,16 @@ export interface ApiStackProps extends StackProps {
   readonly stateful: StatefulStack;
 }
 
-/** The stateless API: REST API, one function per route, the authorizer, the scheduled jobs, alarms. */
+/**
+ * The stateless API: the REST API with every route's method (the route functions live in their
+ * feature's stacks, `lib/config/route-hosting.ts`), the authorizer, the signing-key rotation, the
+ * scheduled jobs of identity, the alarm topic and the API's alarms.
+ */
 export class ApiStack extends Stack {
   public readonly routeApi: RouteApi;
   public readonly authorizerFunction: FeatureFunction;
+  /** What API Gateway invokes to authorize: the function, or its `live` alias on gradual stages. */
+  public readonly authorizerRelease: ServedFunction;
   public readonly signingKeyRotation: SigningKeyRotation;
   public readonly alarms: ApiAlarms;
   /** The scheduled jobs (`functions/jobs/jobs.ts`), by name. */
@@ -79,12 +84,19 @@ export class ApiStack extends Stack {
     });
     // Redis: the verdict cache whose user versions carry revocations, and the signing-keys tag.
     bind(this.authorizerFunction, ['app:readWrite', 'signingKeys:read', 'auth', 'redis']);
+    // Gradual stages shift its `live` alias to new code, rolled back by the API's 5xx alarm (a
+    // failing authorizer answers 500 to every request it guards), added once that alarm exists.
+    this.authorizerRelease = new FunctionReleases(this, 'Releases', { config }).serve(
+      this.authorizerFunction,
+      [],
+    );
+    const authorizerHandler = this.authorizerRelease.live;
     // Routes an API key may pass: no identity sources, since either header may carry the
     // credential and API Gateway refuses a request missing any listed source before calling us.
     // So gateway-side caching is off there and the authorizer caches verified tokens, sessions
     // and keys itself (see the auth config).
     const anyCredential = new RequestAuthorizer(this, 'RequestAuthorizer', {
-      handler: this.authorizerFunction,
+      handler: authorizerHandler,
       identitySources: [],
       resultsCacheTtl: Duration.seconds(0),
       authorizerName: `nimbus-${config.stage}-authorizer`,
@@ -96,7 +108,7 @@ export class ApiStack extends Stack {
     const bearerOnly =
       config.api.authorizerCacheSeconds > 0
         ? new RequestAuthorizer(this, 'BearerAuthorizer', {
-            handler: this.authorizerFunction,
+            handler: authorizerHandler,
             identitySources: [IdentitySource.header('Authorization')],
             resultsCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
             authorizerName: `nimbus-${config.stage}-bearer-authorizer`,
@@ -112,17 +124,15 @@ export class ApiStack extends Stack {
       routes,
       authorizer,
       fallback,
-      // Functions of features with a stack of their own (`deployments.*`): found by name.
-      hostedElsewhere: (route) =>
-        routeHost(route) === 'Api' ? undefined : routeFunctionName(config.stage, route.id),
-      bind: routeBinder(bind, stateful),
+      // Route functions live in their feature's stacks, deployed after this one: found by name.
+      invokeTarget: (route) => routeInvokeTarget(config, route),
     });
-    for (const fn of this.routeApi.functions.values()) fn.node.addDependency(keySet);
     // The schedule's first rotation must find the initialiser's key, not the placeholder.
     rotation.schedule?.node.addDependency(keySet);
     const { api } = this.routeApi;
 
     this.alarms.monitorApi(api);
+    this.authorizerRelease.group?.addAlarm(this.alarms.api5xx());
     // Route functions have no error alarm of their own: the pipeline turns every failure into a
     // problem+json response, so what fails shows as 5xx (the API's 5xx and error-rate alarms, the
     // SLO burn rates); a function that cannot start answers 502, a 5xx too. One alarm per route
@@ -183,13 +193,6 @@ export class ApiStack extends Stack {
       },
     ];
     for (const ack of acknowledged) Validations.of(this).acknowledge(ack);
-    // The alerts route lists the stage's alarms: their names are CloudFormation's, known only at
-    // deploy time, and all start with the stage prefix.
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'cloudwatch', `alarm:${alarmNamePrefix(config.stage)}*`)}]`,
-      reason:
-        "DescribeAlarms of the alerts route: the stage's alarm names are generated at deploy time; scoped to the stage's name prefix, read-only.",
-    });
     if (!config.features.apiExecutionLogs) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-APIG6',

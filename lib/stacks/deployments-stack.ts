@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IAlarm, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,8 @@ export interface DeploymentsStackProps extends StackProps {
   readonly api: IRestApi;
   /** The stage's alarm topic (API stack). */
   readonly alertTopic: ITopic;
+  /** Stage-wide alarms that also roll back a gradual release of its route functions. @default none */
+  readonly rollbackAlarms?: readonly IAlarm[];
 }
 
 /** What the saga's tasks touch: the deployment records, the circuits in Redis, the agents' keys, the event queue, the task tokens. */
@@ -78,6 +80,7 @@ export class DeploymentsStack extends Stack {
       routes: routes.filter((route) => routeHost(route) === 'Deployments'),
       api: props.api,
       bind: routeBinder(bind, stateful),
+      ...(props.rollbackAlarms === undefined ? {} : { rollbackAlarms: props.rollbackAlarms }),
     });
 
     const queueDefaults = {

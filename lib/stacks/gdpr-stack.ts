@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IRestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IAlarm, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -26,6 +26,8 @@ export interface GdprStackProps extends StackProps {
   readonly stateful: StatefulStack;
   /** The stage's alarm topic (API stack): GDPR alarms and the overdue-erasure alert go there. */
   readonly alertTopic: ITopic;
+  /** Stage-wide alarms that also roll back a gradual release of its route functions. @default none */
+  readonly rollbackAlarms?: readonly IAlarm[];
   /** The REST API whose methods invoke this stack's route functions (`gdpr.*` routes). */
   readonly api: IRestApi;
 }
@@ -75,6 +77,7 @@ export class GdprStack extends Stack {
       routes: routes.filter((route) => routeHost(route) === 'Gdpr'),
       api: props.api,
       bind: routeBinder(bind, stateful),
+      ...(props.rollbackAlarms === undefined ? {} : { rollbackAlarms: props.rollbackAlarms }),
     });
     const alarmAction = new SnsAction(props.alertTopic);
     const alarm = (alarmId: string, description: string, options: ConstructorParameters<typeof Alarm>[2]) =>

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CfnElement } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { JobName } from '../../functions/jobs/config.ts';
 import { jobs } from '../../functions/jobs/jobs.ts';
@@ -13,7 +13,7 @@ import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { isApiKeyPermission } from '../../functions/shared/rbac.ts';
 import type { Stage, StageConfig } from '../../lib/config/stages.ts';
 import { staticHeaderValue } from '../../lib/constructs/gateway-responses.ts';
-import { type BuiltApp, buildApp } from './support/build-app.ts';
+import { type BuiltApp, buildApp, routeFunctionsOf, routeHostStacks } from './support/build-app.ts';
 import { flattened } from './support/flatten.ts';
 
 type Json = Record<string, unknown>;
@@ -43,11 +43,9 @@ function build(stage: Stage): Built {
     return construct.stack.getLogicalId(construct);
   };
   const functionIds = new Map<string, string>();
-  for (const [routeId, fn] of built.api.routeApi.functions)
+  // Route functions live in their feature's stacks (lib/config/route-hosting.ts).
+  for (const [routeId, fn] of routeFunctionsOf(built))
     functionIds.set(routeId, logicalId(fn.node.defaultChild));
-  // Routes whose functions their feature's stack holds (lib/config/route-hosting.ts).
-  for (const hosted of [built.gdpr.routeFunctions, built.deployments.routeFunctions])
-    for (const [routeId, fn] of hosted.functions) functionIds.set(routeId, logicalId(fn.node.defaultChild));
   const fallback = built.api.node.findChild('Routes').node.findChild('Fallback');
   return {
     built,
@@ -129,6 +127,17 @@ function integrationTarget(method: Json, b?: Built): string {
   return hosted[0];
 }
 
+/** The function (logical id) a `FunctionName` reference names: itself, or through its alias. */
+function invokedFunction(b: Built, ref: unknown): string | undefined {
+  const named = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+  const id = named?.Ref ?? named?.['Fn::GetAtt']?.[0];
+  if (id === undefined) return undefined;
+  const resource = b.resources[id];
+  if (resource?.Type === 'AWS::Lambda::Alias')
+    return (resource.Properties.FunctionName as { Ref?: string }).Ref;
+  return id;
+}
+
 function methodsAt(b: Built, path: string, httpMethod: string): Json[] {
   return ofType(b, 'AWS::ApiGateway::Method')
     .map(([, method]) => method)
@@ -190,9 +199,10 @@ for (const stage of ['local', 'prod'] as const) {
       const b = stageBuild(stage);
       for (const route of routes) {
         const functionId = b.functionIds.get(route.id);
+        // On a stage that releases gradually the permission is the `live` alias's.
         const permissions = ofType(b, 'AWS::Lambda::Permission')
           .map(([, permission]) => permission)
-          .filter((permission) => JSON.stringify(permission.FunctionName).includes(`"${functionId}"`));
+          .filter((permission) => invokedFunction(b, permission.FunctionName) === functionId);
         assert.ok(permissions.length > 0, route.id);
         for (const permission of permissions) {
           assert.equal(permission.Principal, 'apigateway.amazonaws.com');
@@ -660,8 +670,12 @@ for (const stage of ['local', 'prod'] as const) {
       const authorizerFn = b.built.api.getLogicalId(
         b.built.api.authorizerFunction.node.defaultChild as CfnElement,
       );
+      const invoked = b.built.api.authorizerRelease.live.node.defaultChild as CfnElement;
+      const invokedId = b.built.api.getLogicalId(invoked);
+      // Gradual stages invoke the function's `live` alias, which names the function.
+      assert.equal(invokedFunction(b, { Ref: invokedId }), authorizerFn);
       for (const [, props] of authorizers(b)) {
-        assert.match(JSON.stringify(props.AuthorizerUri), new RegExp(authorizerFn));
+        assert.match(JSON.stringify(props.AuthorizerUri), new RegExp(`"${invokedId}"`));
       }
     });
   });
@@ -794,12 +808,16 @@ for (const stage of ['local', 'prod'] as const) {
 }
 
 describe('CloudFormation limits', () => {
-  // A stack holds at most 500 resources: every route adds about eight (function, role, policy, log
-  // group, alarm, permission, methods), so the table's growth shows here before a deploy fails.
+  // A stack holds at most 500 resources: the API stack adds a method or two per route, a route
+  // host stack about six per route function (function, role, policy, log group, permission), and
+  // three more where the stage releases gradually (version, alias, deployment group, rollback
+  // alarm), so the table's growth shows here before a deploy fails.
   for (const stage of ['local', 'prod'] as const) {
     it(`keeps every ${stage} stack under 500 resources`, () => {
       const { built } = stageBuild(stage);
-      for (const stack of [built.stateful, built.api, built.gdpr, built.deployments, built.observability]) {
+      const stacks = [built.stateful, built.api, ...routeHostStacks(built), built.observability];
+      assert.equal(stacks.length, built.app.node.children.filter((c) => c instanceof Stack).length);
+      for (const stack of stacks) {
         const count = Object.keys(Template.fromStack(stack).toJSON().Resources ?? {}).length;
         assert.ok(count < 500, `${stack.stackName} has ${count} resources`);
       }
@@ -827,5 +845,144 @@ describe('tracing', () => {
       Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
         TracingConfiguration: { Enabled: true },
       });
+  });
+});
+
+describe('releases (functions.release)', () => {
+  /** Every resource of every stack of the build, with the stack it sits in. */
+  const everywhere = (b: Built) =>
+    b.built.app.node.children
+      .filter((c): c is Stack => c instanceof Stack)
+      .flatMap((stack) =>
+        Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, CfnResourceJson>).map(
+          ([id, resource]) => ({ stack, id, resource }),
+        ),
+      );
+  const uriOf = (method: Json): string => JSON.stringify((method.Integration as { Uri: unknown }).Uri);
+
+  it('local releases all at once: no version, alias or deployment group anywhere; methods invoke the functions', () => {
+    const b = stageBuild('local');
+    assert.equal(b.config.functions.release, 'allAtOnce');
+    const types = new Set(everywhere(b).map(({ resource }) => resource.Type));
+    for (const type of ['AWS::Lambda::Version', 'AWS::Lambda::Alias', 'AWS::CodeDeploy::DeploymentGroup'])
+      assert.ok(!types.has(type), type);
+    for (const route of routes) {
+      const [method] = methodsAt(b, route.path, route.method);
+      assert.ok(method, route.id);
+      assert.doesNotMatch(uriOf(method), /:live/, route.id);
+    }
+  });
+
+  describe('prod: a canary behind the live alias, rolled back on alarm', () => {
+    const expectedConfig = 'CodeDeployDefault.LambdaCanary10Percent10Minutes';
+
+    it('invokes every route through its function’s live alias, pointed at the function’s current version', () => {
+      const b = stageBuild('prod');
+      assert.equal(b.config.functions.release, 'canary10Percent10Minutes');
+      for (const route of routes) {
+        const [method] = methodsAt(b, route.path, route.method);
+        assert.ok(method, route.id);
+        assert.match(
+          uriOf(method),
+          new RegExp(`:function:nimbus-prod-${route.id.replace(/\./g, '-')}:live/invocations`),
+        );
+        const functionId = b.functionIds.get(route.id);
+        const aliases = ofType(b, 'AWS::Lambda::Alias').filter(
+          ([, alias]) => (alias.FunctionName as { Ref?: string }).Ref === functionId,
+        );
+        assert.equal(aliases.length, 1, route.id);
+        const [aliasId, alias] = aliases[0] ?? ['', {}];
+        assert.equal(alias.Name, 'live');
+        const versionId = (alias.FunctionVersion as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        const version = b.resources[versionId];
+        assert.equal(version?.Type, 'AWS::Lambda::Version');
+        assert.deepEqual(version?.Properties.FunctionName, { Ref: functionId });
+        // CloudFormation hands the alias's update to CodeDeploy instead of moving it at once.
+        const aliasResource = everywhere(b).find(({ id }) => id === aliasId)?.resource as
+          | { UpdatePolicy?: { CodeDeployLambdaAliasUpdate?: unknown } }
+          | undefined;
+        assert.ok(aliasResource?.UpdatePolicy?.CodeDeployLambdaAliasUpdate, route.id);
+      }
+    });
+
+    it('gives each route a deployment group with the stage canary, rolled back by its own 5xx alarm and the API’s', () => {
+      const b = stageBuild('prod');
+      const groups = everywhere(b).filter(
+        ({ resource }) => resource.Type === 'AWS::CodeDeploy::DeploymentGroup',
+      );
+      // One per route function, and the authorizer's.
+      assert.equal(groups.length, routes.length + 1);
+      const alarms = new Map(everywhere(b).map(({ id, resource }) => [id, resource]));
+      const api5xxId = b.built.api.getLogicalId(b.built.api.alarms.api5xx().node.defaultChild as CfnElement);
+      for (const { stack, resource } of groups) {
+        const props = resource.Properties;
+        assert.deepEqual(props.DeploymentConfigName, expectedConfig);
+        assert.deepEqual(props.DeploymentStyle, {
+          DeploymentType: 'BLUE_GREEN',
+          DeploymentOption: 'WITH_TRAFFIC_CONTROL',
+        });
+        const rollback = props.AutoRollbackConfiguration as { Enabled: boolean; Events: string[] };
+        assert.equal(rollback.Enabled, true);
+        assert.deepEqual([...rollback.Events].sort(), [
+          'DEPLOYMENT_FAILURE',
+          'DEPLOYMENT_STOP_ON_ALARM',
+          'DEPLOYMENT_STOP_ON_REQUEST',
+        ]);
+        const alarmConfig = props.AlarmConfiguration as {
+          Enabled: boolean;
+          Alarms: Array<{ Name: unknown }>;
+        };
+        assert.equal(alarmConfig.Enabled, true);
+        const names = JSON.stringify(alarmConfig.Alarms);
+        // The API's 5xx alarm: its own stack's reference, an import everywhere else.
+        if (stack === b.built.api) assert.match(names, new RegExp(`"${api5xxId}"`));
+        else assert.match(names, /Fn::ImportValue/);
+        if (stack !== b.built.api) {
+          // …and the route's own 5xx alarm, on exactly its method and path.
+          const own = alarmConfig.Alarms.map((a) => (a.Name as { Ref?: string }).Ref).filter(
+            (ref): ref is string => ref !== undefined,
+          );
+          assert.equal(own.length, 1, names);
+          const alarm = alarms.get(own[0] ?? '');
+          assert.ok(alarm, names);
+          assert.equal(alarm.Properties.MetricName, '5XXError');
+          assert.equal(alarm.Properties.Namespace, 'AWS/ApiGateway');
+          assert.equal(alarm.Properties.Threshold, b.config.alarms.api5xxPerMinute);
+          const dims = Object.fromEntries(
+            (alarm.Properties.Dimensions as Array<{ Name: string; Value: string }>).map((d) => [
+              d.Name,
+              d.Value,
+            ]),
+          );
+          assert.equal(dims.ApiName, 'nimbus-prod');
+          assert.equal(dims.Stage, 'prod');
+          assert.ok(
+            routes.some((route) => route.method === dims.Method && route.path === dims.Resource),
+            JSON.stringify(dims),
+          );
+        }
+      }
+    });
+
+    it('lets each route alarm roll back exactly its own route', () => {
+      const b = stageBuild('prod');
+      const seen = new Set<string>();
+      for (const host of routeHostStacks(b.built))
+        for (const [routeId, alarm] of host.routeFunctions.rollbackAlarms) {
+          const props = Template.fromStack(host).toJSON().Resources[
+            host.getLogicalId(alarm.node.defaultChild as CfnElement)
+          ].Properties as Json;
+          const route = routes.find((r) => r.id === routeId);
+          assert.ok(route);
+          const dims = props.Dimensions as Array<{ Name: string; Value: string }>;
+          assert.deepEqual(
+            Object.fromEntries(dims.map((d) => [d.Name, d.Value])),
+            { ApiName: 'nimbus-prod', Stage: 'prod', Method: route.method, Resource: route.path },
+            routeId,
+          );
+          seen.add(routeId);
+        }
+      assert.equal(seen.size, routes.length);
+    });
   });
 });

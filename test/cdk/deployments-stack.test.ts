@@ -47,8 +47,18 @@ for (const stage of ['local', 'prod'] as const) {
         const name = routeFunctionName(stage, route.id);
         const fn = ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === name);
         assert.ok(fn, `${route.id}: ${name}`);
+        // On a stage that releases gradually (prod) the API invokes the function's `live` alias.
+        const invoked = [
+          fn[0],
+          ...ofType('AWS::Lambda::Alias')
+            .filter(
+              ([, alias]) => JSON.stringify(alias.Properties.FunctionName) === JSON.stringify({ Ref: fn[0] }),
+            )
+            .map(([aliasId]) => aliasId),
+        ];
+        assert.equal(invoked.length, config.functions.release === 'allAtOnce' ? 1 : 2, route.id);
         const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) =>
-          JSON.stringify(p.Properties.FunctionName).includes(`"${fn[0]}"`),
+          JSON.stringify(p.Properties.FunctionName).includes(`"${invoked.at(-1)}"`),
         );
         assert.equal(permissions.length, 1, route.id);
         const source = JSON.stringify(permissions[0]?.[1].Properties.SourceArn);

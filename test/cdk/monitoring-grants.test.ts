@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { alarmNamePrefix, gdprResourceNames } from '../../lib/config/names.ts';
-import { type BuiltApp, buildApp } from './support/build-app.ts';
+import { type BuiltApp, buildApp, routeFunctionsOf } from './support/build-app.ts';
 import { flattened } from './support/flatten.ts';
 
 type Json = Record<string, unknown>;
@@ -35,7 +35,7 @@ before(() => {
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 function functionId(routeId: string): string {
-  const fn = built.api.routeApi.functions.get(routeId);
+  const fn = routeFunctionsOf(built).get(routeId);
   assert.ok(fn, routeId);
   const element = fn.node.defaultChild as CfnElement;
   return element.stack.getLogicalId(element);

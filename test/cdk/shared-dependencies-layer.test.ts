@@ -13,15 +13,17 @@ import { STAGE_CONFIGS, type StageConfig } from '../../lib/config/stages.ts';
 import { FeatureFunction } from '../../lib/constructs/feature-function.ts';
 import { SharedDependenciesLayer } from '../../lib/constructs/shared-dependencies-layer.ts';
 import { ApiStack } from '../../lib/stacks/api-stack.ts';
+import { RouteHostStack } from '../../lib/stacks/route-host-stack.ts';
 import { StatefulStack } from '../../lib/stacks/stateful-stack.ts';
 import { bundleEntry } from '../bench/layers/bundle.ts';
 import { handlerEnv, invokeOnce, linkLayer, tryImport } from '../bench/layers/import-time.ts';
 import { buildApp, cdkContext } from './support/build-app.ts';
 
+/** The API stack (authorizer, jobs) and the Platform stack (route functions, among them version's). */
 interface Shipped {
   readonly app: App;
   readonly api: ApiStack;
-  readonly template: Template;
+  readonly platform: RouteHostStack;
   readonly functions: readonly FeatureFunction[];
 }
 
@@ -29,9 +31,11 @@ const outdir = mkdtempSync(join(tmpdir(), 'nimbus-shared-deps-layer-'));
 let off: Shipped;
 let on: Shipped;
 
-function shipped(app: App, api: ApiStack): Shipped {
-  const functions = api.node.findAll().filter((c): c is FeatureFunction => c instanceof FeatureFunction);
-  return { app, api, template: Template.fromStack(api), functions };
+function shipped(app: App, api: ApiStack, platform: RouteHostStack): Shipped {
+  const functions = [api, platform].flatMap((stack) =>
+    stack.node.findAll().filter((c): c is FeatureFunction => c instanceof FeatureFunction),
+  );
+  return { app, api, platform, functions };
 }
 
 /** The local stage as bin/nimbus.ts builds it, with the setting flipped on. */
@@ -40,7 +44,17 @@ function buildWithLayer(): Shipped {
   const config: StageConfig = { ...base, functions: { ...base.functions, sharedDependenciesLayer: true } };
   const app = new App({ outdir: join(outdir, 'on'), context: cdkContext('local') });
   const stateful = new StatefulStack(app, 'Nimbus-local-Stateful', { config });
-  return shipped(app, new ApiStack(app, 'Nimbus-local-Api', { config, stateful }));
+  const api = new ApiStack(app, 'Nimbus-local-Api', { config, stateful });
+  const platform = new RouteHostStack(app, 'Nimbus-local-Platform', {
+    config,
+    stateful,
+    role: 'Platform',
+    api: api.routeApi.api,
+    alertTopic: api.alarms.topic,
+    signingKeyRotation: api.signingKeyRotation,
+    rollbackAlarms: [],
+  });
+  return shipped(app, api, platform);
 }
 
 const assetDir = (app: App, construct: FeatureFunction | SharedDependenciesLayer): string =>
@@ -59,8 +73,8 @@ function layersOf(_shipped: Shipped, fn: FeatureFunction): unknown {
   return resources[logicalId(stack, fn)]?.Properties.Layers;
 }
 
-function versionFunction({ api }: Shipped): FeatureFunction {
-  const fn = api.routeApi.functions.get('platform.version');
+function versionFunction({ platform }: Shipped): FeatureFunction {
+  const fn = platform.routeFunctions.functions.get('platform.version');
   assert.ok(fn, 'the version route has a function');
   return fn;
 }
@@ -116,14 +130,15 @@ function taskWithLayer(fnAsset: string, layerNodeModules: string, name: string):
 // Every function is bundled by esbuild: build each app once for the whole file.
 before(() => {
   const local = buildApp('local', { outdir: join(outdir, 'off') });
-  off = shipped(local.app, local.api);
+  off = shipped(local.app, local.api, local.platform);
   on = buildWithLayer();
 });
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('functions.sharedDependenciesLayer off (every stage today)', () => {
   it('deploys no layer and gives no function one', () => {
-    off.template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
+    for (const stack of [off.api, off.platform])
+      Template.fromStack(stack).resourceCountIs('AWS::Lambda::LayerVersion', 0);
     for (const fn of off.functions) {
       assert.equal(layersOf(off, fn), undefined, fn.node.path);
     }
@@ -138,22 +153,27 @@ describe('functions.sharedDependenciesLayer off (every stage today)', () => {
 });
 
 describe('functions.sharedDependenciesLayer on', () => {
-  const layerOf = (): SharedDependenciesLayer => {
-    const layer = on.api.node.findChild('SharedDependenciesLayer');
+  /** Each stack deploys its own copy of the layer (a layer version is a stack's resource). */
+  const layerOf = (stack: Stack = on.api): SharedDependenciesLayer => {
+    const layer = stack.node.findChild('SharedDependenciesLayer');
     assert.ok(layer instanceof SharedDependenciesLayer);
     return layer;
   };
   const layerNodeModules = (): string => join(assetDir(on.app, layerOf()), 'nodejs', 'node_modules');
 
-  it('deploys one layer for the functions runtime and architecture, and every function references it', () => {
-    on.template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
-    on.template.hasResourceProperties('AWS::Lambda::LayerVersion', {
-      CompatibleRuntimes: ['nodejs22.x'],
-      CompatibleArchitectures: ['arm64'],
-    });
-    const layerId = on.api.getLogicalId(layerOf().node.defaultChild as CfnElement);
+  it('deploys one layer per stack for the functions runtime and architecture, and every function references its own', () => {
+    for (const stack of [on.api, on.platform]) {
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+      template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+        CompatibleRuntimes: ['nodejs22.x'],
+        CompatibleArchitectures: ['arm64'],
+      });
+    }
     assert.equal(on.functions.length, off.functions.length);
     for (const fn of on.functions) {
+      const stack = Stack.of(fn);
+      const layerId = stack.getLogicalId(layerOf(stack).node.defaultChild as CfnElement);
       assert.deepEqual(layersOf(on, fn), [{ Ref: layerId }], fn.node.path);
     }
   });
@@ -195,7 +215,7 @@ describe('functions.sharedDependenciesLayer on', () => {
     const init = { node: process.execPath, cwd: outdir, env: handlerEnv() };
     const tasks = new Map<FeatureFunction, string>();
     for (const fn of on.functions) {
-      const file = taskWithLayer(assetDir(on.app, fn), layerNodeModules(), logicalId(on.api, fn));
+      const file = taskWithLayer(assetDir(on.app, fn), layerNodeModules(), logicalId(Stack.of(fn), fn));
       tasks.set(fn, file);
       assert.equal(tryImport(file, init), 'ok', fn.node.path);
     }

@@ -77,7 +77,8 @@ export const configSummarySchema = z.strictObject({
     maxBodyBytes: z.number(),
     authorizerCacheSeconds: z.number(),
   }),
-  functions: z.strictObject({ memoryMb: z.number(), timeoutSeconds: z.number() }),
+  /** `release`: how new code reaches traffic (`allAtOnce`, or a CodeDeploy canary or linear shift). */
+  functions: z.strictObject({ memoryMb: z.number(), timeoutSeconds: z.number(), release: z.string() }),
   /** Per-scope overrides of the rate-limit defaults. */
   rateLimits: z.record(
     z.string(),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveStage, STAGE_CONFIGS, STAGES } from '#lib/config/stages.ts';
+import { FUNCTION_RELEASES, resolveStage, STAGE_CONFIGS, STAGES, validRelease } from '#lib/config/stages.ts';
 
 describe('resolveStage', () => {
   it('defaults to local when no stage is given', () => {
@@ -96,6 +96,7 @@ describe('stage configs', () => {
       secretRotationSchedule: false,
       compositeAlarms: false,
       backups: false,
+      gradualDeployment: false,
     });
     for (const stage of STAGES.filter((name) => name !== 'local')) {
       assert.deepEqual(
@@ -107,10 +108,38 @@ describe('stage configs', () => {
           compositeAlarms: true,
           // Backups of the data tables where the data is real.
           backups: stage === 'prod',
+          gradualDeployment: true,
         },
         stage,
       );
     }
+  });
+
+  it('release all at once where iterating (local, dev), gradually behind an alias on staging and prod', () => {
+    assert.equal(STAGE_CONFIGS.local.functions.release, 'allAtOnce');
+    assert.equal(STAGE_CONFIGS.dev.functions.release, 'allAtOnce');
+    assert.equal(STAGE_CONFIGS.staging.functions.release, 'canary10Percent5Minutes');
+    assert.equal(STAGE_CONFIGS.prod.functions.release, 'canary10Percent10Minutes');
+    for (const stage of STAGES)
+      assert.ok(FUNCTION_RELEASES.includes(STAGE_CONFIGS[stage].functions.release), stage);
+  });
+
+  it('refuse a gradual release on a target without CodeDeploy, and an unknown release', () => {
+    const local = STAGE_CONFIGS.local;
+    assert.throws(
+      () => validRelease({ ...local, functions: { ...local.functions, release: 'canary10Percent5Minutes' } }),
+      /canary10Percent5Minutes of local needs a target with gradual deployments/,
+    );
+    const prod = STAGE_CONFIGS.prod;
+    assert.throws(
+      () =>
+        validRelease({
+          ...prod,
+          functions: { ...prod.functions, release: 'sometimes' as (typeof FUNCTION_RELEASES)[number] },
+        }),
+      /must be one of allAtOnce, canary10Percent5Minutes/,
+    );
+    for (const stage of STAGES) validRelease(STAGE_CONFIGS[stage]);
   });
 
   it('rotate signing keys every 30 days on every stage, within Secrets Manager’s 1–1000', () => {
