@@ -1,11 +1,13 @@
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 
 /**
- * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). Both
- * evaluate a module of ours when the function is built, in the building process (the CDK app or
- * the benchmark, both run under tsx), and put what it computed in the bundle instead of the code
- * that computes it: what is the same for every request of a build is not rebuilt at each cold start.
+ * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). The
+ * first two evaluate a module of ours when the function is built, in the building process (the CDK
+ * app or the benchmark, both run under tsx), and put what it computed in the bundle instead of the
+ * code that computes it: what is the same for every request of a build is not rebuilt at each cold
+ * start. The third cuts the AWS SDK's default credential chain down to the one link Lambda uses.
  */
 
 /** A feature's `routes.ts` or the route table `functions/routes.ts`. */
@@ -14,6 +16,7 @@ const ROUTES_MODULE = /[\\/]functions[\\/](?:[^\\/]+[\\/])?routes\.ts$/;
 const SOURCE_MARK = '?route-source';
 const ROWS_NAMESPACE = 'nimbus-route-rows';
 const BUILD_TIME_NAMESPACE = 'nimbus-build-time';
+const CREDENTIALS_NAMESPACE = 'nimbus-lambda-credentials';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
@@ -168,6 +171,52 @@ export function buildTimeModulesPlugin(): Plugin {
         });
         return { contents: `${lines.join('\n')}\n`, loader: 'js' };
       });
+    },
+  };
+}
+
+/** The package every SDK client's runtime config takes `defaultProvider` from. */
+const DEFAULT_CREDENTIAL_CHAIN = /^@aws-sdk\/credential-provider-node$/;
+
+/**
+ * Replaces the SDK's default credential chain with its first link, the environment provider
+ * (`fromEnv`), in a function's bundle. Lambda hands a function its role's credentials in
+ * `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, and so does the local
+ * emulator (ministack's `execution_credentials`, docs/decisions/0015); the other links (SSO, ini
+ * files, web identity, process, container and instance metadata) are never reached there, but
+ * every client's runtime config imports the whole chain, and with it STS, SSO and SSO-OIDC
+ * clients (`@aws-sdk/nested-clients`). Only bundles change: tests and scripts run the clients
+ * from node_modules with the full chain. The replacement imports `@aws-sdk/credential-provider-env`
+ * from the chain's own folder, so it is the copy the chain itself would have used.
+ */
+export function lambdaCredentialsPlugin(): Plugin {
+  return {
+    name: 'nimbus-lambda-credentials',
+    setup(build) {
+      build.onResolve({ filter: DEFAULT_CREDENTIAL_CHAIN }, async (args) => {
+        if (args.pluginData === CREDENTIALS_NAMESPACE) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: CREDENTIALS_NAMESPACE,
+        });
+        if (resolved.errors.length > 0) return undefined;
+        // Named as ours, not as the package's (whose code it no longer holds); resolved from the
+        // package's folder.
+        return {
+          path: 'lambda-environment-credentials',
+          namespace: CREDENTIALS_NAMESPACE,
+          pluginData: dirname(resolved.path),
+        };
+      });
+      build.onLoad({ filter: /.*/, namespace: CREDENTIALS_NAMESPACE }, (args) => ({
+        // Only `defaultProvider` is re-exported: an import of any other name of the chain fails
+        // the build instead of shipping something that was not reviewed.
+        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';\n",
+        loader: 'js',
+        resolveDir: String(args.pluginData),
+      }));
     },
   };
 }
