@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { totpEnroll } from '../../functions/auth/routes.ts';
 import { fallback, version } from '../../functions/platform/routes.ts';
 import { routes } from '../../functions/routes.ts';
 import { bundleProfile } from '../../functions/shared/config/bundle.ts';
@@ -95,6 +96,8 @@ function forbiddenPackages(route: RouteDef, tracing: boolean): RegExp[] {
   if (!profile.rateLimit) forbidden.push(/^@upstash\/ratelimit$/);
   if (!profile.tracer) forbidden.push(/^aws-xray-sdk-core$/, /^cls-hooked$/);
   if (needs.length === 0 && route.request === undefined) forbidden.push(/^zod$/);
+  // Only enrolment draws a QR code (functions/auth/domain/totp-qr.ts).
+  if (route.id !== totpEnroll.id) forbidden.push(/^qrcode$/, /^pngjs$/);
   return forbidden;
 }
 
