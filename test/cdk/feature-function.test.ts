@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { totpEnroll } from '../../functions/auth/routes.ts';
+import { listKeys } from '../../functions/keys/routes.ts';
 import { fallback, version } from '../../functions/platform/routes.ts';
 import { routes } from '../../functions/routes.ts';
 import { bundleProfile } from '../../functions/shared/config/bundle.ts';
@@ -117,6 +118,21 @@ describe('a route function bundle', () => {
       }
     });
   }
+});
+
+describe('the response cache', () => {
+  it('brings no zod to a cached route without request schemas (keys.list)', async () => {
+    const row: RouteDef = listKeys;
+    assert.ok(row.cache !== null && row.request === undefined);
+    const outfile = join(outdir, 'cached', 'index.mjs');
+
+    const { metafile } = await bundleEntry(listKeys.handler, outfile, {}, bundleProfile(listKeys, true));
+
+    assert.deepEqual(
+      shippedPackages(metafile, outfile).filter((pkg) => pkg === 'zod'),
+      [],
+    );
+  });
 });
 
 describe('a function without a route row (jobs, workers, saga steps, the authorizer)', () => {
