@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { REPO_ROOT } from '../lib/config/names.ts';
+import { lambdaCredentialsPlugin, semverFunctionsPlugin } from '../lib/constructs/bundle-plugins.ts';
 import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../lib/constructs/bundling.ts';
 import { findHandlers, isSharedDep, packageName } from './shared-deps.ts';
 
@@ -162,6 +163,8 @@ export async function buildSharedDepsLayer(
       chunkNames: '.shared-deps/[name]-[hash]',
       metafile: true,
       logLevel: 'warning',
+      // The SDK clients and the Tracer live here when the layer is on: the same trims as a bundle's.
+      plugins: [lambdaCredentialsPlugin(), semverFunctionsPlugin()],
     });
 
     const exportsByPackage = new Map<string, Record<string, string>>();

@@ -1,11 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 
 /**
- * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). Both
- * evaluate a module of ours when the function is built, in the building process (the CDK app or
- * the benchmark, both run under tsx), and put what it computed in the bundle instead of the code
- * that computes it: what is the same for every request of a build is not rebuilt at each cold start.
+ * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). The
+ * first two evaluate a module of ours when the function is built, in the building process (the CDK
+ * app or the benchmark, both run under tsx), and put what it computed in the bundle instead of the
+ * code that computes it: what is the same for every request of a build is not rebuilt at each cold
+ * start. The third cuts the AWS SDK's default credential chain down to the one link Lambda uses;
+ * the fourth gives a CommonJS dependency of `semver` only the semver functions it calls.
  */
 
 /** A feature's `routes.ts` or the route table `functions/routes.ts`. */
@@ -14,6 +18,8 @@ const ROUTES_MODULE = /[\\/]functions[\\/](?:[^\\/]+[\\/])?routes\.ts$/;
 const SOURCE_MARK = '?route-source';
 const ROWS_NAMESPACE = 'nimbus-route-rows';
 const BUILD_TIME_NAMESPACE = 'nimbus-build-time';
+const CREDENTIALS_NAMESPACE = 'nimbus-lambda-credentials';
+const SEMVER_NAMESPACE = 'nimbus-semver-functions';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
@@ -167,6 +173,117 @@ export function buildTimeModulesPlugin(): Plugin {
           return `export const ${name} = ${JSON.stringify(value)};`;
         });
         return { contents: `${lines.join('\n')}\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/** The package every SDK client's runtime config takes `defaultProvider` from. */
+const DEFAULT_CREDENTIAL_CHAIN = /^@aws-sdk\/credential-provider-node$/;
+
+/**
+ * Replaces the SDK's default credential chain with its first link, the environment provider
+ * (`fromEnv`), in a function's bundle. Lambda hands a function its role's credentials in
+ * `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, and so does the local
+ * emulator (ministack's `execution_credentials`, docs/decisions/0016); the other links (SSO, ini
+ * files, web identity, process, container and instance metadata) are never reached there, but
+ * every client's runtime config imports the whole chain, and with it STS, SSO and SSO-OIDC
+ * clients (`@aws-sdk/nested-clients`). Only bundles change: tests and scripts run the clients
+ * from node_modules with the full chain. The replacement imports `@aws-sdk/credential-provider-env`
+ * from the chain's own folder, so it is the copy the chain itself would have used.
+ */
+export function lambdaCredentialsPlugin(): Plugin {
+  return {
+    name: 'nimbus-lambda-credentials',
+    setup(build) {
+      build.onResolve({ filter: DEFAULT_CREDENTIAL_CHAIN }, async (args) => {
+        if (args.pluginData === CREDENTIALS_NAMESPACE) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: CREDENTIALS_NAMESPACE,
+        });
+        if (resolved.errors.length > 0) return undefined;
+        // Named as ours, not as the package's (whose code it no longer holds); resolved from the
+        // package's folder.
+        return {
+          path: 'lambda-environment-credentials',
+          namespace: CREDENTIALS_NAMESPACE,
+          pluginData: dirname(resolved.path),
+        };
+      });
+      build.onLoad({ filter: /.*/, namespace: CREDENTIALS_NAMESPACE }, (args) => ({
+        // Only `defaultProvider` is re-exported: an import of any other name of the chain fails
+        // the build instead of shipping something that was not reviewed.
+        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';\n",
+        loader: 'js',
+        resolveDir: String(args.pluginData),
+      }));
+    },
+  };
+}
+
+/**
+ * The functions a CommonJS module calls on its `semver` binding, if that is all it does with it:
+ * `const|var|let <name> = require('semver')` once, and every other occurrence of `<name>` a
+ * member call `<name>.<function>(`. Anything else (passing the module on, `import`, a second
+ * binding) answers undefined.
+ */
+export function semverFunctionsCalled(source: string): string[] | undefined {
+  const declarations = [
+    ...source.matchAll(/\b(?:const|var|let)\s+([\w$]+)\s*=\s*require\((['"])semver\2\)/g),
+  ];
+  const name = declarations[0]?.[1];
+  if (declarations.length !== 1 || name === undefined) return undefined;
+  if (/\bfrom\s+['"]semver['"]|\bimport\s*\(\s*['"]semver['"]/.test(source)) return undefined;
+  // Every other occurrence of the name, outside the declaration, must be one of the calls; one in
+  // a string or a comment's prose also counts, and makes the answer undefined (conservative).
+  const rest = source.replace(declarations[0]?.[0] ?? '', '');
+  const escaped = name.replace(/\$/g, '\\$');
+  const uses = rest.match(new RegExp(`(?<![\\w$.])${escaped}(?![\\w$])`, 'g')) ?? [];
+  const calls = [...rest.matchAll(new RegExp(`(?<![\\w$.])${escaped}\\.([A-Za-z]\\w*)\\s*\\(`, 'g'))];
+  if (uses.length !== calls.length) return undefined;
+  return [...new Set(calls.map((call) => call[1] as string))].sort();
+}
+
+/**
+ * `require('semver')` in a CommonJS dependency (the X-Ray SDK and cls-hooked each call
+ * `semver.gte` once, at load) brings the whole package, ranges and all (~28 KB minified): the
+ * module is CommonJS, so nothing of it is tree-shaken. Where `semverFunctionsCalled` can tell what
+ * the importer calls, and semver ships each as `semver/functions/<name>`, the import resolves to an
+ * object of exactly those (~9 KB for `gte`), resolved from the semver the importer would load.
+ * Otherwise the import is left alone.
+ */
+export function semverFunctionsPlugin(): Plugin {
+  return {
+    name: 'nimbus-semver-functions',
+    setup(build) {
+      build.onResolve({ filter: /^semver$/ }, async (args) => {
+        if (args.kind !== 'require-call' || args.importer === '') return undefined;
+        const called = semverFunctionsCalled(await readFile(args.importer, 'utf8'));
+        if (called === undefined || called.length === 0) return undefined;
+        const functions = await Promise.all(
+          called.map(async (name) => {
+            const resolved = await build.resolve(`semver/functions/${name}`, {
+              kind: 'require-call',
+              importer: args.importer,
+              resolveDir: args.resolveDir,
+            });
+            return resolved.errors.length === 0 ? ([name, resolved.path] as const) : undefined;
+          }),
+        );
+        if (functions.some((entry) => entry === undefined)) return undefined;
+        return {
+          path: `semver(${called.join(',')})@${args.resolveDir}`,
+          namespace: SEMVER_NAMESPACE,
+          pluginData: functions,
+        };
+      });
+      build.onLoad({ filter: /.*/, namespace: SEMVER_NAMESPACE }, (args) => {
+        const functions = args.pluginData as readonly (readonly [string, string])[];
+        const members = functions.map(([name, path]) => `${name}: require(${JSON.stringify(path)})`);
+        return { contents: `module.exports = { ${members.join(', ')} };\n`, loader: 'js', resolveDir: '/' };
       });
     },
   };

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { type BundleProfile, bundleDefine } from '../../functions/shared/config/bundle.ts';
 import { REPO_ROOT } from '../config/names.ts';
-import { buildTimeModulesPlugin, routeRowsPlugin } from './bundle-plugins.ts';
+import {
+  buildTimeModulesPlugin,
+  lambdaCredentialsPlugin,
+  routeRowsPlugin,
+  semverFunctionsPlugin,
+} from './bundle-plugins.ts';
 
 /**
  * The esbuild options every Nimbus function is built with, in esbuild's own terms: ESM, minified,
@@ -42,8 +47,9 @@ export interface FunctionBundleJob {
 
 /**
  * The esbuild options of one function: FEATURE_FUNCTION_ESBUILD_OPTIONS, the profile's `define`
- * (dead pipeline stages dropped), route rows as data and `*.build.ts` modules evaluated at build
- * time (`bundle-plugins.ts`).
+ * (dead pipeline stages dropped), route rows as data, `*.build.ts` modules evaluated at build
+ * time, the SDK's credential chain cut to Lambda's environment credentials and CommonJS importers
+ * of semver given only the functions they call (`bundle-plugins.ts`).
  */
 export function functionBuildOptions(job: FunctionBundleJob): BuildOptions {
   return {
@@ -55,7 +61,12 @@ export function functionBuildOptions(job: FunctionBundleJob): BuildOptions {
     outfile: job.outfile,
     external: [...(job.external ?? [])],
     define: bundleDefine(job.profile),
-    plugins: [routeRowsPlugin(), buildTimeModulesPlugin()],
+    plugins: [
+      routeRowsPlugin(),
+      buildTimeModulesPlugin(),
+      lambdaCredentialsPlugin(),
+      semverFunctionsPlugin(),
+    ],
     logLevel: 'warning',
   };
 }

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import QRCode from 'qrcode';
 
 /** One-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238), as authenticator apps implement them. */
 
@@ -134,8 +133,4 @@ export function otpauthUri({
     `period=${STEP_SECONDS}`,
   ].join('&');
   return `otpauth://totp/${label}?${query}`;
-}
-
-export function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }

@@ -2,7 +2,7 @@ import { NotFoundError } from '#shared/errors.ts';
 import { httpHandler } from '#shared/http/pipeline.ts';
 import { authDeps } from '../deps.ts';
 import { totpEnroll as route } from '../routes.ts';
-import { enrollTotp } from '../use-cases/second-factor.ts';
+import { enrollTotp } from '../use-cases/totp-enrolment.ts';
 import { clientMeta } from './client-meta.ts';
 
 const deps = authDeps();

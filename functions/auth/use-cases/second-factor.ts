@@ -1,4 +1,4 @@
-import { open, seal } from '#shared/crypto-box.ts';
+import { open } from '#shared/crypto-box.ts';
 import { AuthenticationFailedError, ConflictingStateError } from '#shared/domain-errors.ts';
 import type { AuthDeps } from '../deps.ts';
 import {
@@ -7,17 +7,19 @@ import {
   matchBackupCode,
   upgradeBackupHash,
 } from '../domain/backup-codes.ts';
-import { generateTotpSecret, otpauthUri, qrSvg, verifyTotp } from '../domain/totp.ts';
+import { verifyTotp } from '../domain/totp.ts';
 import { NO_TOTP, StaleWriteError, type TotpState, type User } from '../store/users.ts';
 import { spendAttempt } from './attempt-budget.ts';
 import { confirmStepUp, type SensitiveChange } from './step-up.ts';
 
 export const INVALID_SECOND_FACTOR = 'invalid-second-factor';
 
-const ISSUER = 'Nimbus';
 const isBackupCode = (code: string) => !/^\d{6}$/.test(code.trim());
-// The user id is bound into the ciphertext: a sealed secret copied to another user fails to open.
-const aad = (user: User) => `totp:${user.id}`;
+/**
+ * The additional data a user's TOTP secret is sealed with: the user id is bound into the
+ * ciphertext, so a sealed secret copied to another user fails to open.
+ */
+export const totpSecretAad = (user: User) => `totp:${user.id}`;
 
 /**
  * Checks a TOTP code or a backup code and consumes it (last step / used code written with a
@@ -35,7 +37,7 @@ export async function verifySecondFactor(deps: AuthDeps, user: User, code: strin
     if (index < 0) return false;
     next = { ...state, backupHashes: state.backupHashes.filter((_, i) => i !== index) };
   } else {
-    const secret = open(state.secretSealed, await deps.dataKey(), aad(user));
+    const secret = open(state.secretSealed, await deps.dataKey(), totpSecretAad(user));
     const result = verifyTotp(secret, code.trim(), deps.now().getTime(), state.lastStep);
     if (!result.ok) return false;
     next = { ...state, lastStep: result.step };
@@ -48,19 +50,6 @@ export async function verifySecondFactor(deps: AuthDeps, user: User, code: strin
     if (error instanceof StaleWriteError) return false; // someone else used a code at the same moment
     throw error;
   }
-}
-
-export async function enrollTotp(deps: AuthDeps, user: User, change: SensitiveChange) {
-  if (user.totp.enabled)
-    throw new ConflictingStateError('Two-factor authentication is already active; disable it first.');
-  await confirmStepUp(deps, { ...change, via: 'totp-enroll' });
-  const secret = generateTotpSecret();
-  await deps.users.updateTotp(user.id, user.totp, {
-    ...user.totp,
-    pendingSealed: seal(secret, await deps.dataKey(), aad(user)),
-  });
-  const uri = otpauthUri({ secret, account: user.email, issuer: ISSUER });
-  return { secret, otpauthUri: uri, qrSvg: await qrSvg(uri) };
 }
 
 async function auditFailure(deps: AuthDeps, user: User, change: SensitiveChange, via: string) {
@@ -80,7 +69,7 @@ export async function activateTotp(deps: AuthDeps, user: User, code: string, cha
   if (pending === null)
     throw new ConflictingStateError('No enrolment in progress: call /v1/auth/totp/enroll first.');
   await confirmStepUp(deps, { ...change, via: 'totp-activate' });
-  const secret = open(pending, await deps.dataKey(), aad(user));
+  const secret = open(pending, await deps.dataKey(), totpSecretAad(user));
   let step = 0;
   const context = {
     userId: user.id,

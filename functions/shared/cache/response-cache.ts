@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { getRedis } from '../clients/redis.ts';
 import { buildInfoFromEnv } from '../config/build.ts';
 import type { Principal } from '../http/principal.ts';
@@ -41,6 +41,9 @@ interface CacheRequest {
   readonly ifNoneMatch: string | undefined;
 }
 
+/** A zod object schema (what `z.object()` and its variants build), known by its definition. */
+const isObjectSchema = (schema: z.ZodType): schema is z.ZodObject => schema._zod.def.type === 'object';
+
 /**
  * The query parameters that may make a copy of their own: those the route's schema declares. A
  * parameter the route does not read cannot change its answer, and keying by it would let anyone
@@ -50,7 +53,9 @@ interface CacheRequest {
 function declaredQuery(route: RouteDef, query: CacheRequest['query']): [string, unknown][] {
   const schema = route.request?.query;
   if (schema === undefined || query === null || query === undefined) return [];
-  const declared = schema instanceof z.ZodObject ? new Set(Object.keys(schema.shape)) : undefined;
+  // Read from the schema's definition rather than by `instanceof z.ZodObject`, which would make zod
+  // a run-time import of every cached route's function, with or without a query schema.
+  const declared = isObjectSchema(schema) ? new Set(Object.keys(schema.shape)) : undefined;
   return Object.entries(query).filter(([k]) => declared === undefined || declared.has(k));
 }
 

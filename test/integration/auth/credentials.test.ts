@@ -10,7 +10,8 @@ import {
   register,
   SECOND_FACTOR_REQUIRED,
 } from '#functions/auth/use-cases/credentials.ts';
-import { activateTotp, disableTotp, enrollTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { activateTotp, disableTotp } from '#functions/auth/use-cases/second-factor.ts';
+import { enrollTotp } from '#functions/auth/use-cases/totp-enrolment.ts';
 import { TooManyAttemptsError } from '#shared/domain-errors.ts';
 import type { Principal } from '#shared/http/principal.ts';
 import { META, rejectsAuthentication, type TestClock, testAuthDeps } from '../../support/auth-deps.ts';

@@ -7,7 +7,6 @@ import {
   hotp,
   type OtpAlgorithm,
   otpauthUri,
-  qrSvg,
   totpAt,
   verifyTotp,
 } from '#functions/auth/domain/totp.ts';
@@ -164,14 +163,5 @@ describe('otpauthUri', () => {
     assert.equal(uri.searchParams.get('issuer'), 'A&B');
     assert.equal(uri.searchParams.get('secret'), 'JBSWY3DPEHPK3PXP');
     assert.equal(decodeURIComponent(uri.pathname), '/A&B:a&b=c?d#e');
-  });
-});
-
-describe('qrSvg', () => {
-  it('renders an SVG document', async () => {
-    const svg = await qrSvg('otpauth://totp/Nimbus:ada?secret=JBSWY3DPEHPK3PXP');
-
-    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.match(svg, /<path /);
   });
 });

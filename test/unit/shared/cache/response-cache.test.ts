@@ -78,4 +78,21 @@ describe('response cache keys', () => {
     assert.notEqual(at({ page: 2 }), at({ page: 3 }));
     assert.ok(!at({ page: 2, junk: 'x' }).includes('junk'));
   });
+
+  it('count every validated parameter when the query schema is not a plain object', () => {
+    const objects = [
+      z.strictObject({ page: z.number() }),
+      z.object({ page: z.number() }).extend({ size: z.number() }),
+    ];
+    const piped = z.object({ page: z.number() }).transform((query) => query);
+    const key = (query: z.ZodType) =>
+      cacheKey(
+        { ...me, request: { query } },
+        { ...request, path: '/v1/me', query: { page: 2, extra: 'x' }, principal: principal('u1') },
+        'b',
+      );
+
+    for (const schema of objects) assert.ok(!key(schema).includes('extra'));
+    assert.ok(key(piped).includes('extra=x'));
+  });
 });
