@@ -90,6 +90,24 @@ export function recordRedisFallback(): void {
   fallbacks.publishStoredMetrics();
 }
 
+/**
+ * The authorizer's refusals (a missing, malformed, expired or revoked credential) as one series
+ * (`AuthorizerRefusals`, dimensions stage and service `authorizer`). API Gateway answers 401 only
+ * to a thrown `Unauthorized`, so every refusal is also a Lambda error: the authorizer's failure
+ * alarm watches its `Errors` minus these, which leaves crashes, time-outs and unexpected throws.
+ */
+const refusals = new Metrics({
+  serviceName: 'authorizer',
+  defaultDimensions: { stage: buildInfoFromEnv().stage },
+});
+
+export const AUTHORIZER_REFUSAL_METRIC = { name: 'AuthorizerRefusals', service: 'authorizer' } as const;
+
+export function recordAuthorizerRefusal(): void {
+  refusals.addMetric(AUTHORIZER_REFUSAL_METRIC.name, MetricUnit.Count, 1);
+  refusals.publishStoredMetrics();
+}
+
 /** Annotates the request's trace with what a trace search filters on: route, caller kind, org. */
 export function annotateTrace(annotations: Readonly<Record<string, string>>): void {
   if (!tracer) return;

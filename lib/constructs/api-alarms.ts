@@ -1,13 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AUTHORIZER_REFUSAL_METRIC } from '../../functions/shared/observability.ts';
 import type { StageConfig } from '../config/stages.ts';
+import { stageMetrics } from './stage-dashboard.ts';
 
 export interface ApiAlarmsProps {
   readonly config: StageConfig;
@@ -91,6 +93,34 @@ export class ApiAlarms extends Construct {
     });
     this.add(alarm);
     return alarm;
+  }
+
+  /**
+   * The authorizer's failures: its Lambda `Errors` less its refusals (`AuthorizerRefusals`), since
+   * API Gateway needs a thrown `Unauthorized` for every 401 and a flood of bad tokens is not an
+   * outage. What is left is a crash, a time-out or an unexpected throw (a failing dependency),
+   * at the stage's function-error threshold for 3 minutes.
+   */
+  monitorAuthorizer(fn: LambdaFunction, stage: string): Alarm {
+    const { nimbus } = stageMetrics(stage);
+    const alarm = new Alarm(fn, 'Failures', {
+      alarmDescription:
+        'auth.authorizer: function errors other than refusals (crashes, time-outs, failing dependencies)',
+      metric: new MathExpression({
+        expression: 'errors - FILL(refusals, 0)',
+        usingMetrics: {
+          errors: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+          refusals: nimbus(AUTHORIZER_REFUSAL_METRIC.name, { service: AUTHORIZER_REFUSAL_METRIC.service }),
+        },
+        label: 'authorizer failures',
+        period: Duration.minutes(1),
+      }),
+      threshold: this.alarmsConfig.lambdaErrorsPerMinute,
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    return this.add(alarm);
   }
 
   /** The API's 5xx alarm (`monitorApi`), which also rolls back a gradual release. */

@@ -3,6 +3,7 @@ import {
   AccessLogFormat,
   type IAuthorizer,
   type IResource,
+  type IRestApi,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -129,6 +130,18 @@ export class RouteApi extends Construct {
     });
     return new LambdaIntegration(fn, { allowTestInvoke: false });
   }
+}
+
+/**
+ * Where clients reach the API: the deployment stage's URL, or the stage's `publicUrlTemplate`
+ * (the emulator serves APIs under its own host) with `{apiId}` and `{stage}` filled in. Ends with `/`
+ * when it is the stage URL; the template's form is the stage config's.
+ */
+export function publicApiUrl(config: StageConfig, api: IRestApi): string {
+  const template = config.api.publicUrlTemplate;
+  return template === undefined
+    ? api.deploymentStage.urlForPath('/')
+    : template.replace('{apiId}', api.restApiId).replace('{stage}', api.deploymentStage.stageName);
 }
 
 /** A route function's description: its method, path and summary, within Lambda's 256 characters. */

@@ -137,7 +137,7 @@ export class ApiStack extends Stack {
     // problem+json response, so what fails shows as 5xx (the API's 5xx and error-rate alarms, the
     // SLO burn rates); a function that cannot start answers 502, a 5xx too. One alarm per route
     // would cost a resource each in a stack that holds at most 500 (0013).
-    this.alarms.monitorFunction('auth.authorizer', this.authorizerFunction);
+    this.alarms.monitorAuthorizer(this.authorizerFunction, config.stage);
     // Rotations are rare (every `signingKeyRotationDays`): one failed step, such as a testSecret
     // that could not sign and verify, is worth a page.
     this.alarms.monitorFunction('auth.signingKeyRotation', rotation.function, {

@@ -15,6 +15,7 @@ import { routeHost } from '../config/route-hosting.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { DeploymentSaga } from '../constructs/deployment-saga.ts';
 import { FeatureFunction } from '../constructs/feature-function.ts';
+import { publicApiUrl } from '../constructs/route-api.ts';
 import { RouteFunctions } from '../constructs/route-functions.ts';
 import { needBinder, routeBinder } from './bindings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -60,13 +61,7 @@ export class DeploymentsStack extends Stack {
     const names = deploymentResourceNames(config.stage);
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     // Agents call back through the API's public URL (the local stage names the emulator's).
-    const template = config.api.publicUrlTemplate;
-    const apiUrl =
-      template === undefined
-        ? props.api.deploymentStage.urlForPath('/')
-        : template
-            .replace('{apiId}', props.api.restApiId)
-            .replace('{stage}', props.api.deploymentStage.stageName);
+    const apiUrl = publicApiUrl(config, props.api);
     const bind = needBinder(config, stateful, {
       alertTopic: props.alertTopic,
       signingKeyRotation: () => {

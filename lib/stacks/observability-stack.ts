@@ -16,6 +16,7 @@ import { REDIS_FALLBACK_METRIC, SLI_METRICS } from '../../functions/shared/obser
 import { alarmNamePrefix } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { Job } from '../constructs/job.ts';
+import { publicApiUrl } from '../constructs/route-api.ts';
 import { SloAlarms } from '../constructs/slo-alarms.ts';
 import { StageDashboard, stageMetrics } from '../constructs/stage-dashboard.ts';
 
@@ -63,11 +64,7 @@ export class ObservabilityStack extends Stack {
     };
 
     // The canary calls the API as a client does, through its public URL.
-    const template = config.api.publicUrlTemplate;
-    const apiUrl =
-      template === undefined
-        ? api.url
-        : template.replace('{apiId}', api.restApiId).replace('{stage}', api.deploymentStage.stageName);
+    const apiUrl = publicApiUrl(config, api);
     const canary = jobs.find((job) => job.name === 'healthCanary' && job.stack === 'Observability');
     if (canary === undefined) throw new Error('the job table has no healthCanary job for this stack');
     this.healthCanary = new Job(this, 'HealthCanary', {

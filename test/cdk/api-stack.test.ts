@@ -517,6 +517,40 @@ for (const stage of ['local', 'prod'] as const) {
       });
     });
 
+    it('alarms on the authorizer’s failures, its errors less its refusals (each 401 is a thrown Unauthorized)', () => {
+      const b = stageBuild(stage);
+      const authorizerId = b.built.api.getLogicalId(
+        b.built.api.authorizerFunction.node.defaultChild as CfnElement,
+      );
+      const onAuthorizer = ofType(b, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+        JSON.stringify(alarm).includes(`"${authorizerId}"`),
+      );
+      assert.equal(onAuthorizer.length, 1);
+      const [, alarm] = onAuthorizer[0] ?? ['', {}];
+      assert.equal(alarm.MetricName, undefined, 'not the raw Errors metric');
+      assert.equal(alarm.Threshold, b.config.alarms.lambdaErrorsPerMinute);
+      assert.equal(alarm.EvaluationPeriods, 3);
+      const metrics = alarm.Metrics as Array<{
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] } };
+      }>;
+      const expression = metrics.find((m) => m.Expression !== undefined);
+      assert.equal(expression?.Expression, 'errors - FILL(refusals, 0)');
+      const byId = new Map(metrics.map((m) => [m.Id, m.MetricStat?.Metric]));
+      assert.equal(byId.get('errors')?.MetricName, 'Errors');
+      assert.equal(byId.get('errors')?.Namespace, 'AWS/Lambda');
+      assert.equal(byId.get('refusals')?.MetricName, 'AuthorizerRefusals');
+      assert.equal(byId.get('refusals')?.Namespace, 'Nimbus');
+      assert.deepEqual(
+        new Set(byId.get('refusals')?.Dimensions),
+        new Set([
+          { Name: 'stage', Value: stage },
+          { Name: 'service', Value: 'authorizer' },
+        ]),
+      );
+    });
+
     it('alarms on API p99 latency at the configured budget', () => {
       const b = stageBuild(stage);
       b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,0 +1,88 @@
+/**
+ * The authorizer's refusals are counted apart from its failures: API Gateway needs a thrown
+ * `Unauthorized` for a 401, which Lambda counts as an error, so the failure alarm
+ * (`ApiAlarms.monitorAuthorizer`) subtracts this series from the function's `Errors`.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { powertoolsEnvironment } from '#shared/config/powertools.ts';
+import { functionEnvironment } from '../../support/function-env.ts';
+
+// Before the handler's module init: a deployed function's environment (as FeatureFunction sets
+// it), metrics on, logs silent.
+Object.assign(
+  process.env,
+  functionEnvironment(),
+  powertoolsEnvironment({ serviceName: 'nimbus-auth', logLevel: 'ERROR', tracing: false, logSampleRate: 0 }),
+  { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'false' },
+);
+const { handler } = await import('#functions/authorizer/handlers/authorizer.ts');
+const { AUTHORIZER_REFUSAL_METRIC } = await import('#shared/observability.ts');
+
+const context = {
+  functionName: 'authorizer',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:authorizer',
+  memoryLimitInMB: '512',
+  awsRequestId: 'refusal-test',
+  logGroupName: '/aws/lambda/authorizer',
+  logStreamName: 'test',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context;
+
+function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:us-east-1:000000000000:abc123/local/GET/v1/me',
+    resource: '/v1/me',
+    path: '/v1/me',
+    httpMethod: 'GET',
+    headers,
+    multiValueHeaders: {},
+    pathParameters: {},
+    queryStringParameters: {},
+    multiValueQueryStringParameters: {},
+    stageVariables: {},
+    requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+  };
+}
+
+/** EMF documents written to stdout while `run` runs that carry `metric`. */
+async function emitted(metric: string, run: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(...String(chunk).split('\n'));
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return lines
+    .filter((line) => line.includes(`"${metric}"`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('authorizer refusals', () => {
+  it('counts a request without a credential once as AuthorizerRefusals (service authorizer), then throws Unauthorized', async () => {
+    const points = await emitted(AUTHORIZER_REFUSAL_METRIC.name, () =>
+      assert.rejects(handler(event({}), context), /^Error: Unauthorized$/),
+    );
+    assert.equal(points.length, 1);
+    const [point] = points;
+    assert.ok(point);
+    assert.equal(point[AUTHORIZER_REFUSAL_METRIC.name], 1);
+    assert.equal(point.service, AUTHORIZER_REFUSAL_METRIC.service);
+    // The stage dimension the alarm selects by (its value is the build's: none here).
+    assert.equal(typeof point.stage, 'string');
+    const directives = (point._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics;
+    assert.equal(directives[0]?.Namespace, 'Nimbus');
+  });
+});
