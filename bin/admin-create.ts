@@ -15,7 +15,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { authEnvironment } from '../functions/auth/config.ts';
 import { bindingsEnvironment } from '../functions/shared/config/bindings.ts';
 import { stackName } from '../lib/config/names.ts';
-import { resolveStage } from '../lib/config/stages.ts';
+import { resolveStage } from '../lib/config/resolve-stage.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { stackName } from './config/names.ts';
-import { resolveStage, type StageConfig } from './config/stages.ts';
+import { resolveStage } from './config/resolve-stage.ts';
+import type { StageConfig } from './config/stages.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DeploymentsStack } from './stacks/deployments-stack.ts';
 import { GdprStack } from './stacks/gdpr-stack.ts';

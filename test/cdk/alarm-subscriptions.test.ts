@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { resolveStage } from '../../lib/config/stages.ts';
+import { resolveStage } from '../../lib/config/resolve-stage.ts';
 import { configSummary } from '../../lib/config/summary.ts';
 import { ApiAlarms } from '../../lib/constructs/api-alarms.ts';
 

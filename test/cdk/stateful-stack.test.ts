@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { stackName } from '../../lib/config/names.ts';
-import { resolveStage, type Stage } from '../../lib/config/stages.ts';
+import { resolveStage } from '../../lib/config/resolve-stage.ts';
+import type { Stage } from '../../lib/config/stages.ts';
 import { StatefulStack } from '../../lib/stacks/stateful-stack.ts';
 import { cdkContext } from './support/build-app.ts';
 

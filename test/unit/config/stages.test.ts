@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FUNCTION_RELEASES, resolveStage, STAGE_CONFIGS, STAGES, validRelease } from '#lib/config/stages.ts';
+import { resolveStage, validRelease } from '#lib/config/resolve-stage.ts';
+import { FUNCTION_RELEASES, STAGE_CONFIGS, STAGES } from '#lib/config/stages.ts';
 
 describe('resolveStage', () => {
   it('defaults to local when no stage is given', () => {
