@@ -72,6 +72,7 @@ export function flattenMetrics(s: Sections): Record<string, Metric> {
   lower('ratelimit.allowed.roundTrips', s.rateLimit.sequential.roundTripsPerDecision, 'trips');
   lower('ratelimit.blocked.roundTrips', s.rateLimit.blocked.roundTripsPerDecision, 'trips');
   lower('ratelimit.route.roundTrips', s.rateLimit.route.roundTripsPerRequest, 'trips');
+  lower('ratelimit.routeWithMetrics.roundTrips', s.rateLimit.routeWithMetrics.roundTripsPerRequest, 'trips');
   higher('load.nimbus.requestsPerSecond', s.load.nimbus.requestsPerSecond, 'req/s');
   lower('load.nimbus.p99Ms', s.load.nimbus.latencyMs.p99, 'ms');
   higher('load.authOnly.requestsPerSecond', s.load.authOnly.requestsPerSecond, 'req/s');

@@ -39,12 +39,24 @@ export interface RateLimitResult {
   readonly blocked: Blocked;
   /** `auth_login` (reset on success): no ephemeral cache, so a block costs a round trip. */
   readonly blockedUncached: Blocked;
-  /** An authenticated GET through `global` + `api_general` via httpHandler, in-process. */
+  /**
+   * An authenticated GET through `global` + `api_general` via httpHandler, in-process, its latency
+   * recorded nowhere: what rate limiting costs a request.
+   */
   readonly route: {
     readonly requests: number;
     readonly us: Percentiles;
     readonly roundTripsPerRequest: number;
     readonly status: number;
+  };
+  /**
+   * The same GET as a deployed route with the `redis` need runs it: its latency also written to
+   * the request histograms (issue 13's metrics), one more pipelined write after the handler.
+   */
+  readonly routeWithMetrics: {
+    readonly requests: number;
+    readonly us: Percentiles;
+    readonly roundTripsPerRequest: number;
   };
   /** Who decided (redis / local fallback / fail mode), over every measured decision. */
   readonly decidedBy: Readonly<Record<string, number>>;
@@ -158,10 +170,17 @@ export async function rateLimit(options: {
       Math.min(200, options.blockedDecisions),
     );
 
-    const handler = httpHandler(benchLimitedRoute, benchImpl) as unknown as (
-      event: APIGatewayProxyEvent,
-      context: Context,
-    ) => Promise<APIGatewayProxyResult>;
+    type BenchHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+    // Rate limiting alone: the request's latency goes to a recorder that writes nothing.
+    const unrecorded = {
+      record: async () => {},
+      counts: () => ({ recorded: 0, dropped: 0, skipped: 0 }),
+    };
+    const handler = httpHandler(benchLimitedRoute, benchImpl, {
+      requestMetrics: unrecorded,
+    }) as unknown as BenchHandler;
+    // As deployed: the row's redis need also brings the shared histogram recorder.
+    const recordedHandler = httpHandler(benchLimitedRoute, benchImpl) as unknown as BenchHandler;
     const event = benchEvent();
     let status = 0;
     const route = await silenceStdout(async () => {
@@ -169,6 +188,14 @@ export async function rateLimit(options: {
       return counted(() =>
         timeEach(options.routeRequests, async () => {
           status = (await handler(event, lambdaContext())).statusCode;
+        }),
+      );
+    });
+    const routeWithMetrics = await silenceStdout(async () => {
+      for (let i = 0; i < 100; i++) await recordedHandler(event, lambdaContext());
+      return counted(() =>
+        timeEach(options.routeRequests, async () => {
+          await recordedHandler(event, lambdaContext());
         }),
       );
     });
@@ -194,6 +221,11 @@ export async function rateLimit(options: {
         us: percentiles(route.result.value),
         roundTripsPerRequest: ratio(route.result.trips, options.routeRequests),
         status,
+      },
+      routeWithMetrics: {
+        requests: options.routeRequests,
+        us: percentiles(routeWithMetrics.result.value),
+        roundTripsPerRequest: ratio(routeWithMetrics.result.trips, options.routeRequests),
       },
       decidedBy,
     };
