@@ -162,6 +162,48 @@ describe('a function without a route row (jobs, workers, saga steps, the authori
   }
 });
 
+/**
+ * Functions that check access tokens or signing keys and read no request body: their checks are
+ * hand-written (functions/auth/domain/shape.ts, decision 0018), so none carries zod. The
+ * authorizer first: it runs before every authenticated request.
+ */
+const WITHOUT_ZOD: readonly string[] = [
+  'functions/authorizer/handlers/authorizer.ts',
+  'functions/auth/handlers/me.ts',
+  'functions/auth/handlers/logout.ts',
+  'functions/auth/handlers/list-sessions.ts',
+  'functions/auth/handlers/jwks.ts',
+  'functions/auth/handlers/rotate-signing-keys.ts',
+  'functions/auth/handlers/signing-keys-status.ts',
+  'functions/auth/handlers/signing-keys-init.ts',
+  'functions/auth/handlers/signing-key-rotation.ts',
+  'functions/jobs/handlers/expiry-watch.ts',
+  'functions/jobs/handlers/rotate-due.ts',
+  'functions/jobs/handlers/retention-cleanup.ts',
+];
+
+describe('a function that checks tokens or signing keys but takes no request body', () => {
+  // Prod's app, its bundling skipped at synth: each function is built below from its bundleJob.
+  const app = new App({ context: { ...cdkContext('prod'), 'aws:cdk:bundling-stacks': [] } });
+  addNimbusStacks(app);
+  const functions = app.node.findAll().filter((c): c is FeatureFunction => c instanceof FeatureFunction);
+
+  for (const entry of WITHOUT_ZOD) {
+    it(`${entry} carries no zod`, async () => {
+      const fn = functions.find((candidate) => candidate.bundleJob.entry === entry);
+      assert.ok(fn !== undefined, `no function is built from ${entry}`);
+      const outfile = join(outdir, 'without-zod', fn.node.addr, 'index.mjs');
+
+      const { metafile } = await bundleEntry(fn.bundleJob.entry, outfile, {}, fn.bundleJob.profile);
+
+      assert.deepEqual(
+        shippedPackages(metafile, outfile).filter((pkg) => pkg === 'zod'),
+        [],
+      );
+    });
+  }
+});
+
 /** Runs `outfile`'s handler once in a fresh Node process with `env` alone; resolves on its exit. */
 function runBundle(outfile: string, env: Readonly<Record<string, string>>): Promise<number | null> {
   const code = `const { handler } = await import(${JSON.stringify(pathToFileURL(outfile).href)}); await handler();`;

@@ -6,8 +6,21 @@ import {
   verify as verifySignature,
 } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import * as z from 'zod';
 import { Lru } from '#shared/cache/lru.ts';
+import {
+  field,
+  Issues,
+  integer,
+  isoDatetime,
+  literal,
+  object,
+  oneOf,
+  type Path,
+  passThrough,
+  string,
+  strings,
+  wrongType,
+} from './shape.ts';
 
 /**
  * Access tokens: ES256 JWTs signed with the `current` key of a rotating key set. Issuing goes
@@ -67,69 +80,157 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_CACHE_SIZE = 10_000;
 
-const b64url = z.string().regex(B64URL);
-const ecPublicJwk = z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url, y: b64url });
+const KID = /^[A-Za-z0-9_-]{8,64}$/;
+const STATUSES = ['current', 'previous', 'pending'] as const;
 
-const signingKeyFields = z.object({
-  kid: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-  alg: z.literal(ALG),
-  privateJwk: ecPublicJwk.extend({ d: b64url }),
-  publicJwk: ecPublicJwk,
-  createdAt: z.iso.datetime(),
-});
-
-function checkPair(key: z.infer<typeof signingKeyFields>, ctx: z.RefinementCtx): void {
-  if ('d' in key.publicJwk) {
-    ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'must not hold the private key' });
-  }
-  if (key.privateJwk.x !== key.publicJwk.x || key.privateJwk.y !== key.publicJwk.y) {
-    ctx.addIssue({ code: 'custom', path: ['publicJwk'], message: 'is not the pair of privateJwk' });
-  }
-  if (key.publicJwk.kid !== undefined && key.publicJwk.kid !== key.kid) {
-    ctx.addIssue({ code: 'custom', path: ['publicJwk', 'kid'], message: 'differs from the key kid' });
-  }
+/** An EC P-256 JWK (the private one when `d` is asked for); fields beyond these are kept. */
+function ecJwk(issues: Issues, path: Path, value: unknown, withD: boolean): JWK | undefined {
+  const fields = object(issues, path, value);
+  if (fields === undefined) return undefined;
+  const before = issues.aborted;
+  const known: Record<string, unknown> = {
+    kty: literal(issues, [...path, 'kty'], field(fields, 'kty'), 'EC'),
+    crv: literal(issues, [...path, 'crv'], field(fields, 'crv'), 'P-256'),
+    x: string(issues, [...path, 'x'], field(fields, 'x'), { pattern: B64URL }),
+    y: string(issues, [...path, 'y'], field(fields, 'y'), { pattern: B64URL }),
+  };
+  if (withD) known.d = string(issues, [...path, 'd'], field(fields, 'd'), { pattern: B64URL });
+  return issues.aborted === before ? (passThrough(fields, known) as JWK) : undefined;
 }
 
-/** One key as a secret version stores it: its status is the version's stage, not part of the value. */
-export const storedSigningKeySchema = signingKeyFields.superRefine(checkPair);
+/**
+ * One key, its status only when `withStatus` (a stored version's status is its stage); other
+ * fields are dropped. Undefined when a field has the wrong type; the caller refuses the key when
+ * any issue was recorded.
+ */
+function signingKey(issues: Issues, path: Path, value: unknown, withStatus: true): SigningKey | undefined;
+function signingKey(
+  issues: Issues,
+  path: Path,
+  value: unknown,
+  withStatus: false,
+): StoredSigningKey | undefined;
+function signingKey(
+  issues: Issues,
+  path: Path,
+  value: unknown,
+  withStatus: boolean,
+): SigningKey | StoredSigningKey | undefined {
+  const fields = object(issues, path, value);
+  if (fields === undefined) return undefined;
+  const before = issues.aborted;
+  const kid = string(issues, [...path, 'kid'], field(fields, 'kid'), { pattern: KID });
+  const alg = literal(issues, [...path, 'alg'], field(fields, 'alg'), ALG);
+  const privateJwk = ecJwk(issues, [...path, 'privateJwk'], field(fields, 'privateJwk'), true);
+  const publicJwk = ecJwk(issues, [...path, 'publicJwk'], field(fields, 'publicJwk'), false);
+  const createdAt = isoDatetime(issues, [...path, 'createdAt'], field(fields, 'createdAt'));
+  const status = withStatus
+    ? oneOf(issues, [...path, 'status'], field(fields, 'status'), STATUSES)
+    : undefined;
+  if (
+    issues.aborted !== before ||
+    kid === undefined ||
+    alg === undefined ||
+    privateJwk === undefined ||
+    publicJwk === undefined ||
+    createdAt === undefined
+  ) {
+    return undefined;
+  }
+  // The pair checks run once every field has its type, as the schema's refinement did.
+  if ('d' in publicJwk) issues.add([...path, 'publicJwk'], 'must not hold the private key', false);
+  if (privateJwk.x !== publicJwk.x || privateJwk.y !== publicJwk.y) {
+    issues.add([...path, 'publicJwk'], 'is not the pair of privateJwk', false);
+  }
+  if (publicJwk.kid !== undefined && publicJwk.kid !== kid) {
+    issues.add([...path, 'publicJwk', 'kid'], 'differs from the key kid', false);
+  }
+  const stored = { kid, alg, privateJwk, publicJwk, createdAt };
+  return status === undefined ? stored : { ...stored, status };
+}
 
-const signingKeySchema = signingKeyFields
-  .extend({ status: z.enum(['current', 'previous', 'pending']) })
-  .superRefine(checkPair);
+/** The value of one secret version: a key without its status. */
+export type StoredSigningKey = Omit<SigningKey, 'status'>;
 
-export const keySetSchema = z
-  .object({ keys: z.array(signingKeySchema).min(1) })
-  .superRefine(({ keys }, ctx) => {
-    if (!keys.some((key) => key.status === 'current')) {
-      ctx.addIssue({ code: 'custom', path: ['keys'], message: 'needs a key with status "current"' });
+/** One key as a secret version stores it. Errors name the problem, never the key material. */
+export function checkStoredSigningKey(raw: unknown): StoredSigningKey {
+  const issues = new Issues();
+  const key = signingKey(issues, [], raw, false);
+  if (key === undefined || issues.count > 0) throw new Error(`invalid signing key: ${issues}`);
+  return key;
+}
+
+/**
+ * A key set: at least one key, one of them `current`, no kid twice. Fields beside `keys` are
+ * dropped. Errors name the problem, never the key material.
+ */
+export function checkKeySet(raw: unknown): KeySet {
+  const issues = new Issues();
+  const fields = object(issues, [], raw);
+  const value = fields === undefined ? undefined : field(fields, 'keys');
+  if (fields !== undefined && !Array.isArray(value)) wrongType(issues, ['keys'], 'array', value);
+  if (Array.isArray(value)) {
+    if (value.length < 1) issues.add(['keys'], 'Too small: expected array to have >=1 items', false);
+    const keys = value.map((entry: unknown, i) => signingKey(issues, ['keys', i], entry, true));
+    // The set's own checks run once every key has its type, as the schema's refinement did.
+    if (issues.aborted === 0) {
+      const typed = keys as SigningKey[];
+      if (!typed.some((key) => key.status === 'current')) {
+        issues.add(['keys'], 'needs a key with status "current"', false);
+      }
+      if (new Set(typed.map((key) => key.kid)).size !== typed.length) {
+        issues.add(['keys'], 'has duplicate kids', false);
+      }
+      if (issues.count === 0) return { keys: typed };
     }
-    const kids = keys.map((key) => key.kid);
-    if (new Set(kids).size !== kids.length) {
-      ctx.addIssue({ code: 'custom', path: ['keys'], message: 'has duplicate kids' });
-    }
-  });
+  }
+  throw new Error(`invalid signing key set: ${issues}`);
+}
 
-const issuedClaimsSchema = z.object({
-  sub: z.string().min(1),
-  roles: z.array(z.string()),
-  permissions: z.array(z.string()),
-  session_id: z.string().min(1),
-  org_id: z.string().min(1).nullable(),
+export interface IssuedClaims {
+  sub: string;
+  roles: string[];
+  permissions: string[];
+  session_id: string;
+  org_id: string | null;
   // Time of the password login (OIDC's `auth_time`), kept through refreshes: step-up compares it.
-  auth_time: z.number().int().nonnegative(),
-});
+  auth_time: number;
+}
 
-const accessClaimsSchema = issuedClaimsSchema.extend({
-  // Tokens minted before the claim existed stay valid for their few minutes; without it a
-  // sensitive change asks for the password.
-  auth_time: z.number().int().nonnegative().optional(),
-  iat: z.number().int().nonnegative(),
-  exp: z.number().int().positive(),
-  iss: z.string(),
-  aud: z.string(),
-});
-
-export type IssuedClaims = z.infer<typeof issuedClaimsSchema>;
+/**
+ * The claims of `value`, or undefined with its issues. `auth_time` may be absent only on a
+ * verified token: tokens minted before the claim existed stay valid for their few minutes, and
+ * without it a sensitive change asks for the password. Claims not named here are dropped.
+ */
+function claimsOf(issues: Issues, value: unknown, verified: false): IssuedClaims | undefined;
+function claimsOf(issues: Issues, value: unknown, verified: true): AccessClaims | undefined;
+function claimsOf(
+  issues: Issues,
+  value: unknown,
+  verified: boolean,
+): IssuedClaims | AccessClaims | undefined {
+  const fields = object(issues, [], value);
+  if (fields === undefined) return undefined;
+  const orgId = field(fields, 'org_id');
+  const authTime = field(fields, 'auth_time');
+  const claims: Record<string, unknown> = {
+    sub: string(issues, ['sub'], field(fields, 'sub'), { min: 1 }),
+    roles: strings(issues, ['roles'], field(fields, 'roles')),
+    permissions: strings(issues, ['permissions'], field(fields, 'permissions')),
+    session_id: string(issues, ['session_id'], field(fields, 'session_id'), { min: 1 }),
+    org_id: orgId === null ? null : string(issues, ['org_id'], orgId, { min: 1 }),
+  };
+  if (!verified || authTime !== undefined) {
+    claims.auth_time = integer(issues, ['auth_time'], authTime, 'nonnegative');
+  }
+  if (verified) {
+    claims.iat = integer(issues, ['iat'], field(fields, 'iat'), 'nonnegative');
+    claims.exp = integer(issues, ['exp'], field(fields, 'exp'), 'positive');
+    claims.iss = string(issues, ['iss'], field(fields, 'iss'));
+    claims.aud = string(issues, ['aud'], field(fields, 'aud'));
+  }
+  return issues.count === 0 ? (claims as unknown as IssuedClaims | AccessClaims) : undefined;
+}
 
 export async function generateSigningKey(
   now: Date,
@@ -160,10 +261,7 @@ export function parseKeyJson(json: string, what: string): unknown {
 
 /** Parses the key set as stored (a secret). Errors name the problem, never the key material. */
 export function parseKeySet(json: string): KeySet {
-  const raw = parseKeyJson(json, 'signing key set');
-  const result = keySetSchema.safeParse(raw);
-  if (!result.success) throw new Error(`invalid signing key set: ${z.prettifyError(result.error)}`);
-  return result.data;
+  return checkKeySet(parseKeyJson(json, 'signing key set'));
 }
 
 /**
@@ -214,7 +312,10 @@ export function createTokenIssuer(opts: TokenIssuerOptions) {
 
   return {
     async issue(claims: IssuedClaims): Promise<{ token: string; expiresIn: number; kid: string }> {
-      const { sub, roles, permissions, session_id, org_id, auth_time } = issuedClaimsSchema.parse(claims);
+      const issues = new Issues();
+      const checked = claimsOf(issues, claims, false);
+      if (checked === undefined) throw new Error(`invalid claims: ${issues}`);
+      const { sub, roles, permissions, session_id, org_id, auth_time } = checked;
       const iat = Math.floor(now() / 1000);
       const token = await new SignJWT({ roles, permissions, session_id, org_id, auth_time })
         .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: 'JWT' })
@@ -229,28 +330,39 @@ export function createTokenIssuer(opts: TokenIssuerOptions) {
   };
 }
 
-const verifierJwkSchema = z.object({
-  kty: z.literal('EC'),
-  crv: z.literal('P-256'),
-  x: b64url,
-  y: b64url,
-  kid: z.string().min(1),
-  alg: z.literal(ALG).optional(),
-  use: z.literal('sig').optional(),
-});
+/** A public key the verifier accepts: fields beyond these are dropped. */
+function verifierJwk(
+  issues: Issues,
+  value: unknown,
+): { kty: string; crv: string; x: string; y: string; kid: string } | undefined {
+  const fields = object(issues, [], value);
+  if (fields === undefined) return undefined;
+  const kty = literal(issues, ['kty'], field(fields, 'kty'), 'EC');
+  const crv = literal(issues, ['crv'], field(fields, 'crv'), 'P-256');
+  const x = string(issues, ['x'], field(fields, 'x'), { pattern: B64URL });
+  const y = string(issues, ['y'], field(fields, 'y'), { pattern: B64URL });
+  const kid = string(issues, ['kid'], field(fields, 'kid'), { min: 1 });
+  const alg = field(fields, 'alg');
+  if (alg !== undefined) literal(issues, ['alg'], alg, ALG);
+  const use = field(fields, 'use');
+  if (use !== undefined) literal(issues, ['use'], use, 'sig');
+  if (issues.count !== 0 || kty === undefined || crv === undefined || x === undefined || y === undefined) {
+    return undefined;
+  }
+  return kid === undefined ? undefined : { kty, crv, x, y, kid };
+}
 
 function importPublicKeys(keySet: KeySet | { keys: JWK[] }): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
   const entries: readonly (SigningKey | JWK)[] = keySet.keys;
   entries.forEach((entry, index) => {
     const jwk = 'publicJwk' in entry ? { ...entry.publicJwk, kid: entry.kid } : entry;
-    const result = verifierJwkSchema.safeParse(jwk);
-    if (!result.success) {
-      throw new Error(
-        `verification key ${index} is not an ES256 public key: ${z.prettifyError(result.error)}`,
-      );
+    const issues = new Issues();
+    const checked = verifierJwk(issues, jwk);
+    if (checked === undefined) {
+      throw new Error(`verification key ${index} is not an ES256 public key: ${issues}`);
     }
-    const { kty, crv, x, y, kid } = result.data;
+    const { kty, crv, x, y, kid } = checked;
     if (keys.has(kid)) throw new Error(`verification keys share the kid ${kid}`);
     keys.set(kid, createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' }));
   });
@@ -320,12 +432,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions) {
     if (Math.max(iat, nbf ?? iat) > nowSeconds + tolerance) throw new TokenError('not-before');
     if (payload.iss !== opts.issuer) throw new TokenError('issuer');
     if (payload.aud !== opts.audience) throw new TokenError('audience');
-    const result = accessClaimsSchema.safeParse(payload);
-    if (!result.success) throw new TokenError('claims');
+    const claims = claimsOf(new Issues(), payload, true);
+    if (claims === undefined) throw new TokenError('claims');
     // Cached claims are handed to every caller of the same token: frozen, so none can alter them.
-    Object.freeze(result.data.roles);
-    Object.freeze(result.data.permissions);
-    return Object.freeze(result.data);
+    Object.freeze(claims.roles);
+    Object.freeze(claims.permissions);
+    return Object.freeze(claims);
   }
 
   return {

@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import {
+  checkKeySet,
+  checkStoredSigningKey,
   createTokenIssuer,
   createTokenVerifier,
   type KeySet,
-  keySetSchema,
   parseKeyJson,
   type SigningKey,
-  storedSigningKeySchema,
+  type StoredSigningKey,
 } from './jwt.ts';
 
 /**
@@ -23,8 +23,7 @@ export const STAGE_OF_STATUS = {
 
 export type VersionStage = (typeof STAGE_OF_STATUS)[SigningKey['status']];
 
-/** The value of one secret version. */
-export type StoredSigningKey = Omit<SigningKey, 'status'>;
+export type { StoredSigningKey };
 
 /** One staged version as read from the secret. */
 export interface StagedKey {
@@ -41,7 +40,15 @@ export function serializeStoredKey(key: StoredSigningKey): string {
   return value;
 }
 
-const legacyKeySet = z.object({ keys: z.array(z.unknown()) });
+/** The former format: an object whose `keys` is an array. */
+function isLegacyKeySet(raw: unknown): boolean {
+  return (
+    typeof raw === 'object' &&
+    raw !== null &&
+    !Array.isArray(raw) &&
+    Array.isArray(Object.hasOwn(raw, 'keys') ? (raw as { keys: unknown }).keys : undefined)
+  );
+}
 
 /**
  * Parses a version's value. A value in the former format (the whole set, `{ keys: [...] }`, as the
@@ -51,19 +58,15 @@ const legacyKeySet = z.object({ keys: z.array(z.unknown()) });
  */
 export function parseStoredKey(json: string): StoredSigningKey {
   const raw = parseKeyJson(json, 'signing key');
-  if (legacyKeySet.safeParse(raw).success) {
-    const set = keySetSchema.safeParse(raw);
-    if (!set.success) throw new Error(`invalid signing key set: ${z.prettifyError(set.error)}`);
-    const newestCurrent = set.data.keys
-      .filter((key) => key.status === 'current')
+  if (isLegacyKeySet(raw)) {
+    const newestCurrent = checkKeySet(raw)
+      .keys.filter((key) => key.status === 'current')
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (newestCurrent === undefined) throw new Error('signing key set has no current key');
     const { status: _status, ...stored } = newestCurrent;
     return stored;
   }
-  const result = storedSigningKeySchema.safeParse(raw);
-  if (!result.success) throw new Error(`invalid signing key: ${z.prettifyError(result.error)}`);
-  return result.data;
+  return checkStoredSigningKey(raw);
 }
 
 const PRIORITY: Readonly<Record<SigningKey['status'], number>> = { current: 0, pending: 1, previous: 2 };
@@ -79,9 +82,7 @@ export function keySetOfStages(staged: readonly StagedKey[]): KeySet {
     if (!byKid.has(key.kid)) byKid.set(key.kid, { ...key, status });
   }
   const keySet = { keys: [...byKid.values()] };
-  const checked = keySetSchema.safeParse(keySet);
-  if (!checked.success) throw new Error(`invalid signing key set: ${z.prettifyError(checked.error)}`);
-  return checked.data;
+  return checkKeySet(keySet);
 }
 
 /**
