@@ -365,7 +365,7 @@ function coldPathMethod(r: BenchResults): string {
     ? `${cp.runs} interleaved runs (alternating order) after one untimed warm-up pass`
     : 'interleaved runs';
   const where = cp.measured
-    ? ` (\`${cp.functions.authorizer}\` and \`${cp.functions.route}\` on stage \`${cp.stage}\`)`
+    ? ` of \`${cp.functions.authorizer}\` and \`${cp.functions.route}\`, stage \`${cp.stage}\``
     : '';
   return `- **§8** \`test/bench/cold-path.ts\`, against the running local stack (ministack, the Upstash bridge,
   redis-server; never started or deployed by the bench — without it: _not measured_). One run of a
