@@ -38,7 +38,7 @@ import {
 import { restEvent } from '../support/apigw.ts';
 import { BEFORE_OVERRIDES, ENTRY_DIR, naiveEntry } from './cold-start.ts';
 import { bundleEntry } from './layers/bundle.ts';
-import { defaultNode, LAMBDA_ENV, stats } from './layers/import-time.ts';
+import { defaultNode, stats } from './layers/import-time.ts';
 import { RUN_ID } from './support.ts';
 
 /** Issue 14: the cold path with this bundling at most this fraction of today's (`before`). */
@@ -220,6 +220,14 @@ function invokeFresh(
         const tail = (stderr || stdout).trim().split('\n').slice(-6).join('\n');
         return reject(new Error(`${relative(cwd, file)} (${functionName}) exited ${code}:\n${tail}`));
       }
+      // A function that fell back (Redis unreachable, a secret unreadable) still answers 200, so
+      // its log decides: any WARN or ERROR line and the run does not count.
+      const complaint = `${stdout}\n${stderr}`
+        .split('\n')
+        .find((l) => /^\{"level":"(WARN|ERROR|CRITICAL)"/.test(l));
+      if (complaint !== undefined) {
+        return reject(new Error(`${functionName} logged: ${complaint.slice(0, 300)}`));
+      }
       const line = stdout.slice(at + MARK.length).split('\n')[0] ?? 'null';
       resolvePromise({ ms, result: JSON.parse(line) as unknown });
     });
@@ -296,14 +304,18 @@ export async function coldPath(options: {
       deployedEnvironment(routeName),
       login(outputs.ApiUrl),
     ]);
-    // A Lambda-like process: the deployed variables, then the emulator's endpoint and credentials.
+    // A Lambda-like process: the runtime's own variables, the deployed ones, then the emulator's
+    // endpoint and credentials. Nothing else: a stray UPSTASH_REDIS_REST_TOKEN, say, would take
+    // precedence over the token the functions read from Secrets Manager.
     const envOf = (deployed: Record<string, string>, name: string, cwd: string): Record<string, string> => ({
       PATH: process.env.PATH ?? '',
       HOME: cwd,
-      ...LAMBDA_ENV,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
       ...deployed,
       ...AWS_ENV,
-      AWS_LAMBDA_FUNCTION_NAME: name,
     });
     // The authorizer's verdict on a session lives this long in Redis: each run waits it out, so that
     // every variant's authorizer reads the session and the user from DynamoDB.
