@@ -372,7 +372,8 @@ function coldPathMethod(r: BenchResults): string {
   variant: the authorizer's bundle spawned in a fresh Node ${r.machine.coldStartNode} process and invoked with a REQUEST
   authorizer event carrying the local admin's Bearer token (one login through the deployed API per
   bench run), then the \`auth.me\` bundle in another fresh process with an API Gateway event carrying
-  that authorizer's context, its answer required to be 200; each timed from spawn to its result,
+  that authorizer's context, its answer required to be 200 and neither process may log a WARN or
+  ERROR (a Redis or AWS fallback still answers 200); each timed from spawn to its result,
   their sum per run; medians of ${runs}. Both processes get the deployed functions' own
   environment, read from the emulator (GetFunctionConfiguration${where}), plus the emulator's
   endpoint and credentials: the secrets (signing keys, Upstash token, rate-limit key) from Secrets
