@@ -68,7 +68,7 @@ function rowOf(handler: string): RouteDef | undefined {
 }
 
 /** Today's bundling before issue 14: the shared options alone, no row profile, no plugins. */
-const BEFORE_OVERRIDES: { readonly define: Record<string, string>; readonly plugins: [] } = {
+export const BEFORE_OVERRIDES: { readonly define: Record<string, string>; readonly plugins: [] } = {
   define: {},
   plugins: [],
 };
@@ -78,7 +78,7 @@ const BEFORE_OVERRIDES: { readonly define: Record<string, string>; readonly plug
  * git-ignored folder, as plain JavaScript (so that `tsc` over `test/` never sees them), and are
  * deleted after the build.
  */
-const ENTRY_DIR = join(REPO_ROOT, 'test', 'bench', 'results', 'tmp');
+export const ENTRY_DIR = join(REPO_ROOT, 'test', 'bench', 'results', 'tmp');
 
 const EMPTY_HANDLER = 'export const handler = async () => ({ statusCode: 200, body: "" });\n';
 
@@ -94,7 +94,7 @@ const EXTRA_SPECIFIERS = [
  * namespace object kept alive cannot be tree-shaken) and the three SDK clients created at init,
  * as a handler written without care for its bundle would.
  */
-function naiveEntry(handler: string): string {
+export function naiveEntry(handler: string): string {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };

@@ -3,6 +3,7 @@
  * targets with whether this run meets them.
  */
 import type { CacheL1Result } from './cache.ts';
+import { COLD_PATH_TARGET_RATIO, type ColdPathResult } from './cold-path.ts';
 import { COLD_TARGETS, type ColdStartResult } from './cold-start.ts';
 import type { CostModel } from './cost.ts';
 import type { LoadResult } from './load.ts';
@@ -33,6 +34,8 @@ export interface Sections {
   readonly load: LoadResult;
   readonly cost: CostModel;
   readonly cacheL1: CacheL1Result;
+  /** Absent from results written before §8. */
+  readonly coldPath?: ColdPathResult;
 }
 
 const kb = (bytes: number): number => Math.round(bytes / 102.4) / 10;
@@ -83,6 +86,16 @@ export function flattenMetrics(s: Sections): Record<string, Metric> {
   lower('cache.l1.tagged.p50Us', s.cacheL1.tagged.us.p50, 'µs');
   lower('cache.l1.tagged.p99Us', s.cacheL1.tagged.us.p99, 'µs');
   lower('cache.l1.roundTrips', l1RoundTrips(s.cacheL1), 'trips');
+  // Only while the local stack ran: otherwise absent, and bench:check reports the budgets MISSING.
+  if (s.coldPath?.measured) {
+    const { variants, ratio } = s.coldPath;
+    lower('coldPath.nimbus.totalMs', variants.nimbus.total.medianMs, 'ms');
+    lower('coldPath.nimbus.authorizerMs', variants.nimbus.authorizer.medianMs, 'ms');
+    lower('coldPath.nimbus.routeMs', variants.nimbus.route.medianMs, 'ms');
+    lower('coldPath.before.totalMs', variants.before.total.medianMs, 'ms');
+    lower('coldPath.naive.totalMs', variants.naive.total.medianMs, 'ms');
+    lower('coldPath.ratioToBefore', ratio.toBefore, '× before');
+  }
   return m;
 }
 
@@ -153,6 +166,17 @@ export function targetsOf(s: Sections): TargetStatus[] {
     target: '0',
     value: String(l1RoundTrips(s.cacheL1)),
     met: l1RoundTrips(s.cacheL1) === 0 && s.cacheL1.noTags.allL1 && s.cacheL1.tagged.allL1,
+  });
+  const cp = s.coldPath;
+  targets.push({
+    id: 'coldPath.ratioToBefore',
+    description:
+      'cold path: fresh authorizer + GET /v1/me to its 200, real I/O, median ÷ the same bundled as before issue 14',
+    target: `≤ ${COLD_PATH_TARGET_RATIO}×`,
+    value: cp?.measured
+      ? `${cp.ratio.toBefore}× (${cp.variants.nimbus.total.medianMs} vs ${cp.variants.before.total.medianMs} ms)`
+      : (cp?.reason ?? 'not measured'),
+    met: cp?.measured === true && cp.meets,
   });
   return targets;
 }

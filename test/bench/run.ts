@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: cold start, warm pipeline, token verification, rate limiting, handler-level
- * load, the cost model and the cache's L1 hit, each beside its baseline, in one run (~2-3 min on
- * 2 cores). Prints a table, writes test/bench/results/<date>.json and docs/PERFORMANCE.md.
+ * load, the cost model, the cache's L1 hit and the cold path against the local stack, each beside
+ * its baseline, in one run (~6 min on 2 cores). Prints a table, writes
+ * test/bench/results/<date>.json and docs/PERFORMANCE.md.
  *
- *   node --import tsx test/bench/run.ts [--runs 11] [--quick] [--no-write]
+ *   node --import tsx test/bench/run.ts [--runs 11] [--cold-path-runs 7] [--quick] [--no-write]
  *   node --import tsx test/bench/run.ts --doc-only   # re-render docs/PERFORMANCE.md from the newest results
  *
  * Needs redis-server on REDIS_URL (default redis://127.0.0.1:6379). Runs on the repository's
- * pinned Node 22 (Lambda's major) when installed: it re-executes itself there.
+ * pinned Node 22 (Lambda's major) when installed: it re-executes itself there. §8 (the cold path)
+ * needs the local stack (`npm start`; NIMBUS_LOCAL_DIR names its `.local` from a worktree) and
+ * reports "not measured" without it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,7 @@ import { version as esbuildVersion } from 'esbuild';
 import { Redis as IORedis } from 'ioredis';
 import { REPO_ROOT } from '../../lib/config/names.ts';
 import { CACHE_NAMESPACE, type CacheL1Result, cacheL1Hits } from './cache.ts';
+import { type ColdPathResult, coldPath } from './cold-path.ts';
 import { type ColdStartResult, coldStart } from './cold-start.ts';
 import { type CostModel, costModel } from './cost.ts';
 import { defaultNode } from './layers/import-time.ts';
@@ -38,6 +42,8 @@ export const DOC_FILE = join(REPO_ROOT, 'docs', 'PERFORMANCE.md');
 export interface BenchOptions {
   /** Fresh processes per cold-start target. @default 11 */
   readonly runs?: number;
+  /** Fresh authorizer + route process pairs per cold-path variant (§8). @default 7 */
+  readonly coldPathRuns?: number;
   /** Small iteration counts and a 3 s load: checks the harness, numbers not meaningful. @default false */
   readonly quick?: boolean;
   readonly log?: (line: string) => void;
@@ -71,6 +77,8 @@ export interface BenchResults {
   readonly load: LoadResult;
   readonly cost: CostModel;
   readonly cacheL1: CacheL1Result;
+  /** §8: measured only while the local stack runs (`npm start`). */
+  readonly coldPath: ColdPathResult;
   readonly targets: readonly TargetStatus[];
   /** Flat view that bench:check compares with budgets.json. */
   readonly metrics: Readonly<Record<string, Metric>>;
@@ -130,7 +138,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
 
-    log('1/7 cold start');
+    log('1/8 cold start');
     const cold = await coldStart({ runs: options.runs ?? (quick ? 3 : 11), log });
 
     const token = `bench-${randomBytes(16).toString('hex')}`;
@@ -146,17 +154,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     let cacheL1: CacheL1Result;
     try {
       applyEnv(benchEnv(bridge));
-      log('2/7 warm pipeline');
+      log('2/8 warm pipeline');
       pipeline = await pipelineOverhead(
         quick
           ? { warmup: 500, iterations: 2_000, handlerIterations: 500 }
           : { warmup: 5_000, iterations: 40_000, handlerIterations: 10_000 },
       );
-      log('3/7 token verification');
+      log('3/8 token verification');
       tokens = await tokenVerification(
         quick ? { tokens: 200, warmIterations: 1_000 } : { tokens: 2_000, warmIterations: 20_000 },
       );
-      log('4/7 rate limiting');
+      log('4/8 rate limiting');
       limits = await rateLimit(
         quick
           ? { bridgeUrl: bridge.url, decisions: 200, inFlight: 32, blockedDecisions: 200, routeRequests: 100 }
@@ -168,7 +176,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
               routeRequests: 1_000,
             },
       );
-      log('5/7 load');
+      log('5/8 load');
       const keySet = await benchKeySet();
       const [loadToken] = await issueTokens(keySet, 1, `bench-${RUN_ID}-load`);
       loadResult = await load({
@@ -181,7 +189,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         log,
       });
       // After the load, so that nothing measured before changes; §7 in the table and the doc.
-      log('6/7 cache L1 hits');
+      log('6/8 cache L1 hits');
       cacheL1 = await cacheL1Hits(
         quick
           ? { bridgeUrl: bridge.url, keys: 16, warmup: 500, iterations: 4_000 }
@@ -193,7 +201,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const deleted = await cleanUpRedis(redis);
     log(`cleaned up ${deleted} rate-limit and cache keys`);
 
-    log('7/7 cost model');
+    // Alone on the machine, after every in-process section: fresh processes against the local stack.
+    log('7/8 cold path (local stack)');
+    const coldPathResult = await coldPath({
+      runs: options.coldPathRuns ?? (quick ? 1 : 7),
+      log,
+    });
+    if (!coldPathResult.measured) log(coldPathResult.reason);
+
+    log('8/8 cost model');
     const { routes } = await import('#functions/routes.ts');
     const cost = costModel({
       routes,
@@ -214,6 +230,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       load: loadResult,
       cost,
       cacheL1,
+      coldPath: coldPathResult,
     };
     return {
       date: startedAt.toISOString().slice(0, 10),
@@ -281,6 +298,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string' },
+      'cold-path-runs': { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'doc-only': { type: 'boolean', default: false },
@@ -296,6 +314,7 @@ async function main(): Promise<void> {
   const results = await runBench({
     quick: values.quick,
     ...(values.runs ? { runs: Number(values.runs) } : {}),
+    ...(values['cold-path-runs'] ? { coldPathRuns: Number(values['cold-path-runs']) } : {}),
   });
   process.stdout.write(`${formatSummary(results)}\n`);
   // A quick run checks the harness; its numbers must not replace a real run's.
