@@ -113,6 +113,11 @@ async function main(): Promise<void> {
     failed.length === 0
       ? `OK: ${verdicts.length} budgets held.`
       : `${failed.length} of ${verdicts.length} budgets regressed or missing: ${failed.map((v) => v.metric).join(', ')}`,
+    ...(failed.some((v) => v.status === 'MISSING' && v.metric.startsWith('coldPath.'))
+      ? [
+          '§8 (the cold path) measures against the running local stack: `npm start`, then `npm run bench` again.',
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   process.exit(failed.length === 0 ? 0 : 1);

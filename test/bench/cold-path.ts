@@ -24,6 +24,7 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { me as meRoute } from '../../functions/auth/routes.ts';
 import { bundleProfile } from '../../functions/shared/config/bundle.ts';
 import { REPO_ROOT } from '../../lib/config/names.ts';
@@ -99,23 +100,21 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-/**
- * A function's environment as deployed, through Lambda's GetFunctionConfiguration REST call (the
- * emulator checks no signature; the SDK's Lambda client is not a dependency of this repository).
- */
+/** A function's environment as deployed (Lambda's GetFunctionConfiguration against the emulator). */
 async function deployedEnvironment(functionName: string): Promise<Record<string, string>> {
-  const res = await fetch(
-    `${EMULATOR_URL}/2015-03-31/functions/${encodeURIComponent(functionName)}/configuration`,
-    {
-      headers: {
-        authorization: `AWS4-HMAC-SHA256 Credential=${AWS_ENV.AWS_ACCESS_KEY_ID}/20260101/${REGION}/lambda/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      signal: AbortSignal.timeout(5000),
-    },
-  );
-  if (!res.ok) throw new Error(`GetFunctionConfiguration ${functionName}: ${res.status} ${await res.text()}`);
-  const config = (await res.json()) as { Environment?: { Variables?: Record<string, string> } };
-  return { ...(config.Environment?.Variables ?? {}) };
+  const lambda = new LambdaClient({
+    endpoint: EMULATOR_URL,
+    region: REGION,
+    credentials: { accessKeyId: AWS_ENV.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: 'test' },
+  });
+  try {
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }), {
+      abortSignal: AbortSignal.timeout(5000),
+    });
+    return { ...(config.Environment?.Variables ?? {}) };
+  } finally {
+    lambda.destroy();
+  }
 }
 
 /** The authorizer's physical name, from the Api stack's resources. */
