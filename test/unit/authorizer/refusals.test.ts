@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { powertoolsEnvironment } from '#shared/config/powertools.ts';
+import { lambdaContext } from '../../support/apigw.ts';
 import { functionEnvironment } from '../../support/function-env.ts';
 
 // Before the handler's module init: a deployed function's environment (as FeatureFunction sets
@@ -19,21 +20,6 @@ Object.assign(
 );
 const { handler } = await import('#functions/authorizer/handlers/authorizer.ts');
 const { AUTHORIZER_REFUSAL_METRIC } = await import('#shared/observability.ts');
-
-const context = {
-  functionName: 'authorizer',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:authorizer',
-  memoryLimitInMB: '512',
-  awsRequestId: 'refusal-test',
-  logGroupName: '/aws/lambda/authorizer',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
 
 function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
   return {
@@ -73,7 +59,7 @@ async function emitted(metric: string, run: () => Promise<unknown>): Promise<Arr
 describe('authorizer refusals', () => {
   it('counts a request without a credential once as AuthorizerRefusals (service authorizer), then throws Unauthorized', async () => {
     const points = await emitted(AUTHORIZER_REFUSAL_METRIC.name, () =>
-      assert.rejects(handler(event({}), context), /^Error: Unauthorized$/),
+      assert.rejects(handler(event({}), lambdaContext()), /^Error: Unauthorized$/),
     );
     assert.equal(points.length, 1);
     const [point] = points;
