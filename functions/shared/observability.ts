@@ -91,21 +91,22 @@ export function recordRedisFallback(): void {
 }
 
 /**
- * The authorizer's refusals (a missing, malformed, expired or revoked credential) as one series
- * (`AuthorizerRefusals`, dimensions stage and service `authorizer`). API Gateway answers 401 only
- * to a thrown `Unauthorized`, so every refusal is also a Lambda error: the authorizer's failure
- * alarm watches its `Errors` minus these, which leaves crashes, time-outs and unexpected throws.
+ * The authorizer's failures (an error other than a refused credential: a dependency that failed,
+ * a bug) as one series (`AuthorizerFailures`, dimensions stage and service `authorizer`). Its Lambda
+ * `Errors` cannot tell them apart: API Gateway answers 401 only to a thrown `Unauthorized`, so
+ * every refusal is a Lambda error too. A crash or a time-out, which emits nothing, makes the
+ * gateway answer 500: the API's 5xx alarm sees those.
  */
-const refusals = new Metrics({
+const authorizerFailures = new Metrics({
   serviceName: 'authorizer',
   defaultDimensions: { stage: buildInfoFromEnv().stage },
 });
 
-export const AUTHORIZER_REFUSAL_METRIC = { name: 'AuthorizerRefusals', service: 'authorizer' } as const;
+export const AUTHORIZER_FAILURE_METRIC = { name: 'AuthorizerFailures', service: 'authorizer' } as const;
 
-export function recordAuthorizerRefusal(): void {
-  refusals.addMetric(AUTHORIZER_REFUSAL_METRIC.name, MetricUnit.Count, 1);
-  refusals.publishStoredMetrics();
+export function recordAuthorizerFailure(): void {
+  authorizerFailures.addMetric(AUTHORIZER_FAILURE_METRIC.name, MetricUnit.Count, 1);
+  authorizerFailures.publishStoredMetrics();
 }
 
 /** Annotates the request's trace with what a trace search filters on: route, caller kind, org. */

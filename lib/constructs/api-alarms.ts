@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { AUTHORIZER_REFUSAL_METRIC } from '../../functions/shared/observability.ts';
+import { AUTHORIZER_FAILURE_METRIC } from '../../functions/shared/observability.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { stageMetrics } from './stage-dashboard.ts';
 
@@ -96,25 +96,17 @@ export class ApiAlarms extends Construct {
   }
 
   /**
-   * The authorizer's failures: its Lambda `Errors` less its refusals (`AuthorizerRefusals`), since
-   * API Gateway needs a thrown `Unauthorized` for every 401 and a flood of bad tokens is not an
-   * outage. What is left is a crash, a time-out or an unexpected throw (a failing dependency),
-   * at the stage's function-error threshold for 3 minutes.
+   * The authorizer's failures (`AuthorizerFailures`, which it counts itself): not its Lambda
+   * `Errors`, since API Gateway needs a thrown `Unauthorized` for every 401 and a flood of bad
+   * tokens is not an outage. At the stage's function-error threshold for 3 minutes; a crash or a
+   * time-out shows as the API's 5xx.
    */
   monitorAuthorizer(fn: LambdaFunction, stage: string): Alarm {
     const { nimbus } = stageMetrics(stage);
     const alarm = new Alarm(fn, 'Failures', {
       alarmDescription:
-        'auth.authorizer: function errors other than refusals (crashes, time-outs, failing dependencies)',
-      metric: new MathExpression({
-        expression: 'errors - FILL(refusals, 0)',
-        usingMetrics: {
-          errors: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
-          refusals: nimbus(AUTHORIZER_REFUSAL_METRIC.name, { service: AUTHORIZER_REFUSAL_METRIC.service }),
-        },
-        label: 'authorizer failures',
-        period: Duration.minutes(1),
-      }),
+        'auth.authorizer: failures other than refused credentials (a failing dependency, a bug)',
+      metric: nimbus(AUTHORIZER_FAILURE_METRIC.name, { service: AUTHORIZER_FAILURE_METRIC.service }),
       threshold: this.alarmsConfig.lambdaErrorsPerMinute,
       evaluationPeriods: 3,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

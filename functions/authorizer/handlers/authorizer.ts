@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { AuthenticationFailedError } from '#shared/domain-errors.ts';
 import { lowerCaseHeaders } from '#shared/http/headers.ts';
-import { logger, recordAuthorizerRefusal } from '#shared/observability.ts';
+import { logger, recordAuthorizerFailure } from '#shared/observability.ts';
 import { createAuthenticator } from '../../auth/use-cases/authenticate.ts';
 import { authorizerDeps } from '../deps.ts';
 
@@ -48,11 +48,11 @@ export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthori
     } catch (error) {
       if (error instanceof AuthenticationFailedError) {
         logger.info('authentication refused', { reason: error.code, path: event.path });
-        // Counted apart: the thrown `Unauthorized` is a Lambda error like a real failure.
-        recordAuthorizerRefusal();
         throw new Error('Unauthorized');
       }
       logger.error('authorizer failed', { error });
+      // Counted apart: Lambda counts the thrown `Unauthorized` of every refusal as an error too.
+      recordAuthorizerFailure();
       throw error;
     }
   });

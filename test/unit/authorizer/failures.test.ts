@@ -1,7 +1,7 @@
 /**
- * The authorizer's refusals are counted apart from its failures: API Gateway needs a thrown
- * `Unauthorized` for a 401, which Lambda counts as an error, so the failure alarm
- * (`ApiAlarms.monitorAuthorizer`) subtracts this series from the function's `Errors`.
+ * The authorizer counts its failures itself: API Gateway needs a thrown `Unauthorized` for a 401,
+ * which Lambda counts as an error, so the failure alarm (`ApiAlarms.monitorAuthorizer`) watches
+ * `AuthorizerFailures` rather than the function's `Errors`.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,7 +19,7 @@ Object.assign(
   { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'false' },
 );
 const { handler } = await import('#functions/authorizer/handlers/authorizer.ts');
-const { AUTHORIZER_REFUSAL_METRIC } = await import('#shared/observability.ts');
+const { AUTHORIZER_FAILURE_METRIC } = await import('#shared/observability.ts');
 
 function event(headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
   return {
@@ -56,16 +56,34 @@ async function emitted(metric: string, run: () => Promise<unknown>): Promise<Arr
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('authorizer refusals', () => {
-  it('counts a request without a credential once as AuthorizerRefusals (service authorizer), then throws Unauthorized', async () => {
-    const points = await emitted(AUTHORIZER_REFUSAL_METRIC.name, () =>
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A well-formed ES256 token: checking it needs the signing keys, which the placeholder secret ARN cannot give. */
+const wellFormedToken = [
+  b64({ alg: 'ES256', typ: 'JWT', kid: 'k-2026-01-01' }),
+  b64({ sub: 'user-1', iss: 'https://nimbus.dev/local', aud: 'nimbus-api', exp: 4_102_444_800 }),
+  Buffer.alloc(64, 1).toString('base64url'),
+].join('.');
+
+describe('authorizer failures', () => {
+  it('counts no failure for a refused credential (a thrown Unauthorized, 401)', async () => {
+    const points = await emitted(AUTHORIZER_FAILURE_METRIC.name, () =>
       assert.rejects(handler(event({}), lambdaContext()), /^Error: Unauthorized$/),
+    );
+    assert.equal(points.length, 0);
+  });
+
+  it('counts one AuthorizerFailures point (service authorizer) when a dependency fails, and rethrows', async () => {
+    const points = await emitted(AUTHORIZER_FAILURE_METRIC.name, () =>
+      assert.rejects(
+        handler(event({ authorization: `Bearer ${wellFormedToken}` }), lambdaContext()),
+        (error: Error) => error.message !== 'Unauthorized',
+      ),
     );
     assert.equal(points.length, 1);
     const [point] = points;
     assert.ok(point);
-    assert.equal(point[AUTHORIZER_REFUSAL_METRIC.name], 1);
-    assert.equal(point.service, AUTHORIZER_REFUSAL_METRIC.service);
+    assert.equal(point[AUTHORIZER_FAILURE_METRIC.name], 1);
+    assert.equal(point.service, AUTHORIZER_FAILURE_METRIC.service);
     // The stage dimension the alarm selects by (its value is the build's: none here).
     assert.equal(typeof point.stage, 'string');
     const directives = (point._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics;
