@@ -73,41 +73,40 @@ export function recordSli(routeClass: string, statusCode: number, ms: number): v
 }
 
 /**
- * Redis fallbacks of every service as one series (`RedisFallbacks`, dimensions stage and service
- * `redis`): the rate limiter deciding without Redis, the cache losing its L2. Each function also
- * counts its own (`RateLimitFallback_<mode>`, `CacheL2Unavailable`); this one feeds the stage's
- * single "Redis fallback active" alarm, which a plain-statistic alarm can watch (no metric math).
+ * A stage-wide series a plain-statistic alarm can watch (no metric math, which the local emulator
+ * refuses): one point of `metric.name` per call, dimensions stage and `metric.service`, published
+ * at once. Its Metrics is made on the first point, so functions that never count pay nothing.
  */
-const fallbacks = new Metrics({
-  serviceName: 'redis',
-  defaultDimensions: { stage: buildInfoFromEnv().stage },
-});
-
-export const REDIS_FALLBACK_METRIC = { name: 'RedisFallbacks', service: 'redis' } as const;
-
-export function recordRedisFallback(): void {
-  fallbacks.addMetric(REDIS_FALLBACK_METRIC.name, MetricUnit.Count, 1);
-  fallbacks.publishStoredMetrics();
+function stageCounter(metric: { readonly name: string; readonly service: string }): () => void {
+  let series: Metrics | undefined;
+  return () => {
+    series ??= new Metrics({
+      serviceName: metric.service,
+      defaultDimensions: { stage: buildInfoFromEnv().stage },
+    });
+    series.addMetric(metric.name, MetricUnit.Count, 1);
+    series.publishStoredMetrics();
+  };
 }
 
 /**
- * The authorizer's failures (an error other than a refused credential: a dependency that failed,
- * a bug) as one series (`AuthorizerFailures`, dimensions stage and service `authorizer`). Its Lambda
- * `Errors` cannot tell them apart: API Gateway answers 401 only to a thrown `Unauthorized`, so
- * every refusal is a Lambda error too. A crash or a time-out, which emits nothing, makes the
- * gateway answer 500: the API's 5xx alarm sees those.
+ * Redis fallbacks of every service as one series (`RedisFallbacks`, service `redis`): the rate
+ * limiter deciding without Redis, the cache losing its L2. Each function also counts its own
+ * (`RateLimitFallback_<mode>`, `CacheL2Unavailable`); this one feeds the stage's single "Redis
+ * fallback active" alarm.
  */
-const authorizerFailures = new Metrics({
-  serviceName: 'authorizer',
-  defaultDimensions: { stage: buildInfoFromEnv().stage },
-});
+export const REDIS_FALLBACK_METRIC = { name: 'RedisFallbacks', service: 'redis' } as const;
+export const recordRedisFallback = stageCounter(REDIS_FALLBACK_METRIC);
 
+/**
+ * The authorizer's failures (an error other than a refused credential: a dependency that failed,
+ * a bug; `AuthorizerFailures`, service `authorizer`). Its Lambda `Errors` cannot tell them apart:
+ * API Gateway answers 401 only to a thrown `Unauthorized`, so every refusal is a Lambda error too.
+ * A crash or a time-out, which emits nothing, makes the gateway answer 500: the API's 5xx alarm
+ * sees those.
+ */
 export const AUTHORIZER_FAILURE_METRIC = { name: 'AuthorizerFailures', service: 'authorizer' } as const;
-
-export function recordAuthorizerFailure(): void {
-  authorizerFailures.addMetric(AUTHORIZER_FAILURE_METRIC.name, MetricUnit.Count, 1);
-  authorizerFailures.publishStoredMetrics();
-}
+export const recordAuthorizerFailure = stageCounter(AUTHORIZER_FAILURE_METRIC);
 
 /** Annotates the request's trace with what a trace search filters on: route, caller kind, org. */
 export function annotateTrace(annotations: Readonly<Record<string, string>>): void {

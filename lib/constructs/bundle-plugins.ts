@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Plugin } from 'esbuild';
+import type { OnResolveArgs, Plugin, PluginBuild } from 'esbuild';
 
 /**
  * The esbuild plugins every function is built with (`functionBuildOptions`, bundling.ts). The
@@ -20,6 +20,26 @@ const ROWS_NAMESPACE = 'nimbus-route-rows';
 const BUILD_TIME_NAMESPACE = 'nimbus-build-time';
 const CREDENTIALS_NAMESPACE = 'nimbus-lambda-credentials';
 const SEMVER_NAMESPACE = 'nimbus-semver-functions';
+
+/**
+ * Where esbuild resolves `specifier` (default: the import's own) from the importing module, past
+ * the calling plugin: `mark` rides on the inner resolution, and the plugin's onResolve returns
+ * undefined when it sees it, so it never intercepts itself. Undefined when it does not resolve.
+ */
+async function resolvePast(
+  build: PluginBuild,
+  args: OnResolveArgs,
+  mark: string,
+  specifier = args.path,
+): Promise<string | undefined> {
+  const resolved = await build.resolve(specifier, {
+    kind: args.kind,
+    importer: args.importer,
+    resolveDir: args.resolveDir,
+    pluginData: mark,
+  });
+  return resolved.errors.length > 0 ? undefined : resolved.path;
+}
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
@@ -126,17 +146,12 @@ export function routeRowsPlugin(): Plugin {
         if (args.pluginData === ROWS_NAMESPACE) return undefined;
         const marked = args.path.endsWith(SOURCE_MARK);
         const specifier = marked ? args.path.slice(0, -SOURCE_MARK.length) : args.path;
-        const resolved = await build.resolve(specifier, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: ROWS_NAMESPACE,
-        });
-        if (resolved.errors.length > 0 || !ROUTES_MODULE.test(resolved.path)) return undefined;
+        const path = await resolvePast(build, args, ROWS_NAMESPACE, specifier);
+        if (path === undefined || !ROUTES_MODULE.test(path)) return undefined;
         // The original, imported only by the generated module: without side effects to keep, so
         // that it is left out when no row of it needs its request schemas.
-        if (marked) return { path: resolved.path, sideEffects: false };
-        return { path: resolved.path, namespace: ROWS_NAMESPACE };
+        if (marked) return { path, sideEffects: false };
+        return { path, namespace: ROWS_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: ROWS_NAMESPACE }, async (args) => {
         const exports = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
@@ -157,14 +172,8 @@ export function buildTimeModulesPlugin(): Plugin {
     setup(build) {
       build.onResolve({ filter: /\.build\.ts$/ }, async (args) => {
         if (args.pluginData === BUILD_TIME_NAMESPACE) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: BUILD_TIME_NAMESPACE,
-        });
-        if (resolved.errors.length > 0) return undefined;
-        return { path: resolved.path, namespace: BUILD_TIME_NAMESPACE };
+        const path = await resolvePast(build, args, BUILD_TIME_NAMESPACE);
+        return path === undefined ? undefined : { path, namespace: BUILD_TIME_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: BUILD_TIME_NAMESPACE }, async (args) => {
         const exports = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
@@ -198,19 +207,14 @@ export function lambdaCredentialsPlugin(): Plugin {
     setup(build) {
       build.onResolve({ filter: DEFAULT_CREDENTIAL_CHAIN }, async (args) => {
         if (args.pluginData === CREDENTIALS_NAMESPACE) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: CREDENTIALS_NAMESPACE,
-        });
-        if (resolved.errors.length > 0) return undefined;
+        const path = await resolvePast(build, args, CREDENTIALS_NAMESPACE);
+        if (path === undefined) return undefined;
         // Named as ours, not as the package's (whose code it no longer holds); resolved from the
         // package's folder.
         return {
           path: 'lambda-environment-credentials',
           namespace: CREDENTIALS_NAMESPACE,
-          pluginData: dirname(resolved.path),
+          pluginData: dirname(path),
         };
       });
       build.onLoad({ filter: /.*/, namespace: CREDENTIALS_NAMESPACE }, (args) => ({

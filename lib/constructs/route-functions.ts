@@ -7,7 +7,7 @@ import type { RouteDef } from '../../functions/shared/http/route.ts';
 import { restApiName, routeFunctionName } from '../config/names.ts';
 import type { StageConfig } from '../config/stages.ts';
 import { FeatureFunction } from './feature-function.ts';
-import { FunctionReleases, type ServedFunction } from './function-releases.ts';
+import { FunctionReleases } from './function-releases.ts';
 import { pascal, routeDescription } from './route-api.ts';
 
 export interface RouteFunctionsProps {
@@ -34,8 +34,6 @@ export interface RouteFunctionsProps {
  */
 export class RouteFunctions extends Construct {
   public readonly functions: ReadonlyMap<string, FeatureFunction>;
-  /** What API Gateway invokes for each route: the function or its `live` alias, and its release. */
-  public readonly served: ReadonlyMap<string, ServedFunction>;
   /** The alarm that rolls back each route's release (gradual stages only), by route id. */
   public readonly rollbackAlarms: ReadonlyMap<string, Alarm>;
 
@@ -44,7 +42,6 @@ export class RouteFunctions extends Construct {
     const { config } = props;
     const releases = new FunctionReleases(this, 'Releases', { config });
     const functions = new Map<string, FeatureFunction>();
-    const served = new Map<string, ServedFunction>();
     const rollbackAlarms = new Map<string, Alarm>();
     for (const route of props.routes) {
       const fn = new FeatureFunction(this, pascal(route.id), {
@@ -69,10 +66,8 @@ export class RouteFunctions extends Construct {
         sourceArn: props.api.arnForExecuteApi(route.method, toExecuteApiPath(route.path)),
       });
       functions.set(route.id, fn);
-      served.set(route.id, release);
     }
     this.functions = functions;
-    this.served = served;
     this.rollbackAlarms = rollbackAlarms;
   }
 }
