@@ -17,7 +17,13 @@ import { tracingFromEnv } from './config/powertools.ts';
  * still share one pseudonym.
  */
 export const logger = new Logger({ jsonReplacerFn: createAnonymiser(randomBytes(32)).replacer });
-export const metrics = new Metrics({ defaultDimensions: { stage: buildInfoFromEnv().stage } });
+/** Powertools' Metrics, with its on/off switch readable: the SLI line (below) follows it too. */
+class FunctionMetrics extends Metrics {
+  public override isDisabled(): boolean {
+    return super.isDisabled();
+  }
+}
+export const metrics = new FunctionMetrics({ defaultDimensions: { stage: buildInfoFromEnv().stage } });
 
 /**
  * The Tracer exists only where tracing is on (POWERTOOLS_TRACE_ENABLED, from the stage's
@@ -37,39 +43,65 @@ export function traced<T>(client: T): T {
 }
 
 /**
- * Counts one HTTP response as `Responses2xx`, `Responses4xx`, `Responses5xx`... (value 1).
- *
- * Every request emits exactly one, so Powertools always has an application metric to publish
- * (no "No application metrics to publish" warning). The class is in the metric *name* rather than
- * in metadata, which CloudWatch cannot graph or alarm on, or in a dimension, which Powertools
- * would apply to every metric of the invocation. `Responses5xx` replaces the former
- * `ServerErrors`; error rates are `Responses5xx / sum(Responses*)` per service and stage.
+ * The service level indicators of the API, as CloudWatch metrics (EMF), in the one metrics line
+ * every HTTP response writes: `RequestLatency` (ms), `ServerError` (1 for a 5xx, else 0) and the
+ * response's class as `Responses2xx`, `Responses4xx`, `Responses5xx`... (1), under service `http`
+ * with the route's class (`gateway` | `api`) as the only other dimension besides the stage, so one
+ * alarm sees every route of a class as one series: p95 against the class SLO, `PR(:<slo>)` for
+ * the share of fast requests, the average of `ServerError` for the error rate (burn-rate alarms,
+ * `lib/constructs/slo-alarms.ts`). The class is in the metric *name*, not in a dimension, which
+ * would split the latency series. A function's own metrics (cold start, fallbacks, what a route
+ * adds) are published apart, and only when there are some (`http/pipeline.ts`).
  */
-export function countResponse(statusCode: number): void {
-  metrics.addMetric(`Responses${Math.trunc(statusCode / 100)}xx`, MetricUnit.Count, 1);
-}
-
-/**
- * The service level indicators of the API, as CloudWatch metrics (EMF): every response adds
- * `RequestLatency` (ms) and `ServerError` (1 for a 5xx, else 0) under service `http` with the
- * route's class (`gateway` | `api`) as the only other dimension besides the stage, so one alarm
- * sees every route of a class as one series: p95 against the class SLO, `PR(:<slo>)` for the share
- * of fast requests, the average of `ServerError` for the error rate (burn-rate alarms,
- * `lib/constructs/slo-alarms.ts`). Published at once, apart from the function's own metrics.
- */
-const sli = new Metrics({ serviceName: 'http', defaultDimensions: { stage: buildInfoFromEnv().stage } });
-
 export const SLI_METRICS = {
   latency: 'RequestLatency',
   serverError: 'ServerError',
   service: 'http',
 } as const;
 
+const SLI_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE || 'default_namespace';
+const SLI_ON = !metrics.isDisabled();
+const SLI_STAGE = JSON.stringify(buildInfoFromEnv().stage);
+/** The directive of each response class (1xx to 5xx), made on first use. */
+const sliDirectives = new Map<number, string>();
+
+function sliDirective(statusClass: number): string {
+  let directive = sliDirectives.get(statusClass);
+  if (directive === undefined) {
+    directive = JSON.stringify({
+      Namespace: SLI_NAMESPACE,
+      Dimensions: [['service', 'stage', 'routeClass']],
+      Metrics: [
+        { Name: SLI_METRICS.latency, Unit: MetricUnit.Milliseconds },
+        { Name: SLI_METRICS.serverError, Unit: MetricUnit.Count },
+        { Name: `Responses${statusClass}xx`, Unit: MetricUnit.Count },
+      ],
+    });
+    sliDirectives.set(statusClass, directive);
+  }
+  return directive;
+}
+
+/**
+ * The line as Powertools' Metrics writes it for these points (test/unit/shared/metrics/
+ * sli-line.test.ts compares the two), filled into a fixed template: it is written on every
+ * request, and Powertools' store, checks and serialisation of the same points cost about a third
+ * of the warm pipeline (docs/decisions/0019). Namespace and on/off switch are the function's own
+ * Metrics' (POWERTOOLS_METRICS_NAMESPACE; POWERTOOLS_METRICS_DISABLED / POWERTOOLS_DEV).
+ */
+export function sliLine(routeClass: string, statusCode: number, ms: number, at = Date.now()): string {
+  const statusClass = Math.trunc(statusCode / 100);
+  return (
+    `{"_aws":{"Timestamp":${at},"CloudWatchMetrics":[${sliDirective(statusClass)}]},` +
+    `"service":"${SLI_METRICS.service}","stage":${SLI_STAGE},"routeClass":${JSON.stringify(routeClass)},` +
+    `"${SLI_METRICS.latency}":${ms},"${SLI_METRICS.serverError}":${statusCode >= 500 ? 1 : 0},` +
+    `"Responses${statusClass}xx":1}\n`
+  );
+}
+
+/** Writes the response's SLI line (`routeClass` is one of ours, `ms` finite). */
 export function recordSli(routeClass: string, statusCode: number, ms: number): void {
-  sli.addDimension('routeClass', routeClass);
-  sli.addMetric(SLI_METRICS.latency, MetricUnit.Milliseconds, ms);
-  sli.addMetric(SLI_METRICS.serverError, MetricUnit.Count, statusCode >= 500 ? 1 : 0);
-  sli.publishStoredMetrics();
+  if (SLI_ON) process.stdout.write(sliLine(routeClass, statusCode, ms));
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   routeRowsPlugin,
   semverFunctionsPlugin,
 } from './bundle-plugins.ts';
+import { invokeStoreFlagPlugin } from './invoke-store-flag-plugin.ts';
 
 /**
  * The esbuild options every Nimbus function is built with, in esbuild's own terms: ESM, minified,
@@ -48,8 +49,9 @@ export interface FunctionBundleJob {
 /**
  * The esbuild options of one function: FEATURE_FUNCTION_ESBUILD_OPTIONS, the profile's `define`
  * (dead pipeline stages dropped), route rows as data, `*.build.ts` modules evaluated at build
- * time, the SDK's credential chain cut to Lambda's environment credentials and CommonJS importers
- * of semver given only the functions they call (`bundle-plugins.ts`).
+ * time, the SDK's credential chain cut to Lambda's environment credentials, CommonJS importers
+ * of semver given only the functions they call (`bundle-plugins.ts`) and Powertools' invoke-store
+ * flag read once per process (`invoke-store-flag-plugin.ts`).
  */
 export function functionBuildOptions(job: FunctionBundleJob): BuildOptions {
   return {
@@ -66,6 +68,7 @@ export function functionBuildOptions(job: FunctionBundleJob): BuildOptions {
       buildTimeModulesPlugin(),
       lambdaCredentialsPlugin(),
       semverFunctionsPlugin(),
+      invokeStoreFlagPlugin(),
     ],
     logLevel: 'warning',
   };

@@ -3,11 +3,16 @@
  * realistic API Gateway GET event, against a bare async handler; and the real handlers that do no
  * I/O, whose warm duration feeds the cost model. Must run after `applyEnv(benchEnv(...))`.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { bundleProfile } from '#shared/config/bundle.ts';
 import { authorizerContext, lambdaContext, restEvent } from '../support/apigw.ts';
+import { bundleEntry } from './layers/bundle.ts';
 import {
   BENCH_SOURCE_IP,
-  benchImpl,
   benchRoute,
   type Percentiles,
   percentiles,
@@ -78,6 +83,23 @@ export function benchEvent(path = '/v1/bench/profile'): APIGatewayProxyEvent {
   return event;
 }
 
+/**
+ * The pipeline around the bench route, bundled as FeatureFunction bundles that row's function
+ * (`bundleEntry` with its profile: the build-time plugins and constant-folded stages included) and
+ * imported from the bundle, so that what is timed is what ships.
+ */
+async function bundledPipeline(): Promise<Handler> {
+  const dir = await mkdtemp(join(tmpdir(), 'nimbus-bench-pipeline-'));
+  const { outfile } = await bundleEntry(
+    'test/bench/pipeline-entry.ts',
+    join(dir, 'index.mjs'),
+    {},
+    bundleProfile(benchRoute, process.env.POWERTOOLS_TRACE_ENABLED === 'true'),
+  );
+  const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: Handler };
+  return handler;
+}
+
 /** A pool of Lambda contexts, reused round-robin: building them is the runtime's cost, not ours. */
 function contextPool(size = 256): (i: number) => Context {
   const pool = Array.from({ length: size }, () => lambdaContext());
@@ -135,8 +157,7 @@ export async function pipelineOverhead(options: {
   // the X-Ray SDK, whose async hooks (cls-hooked) then tax every promise of the process.
   const clean = await runWarm(bare, event, options.warmup, options.iterations);
 
-  const { httpHandler } = await import('#shared/http/pipeline.ts');
-  const pipelined = httpHandler(benchRoute, benchImpl) as unknown as Handler;
+  const pipelined = await bundledPipeline();
 
   // Alternating rounds, so that neither side gets all of the machine's quiet or busy moments.
   const rounds = 4;

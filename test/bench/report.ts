@@ -429,7 +429,9 @@ ${table(RESULT_HEADERS, resultRows(r))}
   and a Lambda-like environment (Tracer on), median of ${r.coldStart.runs} interleaved runs (\`test/bench/layers/import-time.ts\`).
   _Naive_ = the same handler plus every shared dependency imported whole (\`import * as\`) and
   DynamoDB, SQS and Secrets Manager clients created at init.
-- **§2** \`httpHandler\` around a trivial implementation on an API Gateway REST event from
+- **§2** \`httpHandler\` around a trivial implementation, bundled as FeatureFunction bundles a route
+  without needs (\`test/bench/pipeline-entry.ts\`, \`bundleEntry\` with the row's profile) and imported
+  from the bundle, on an API Gateway REST event from
   \`test/support/apigw.ts\` (authorizer context, realistic headers), ${n(r.pipeline.pipeline.iterations)} calls in
   4 alternating rounds after ${n(r.pipeline.warmup)} warm-up calls, against a bare async handler returning the same body.
 - **§3** ${n(r.tokens.tokens)} distinct ES256 tokens; cold = first verify of each, warm = ${n(r.tokens.warmIterations)} verifies cycling
@@ -457,17 +459,25 @@ ${coldPathMethod(r)}
 
 ## Where the warm time goes
 
-One-off CPU profiles (\`--cpu-prof\`, 2026-11-23; not re-measured by each run, re-check after changing
-the pipeline or Powertools):
+One-off CPU profiles (\`--cpu-prof\`; not re-measured by each run, re-check after changing
+the pipeline or Powertools), and what each change bought (p50 / p99 of §2 on this machine):
 
-- **Pipeline, 60,000 warm calls in-process** (profiled while the Tracer was still always loaded):
-  ~20 % in async hooks (the X-Ray SDK's cls-hooked: \`registerDestroyHook\`, promise
-  init/before/after hooks), although tracing was off — since removed by loading the Tracer only
-  where tracing is on; ~12 % in
-  Powertools \`getStringFromEnv\`, because \`InvocationScoped\` (commons 2.36) reads
-  \`process.env.AWS_LAMBDA_MAX_CONCURRENCY\` on every get/set/reset of per-invocation state; ~10 % GC;
-  middy's runner, Metrics' EMF serialisation and Logger most of the rest. Our own code (header
-  lower-casing, principal, response) is under 10 %.
+- **2026-11-23, pipeline from source, Tracer always loaded**: ~20 % in async hooks (the X-Ray
+  SDK's cls-hooked), although tracing was off: since removed by loading the Tracer only where
+  tracing is on (81.5 / 175 → 16.1 / 31.1 µs with the changes below it).
+- **2026-12-06, pipeline bundled as a function** (§2 now times the bundle, as it ships; the source
+  under tsx paid \`process.env\` reads that bundles fold to constants): ~21 % in Powertools
+  \`getStringFromEnv\`, because \`InvocationScoped\` (commons 2.36) reads
+  \`process.env.AWS_LAMBDA_MAX_CONCURRENCY\` on every get/set/reset of per-invocation state, about a
+  dozen native environment lookups per request: function bundles now remember the first answer
+  (\`lib/constructs/invoke-store-flag-plugin.ts\`; ~16 → ~12 µs p50). Then a third of the rest in
+  Powertools' Metrics storing, checking and serialising two EMF documents per request (the
+  function's \`ResponsesNxx\` and the SLI): one line per request now, the SLI written from a
+  template that a unit test holds equal to Powertools' output, the response class in it; the
+  function's own line only when a request stored a metric (~12 → ~6.6 µs p50, p99 ~28 → ~16–23 µs).
+  What is left: middy's runner and its early-timeout timer (~1 µs, kept: a request about to time out
+  still answers problem+json and is counted), Logger's per-invocation context, header lower-casing
+  and the response envelope, GC.
 - **The rate-limited server under load**: ~20 % in undici \`fetch\` and web streams (the Upstash
   client's one HTTP request per request), ~12 % async hooks, ~9 % GC. On this VM one \`fetch\` to a
   localhost server takes ~0.7-1 ms, which is most of a rate-limit decision here.

@@ -5,10 +5,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { healthReady } from '../../functions/platform/routes.ts';
 import { bundleProfile } from '../../functions/shared/config/bundle.ts';
 import { REPO_ROOT } from '../../lib/config/names.ts';
 import { semverFunctionsCalled } from '../../lib/constructs/bundle-plugins.ts';
+import { rememberInvokeStoreFlag } from '../../lib/constructs/invoke-store-flag-plugin.ts';
 import { bundleEntry } from '../bench/layers/bundle.ts';
 import { LAMBDA_ENV } from '../bench/layers/import-time.ts';
 import { functionEnvironment } from '../support/function-env.ts';
@@ -78,5 +80,35 @@ describe('a traced function bundle', () => {
     );
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), 'AWSXRay');
+  });
+});
+
+describe("Powertools' invoke-store flag", () => {
+  const FLAG = 'AWS_LAMBDA_MAX_CONCURRENCY';
+
+  it('is read once per process in a function bundle, and on every call from node_modules', async () => {
+    const outfile = join(outdir, 'invoke-store-flag', 'index.mjs');
+    await bundleEntry('test/cdk/support/invoke-store-flag-entry.ts', outfile);
+    const bundled = (await import(pathToFileURL(outfile).href)) as { shouldUseInvokeStore(): boolean };
+    const installed = await import('@aws-lambda-powertools/commons/utils/env');
+    const before = process.env[FLAG];
+    delete process.env[FLAG];
+    try {
+      assert.equal(bundled.shouldUseInvokeStore(), false);
+      assert.equal(installed.shouldUseInvokeStore(), false);
+      process.env[FLAG] = '4';
+      assert.equal(bundled.shouldUseInvokeStore(), false, 'the first answer holds for the process');
+      assert.equal(installed.shouldUseInvokeStore(), true);
+    } finally {
+      if (before === undefined) delete process.env[FLAG];
+      else process.env[FLAG] = before;
+    }
+  });
+
+  it('refuses a source that does not declare it exactly once (a Powertools upgrade is looked at again)', () => {
+    const declaration = 'const shouldUseInvokeStore = () => {\n  return true;\n};\n';
+    assert.throws(() => rememberInvokeStoreFlag('const other = 1;\n'), /exactly one/);
+    assert.throws(() => rememberInvokeStoreFlag(declaration + declaration), /exactly one/);
+    assert.match(rememberInvokeStoreFlag(declaration), /invokeStoreFlag \?\?= readInvokeStoreFlag\(\)/);
   });
 });

@@ -3,7 +3,10 @@ export function lowerCaseHeaders(
   raw: Readonly<Record<string, string | undefined>> | null | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw ?? {})) {
+  if (raw === null || raw === undefined) return out;
+  // for-in over API Gateway's plain object: no entries array per request (hot path, bench §2).
+  for (const name in raw) {
+    const value = raw[name];
     if (value !== undefined) out[name.toLowerCase()] = value;
   }
   return out;

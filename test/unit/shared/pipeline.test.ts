@@ -704,39 +704,6 @@ describe('httpHandler: problem responses', () => {
   }
 });
 
-describe('httpHandler: metrics', () => {
-  afterEach(() => mock.restoreAll());
-
-  const cases: ReadonlyArray<[string, () => Promise<APIGatewayProxyResult>]> = [
-    ['Responses2xx', () => handlers.get(getEvent('w_1'))],
-    ['Responses2xx', () => handlers.remove(getEvent('w_1'))],
-    ['Responses4xx', () => handlers.rateLimited(getEvent('w_1'))],
-    ['Responses4xx', () => handlers.listKeys(keysEvent())],
-    ['Responses5xx', () => handlers.crash(getEvent('w_1'))],
-  ];
-  for (const [metric, run] of cases) {
-    it(`counts the response as ${metric}, so there is always a metric to publish`, async () => {
-      const { metrics } = observability;
-      const added = mock.method(metrics, 'addMetric');
-      // Powertools warns "No application metrics to publish" when this is false at publish time.
-      const storedAtPublish: boolean[] = [];
-      const publish = metrics.publishStoredMetrics.bind(metrics);
-      mock.method(metrics, 'publishStoredMetrics', () => {
-        storedAtPublish.push(metrics.hasStoredMetrics());
-        return publish();
-      });
-
-      await run();
-
-      assert.deepEqual(
-        added.mock.calls.map((call) => call.arguments.slice(0, 3)),
-        [[metric, 'Count', 1]],
-      );
-      assert.deepEqual(storedAtPublish, [true]);
-    });
-  }
-});
-
 describe('httpHandler: errors on a cached route', () => {
   // Redis is absent in unit tests, so the response cache runs on its in-container level: a
   // loader failure there is answered with the expired copy (stale-while-error).
