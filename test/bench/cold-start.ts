@@ -110,6 +110,41 @@ export { handler } from '#${handler}';
 `;
 }
 
+/**
+ * The frame's floor: the packages the product frame fixes (AWS SDK v3 clients, @upstash/redis and
+ * @upstash/ratelimit, Powertools, middy), each used once the way a route with DynamoDB, Secrets
+ * Manager and Redis uses it, and no Nimbus code, built with the same options and plugins as every
+ * function. No bundling of such a route can go below this without replacing a package of the frame.
+ */
+export function frameFloorEntry(traced: boolean): string {
+  return `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Redis } from '@upstash/redis';
+import { Ratelimit } from '@upstash/ratelimit';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+${traced ? "import { Tracer } from '@aws-lambda-powertools/tracer';\nimport { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';\nconst tracer = new Tracer();" : 'const tracer = undefined;'}
+const wrap = (client) => (tracer ? tracer.captureAWSv3Client(client) : client);
+const logger = new Logger();
+const metrics = new Metrics();
+const table = DynamoDBDocumentClient.from(wrap(new DynamoDBClient({})));
+const secrets = wrap(new SecretsManagerClient({}));
+const redis = new Redis({ url: process.env.UPSTASH_REDIS_REST_URL ?? '', token: 'floor' });
+const limiter = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(100, '60 s') });
+const chain = middy(async (event) => {
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: 'floor' }));
+  const { success } = await limiter.limit(event.path);
+  const { Item } = await table.send(new GetCommand({ TableName: 'floor', Key: { pk: event.path } }));
+  metrics.addMetric('Floor', 'Count', 1);
+  return { statusCode: success ? 200 : 429, body: JSON.stringify({ Item, n: SecretString?.length }) };
+}).use(injectLambdaContext(logger));
+export const handler = ${traced ? 'chain.use(captureLambdaHandler(tracer))' : 'chain'};
+`;
+}
+
 export interface BundleFacts {
   readonly minifiedBytes: number;
   readonly gzipBytes: number;
@@ -166,6 +201,8 @@ export interface ColdStartResult {
     readonly beforeMedianKB: number;
     readonly beforeLargestKB: number;
     readonly noNeedsLargestKB: number;
+    /** \`frameFloorEntry\` built as a function, traced (prod) and untraced. */
+    readonly floorKB: { readonly traced: number; readonly untraced: number };
     readonly meets: { readonly median: boolean; readonly largest: boolean; readonly noNeeds: boolean };
   };
 }
@@ -238,11 +275,21 @@ export async function coldStart(options: {
     generated.push(emptyEntry);
     writeFileSync(emptyEntry, EMPTY_HANDLER);
     const targets: { id: string; file: string; facts: Promise<BundleFacts> }[] = [];
+    const floors: { traced: boolean; facts: Promise<BundleFacts> }[] = [];
     const add = (id: string, entry: string, variant: 'row' | 'before' = 'row'): void => {
       const file = join(root, id, 'index.mjs');
       targets.push({ id, file, facts: build(entry, file, variant) });
     };
     add('empty', relative(REPO_ROOT, emptyEntry));
+    for (const traced of [true, false]) {
+      const floorEntry = join(ENTRY_DIR, `frame-floor-${traced ? 'traced' : 'untraced'}-${process.pid}.mjs`);
+      generated.push(floorEntry);
+      writeFileSync(floorEntry, frameFloorEntry(traced));
+      floors.push({
+        traced,
+        facts: build(relative(REPO_ROOT, floorEntry), join(root, `floor-${traced}`, 'index.mjs')),
+      });
+    }
     for (const [name, handler] of Object.entries(COLD_HANDLERS)) {
       add(`bundle:${name}`, handler);
       add(`before:${name}`, handler, 'before');
@@ -252,6 +299,11 @@ export async function coldStart(options: {
       add(`naive:${name}`, relative(REPO_ROOT, naive));
     }
     const built = await Promise.all(targets.map((target) => target.facts));
+    const floorBytes = new Map(
+      await Promise.all(
+        floors.map(async ({ traced, facts }) => [traced, (await facts).minifiedBytes] as const),
+      ),
+    );
     const facts = new Map(targets.map((target, i) => [target.id, built[i] as BundleFacts]));
     for (const file of generated) rmSync(file, { force: true });
     const functions = await functionSizes(root);
@@ -281,6 +333,10 @@ export async function coldStart(options: {
       beforeMedianKB: kb1(median(functions.map((f) => f.beforeBytes))),
       beforeLargestKB: kb1(Math.max(...functions.map((f) => f.beforeBytes))),
       noNeedsLargestKB: kb1(Math.max(...noNeeds)),
+      floorKB: {
+        traced: kb1(floorBytes.get(true) ?? Number.NaN),
+        untraced: kb1(floorBytes.get(false) ?? Number.NaN),
+      },
     };
     return {
       node,

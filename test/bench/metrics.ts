@@ -65,6 +65,7 @@ export function flattenMetrics(s: Sections): Record<string, Metric> {
   lower('pipeline.p50Us', s.pipeline.pipeline.us.p50, 'µs');
   lower('pipeline.p99Us', s.pipeline.pipeline.us.p99, 'µs');
   lower('pipeline.overheadP50Us', s.pipeline.overheadUs.p50, 'µs');
+  lower('pipeline.emfLinesPerRequest', s.pipeline.emfLinesPerRequest, 'lines');
   lower('tokens.verifier.coldP50Us', s.tokens.verifier.cold.p50, 'µs');
   lower('tokens.verifier.coldP99Us', s.tokens.verifier.cold.p99, 'µs');
   lower('tokens.verifier.warmP50Us', s.tokens.verifier.warm.p50, 'µs');

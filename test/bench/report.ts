@@ -96,6 +96,14 @@ function resultRows(r: BenchResults): string[][] {
   ]);
   rows.push([
     '1',
+    "frame floor: the frame's packages alone, as a DynamoDB + Secrets Manager + Redis route uses them",
+    `${f.floorKB.traced} KB traced / ${f.floorKB.untraced} KB untraced`,
+    'no Nimbus code',
+    `vs ≤ ${COLD_TARGETS.medianKB} / ≤ ${COLD_TARGETS.largestKB} KB`,
+    '',
+  ]);
+  rows.push([
+    '1',
     'largest bundle of a route without needs',
     `${f.noNeedsLargestKB} KB`,
     '',
@@ -337,6 +345,7 @@ function verdicts(r: BenchResults): string[] {
   return [
     `- **Cold start — routes without needs ≤ ${COLD_TARGETS.noNeedsKB} KB: ${plain(f.meets.noNeeds)}** (largest ${f.noNeedsLargestKB} KB). ` +
       `**Median ≤ ${COLD_TARGETS.medianKB} KB: ${plain(f.meets.median)}** (${f.medianKB} KB, before ${f.beforeMedianKB}); **largest ≤ ${COLD_TARGETS.largestKB} KB: ${plain(f.meets.largest)}** (${f.largestKB} KB, before ${f.beforeLargestKB}). ` +
+      `The frame's packages alone (AWS SDK v3, @upstash/redis and ratelimit, Powertools, middy), each used once as a route with DynamoDB, Secrets Manager and Redis uses them and no Nimbus code, bundle to ${f.floorKB.traced} KB traced (prod) and ${f.floorKB.untraced} KB untraced: below that floor, which every such route carries, these two targets need a package of the frame replaced (docs/decisions/0020). ` +
       `Per handler: ${cold.map(before).join(', ')}. Measured bundles are ${kb(smallest)}–${kb(largest)} KB; the largest contributors of ${cold[0]?.name}: ${top.join(', ')} (table below).`,
     `- **Cold start — import ≤ ${COLD_TARGETS.noNeedsImportRatio}× the empty module without needs, ≤ ${COLD_TARGETS.needsImportRatio}× with: ${importMet === cold.length ? 'met' : 'NOT met'}** (${importMet} of ${cold.length}: ${cold.map((h) => `${h.name} ${h.importRatio}× / ${h.bundle.import.medianMs} ms, before ${h.beforeImportRatio}×`).join('; ')}). ` +
       `Median import ${fastest}–${slowest} ms against ${r.coldStart.empty.import.medianMs} ms for an empty handler; this proxy leaves out Lambda's own init (runtime start, code download).`,
