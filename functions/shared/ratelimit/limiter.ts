@@ -101,7 +101,9 @@ function fallback(scope: ScopeName, identifier: string, cause: string): Decision
 export async function decide(scope: ScopeName, identifier: string): Promise<Decision> {
   if (breaker.isOpen) return fallback(scope, identifier, 'breaker open');
   try {
-    const res = await (await limiterFor(scope)).limit(await redisIdentifier(identifier));
+    // On a cold container both read a secret (the Upstash token, the identifier key): at once.
+    const [limiter, key] = await Promise.all([limiterFor(scope), redisIdentifier(identifier)]);
+    const res = await limiter.limit(key);
     if (res.reason !== 'timeout') {
       return {
         allowed: res.success,
