@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { REPO_ROOT } from '../lib/config/names.ts';
 import { lambdaCredentialsPlugin, semverFunctionsPlugin } from '../lib/constructs/bundle-plugins.ts';
+import { invokeStoreFlagPlugin } from '../lib/constructs/invoke-store-flag-plugin.ts';
 import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../lib/constructs/bundling.ts';
 import { findHandlers, isSharedDep, packageName } from './shared-deps.ts';
 
@@ -163,8 +164,9 @@ export async function buildSharedDepsLayer(
       chunkNames: '.shared-deps/[name]-[hash]',
       metafile: true,
       logLevel: 'warning',
-      // The SDK clients and the Tracer live here when the layer is on: the same trims as a bundle's.
-      plugins: [lambdaCredentialsPlugin(), semverFunctionsPlugin()],
+      // The SDK clients, Powertools and the Tracer live here when the layer is on: the same trims as
+      // a bundle's.
+      plugins: [lambdaCredentialsPlugin(), semverFunctionsPlugin(), invokeStoreFlagPlugin()],
     });
 
     const exportsByPackage = new Map<string, Record<string, string>>();
