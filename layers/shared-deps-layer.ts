@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { REPO_ROOT } from '../lib/config/names.ts';
 import { lambdaCredentialsPlugin, semverFunctionsPlugin } from '../lib/constructs/bundle-plugins.ts';
-import { invokeStoreFlagPlugin } from '../lib/constructs/invoke-store-flag-plugin.ts';
 import { FEATURE_FUNCTION_ESBUILD_OPTIONS } from '../lib/constructs/bundling.ts';
+import { invokeStoreFlagPlugin } from '../lib/constructs/invoke-store-flag-plugin.ts';
 import { findHandlers, isSharedDep, packageName } from './shared-deps.ts';
 
 export interface SharedDepsLayerOptions {
