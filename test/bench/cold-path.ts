@@ -152,7 +152,18 @@ async function authorizerFunctionName(stage: string): Promise<string> {
   }
 }
 
-async function login(apiUrl: string): Promise<string> {
+/** The running local stack's outputs, or undefined when it is not up (emulator and API both answer). */
+export async function runningStack(): Promise<LocalOutputs | undefined> {
+  const outputsFile = join(localDir(), 'outputs.json');
+  if (!existsSync(outputsFile)) return undefined;
+  const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as LocalOutputs;
+  const up =
+    (await reachable(`${EMULATOR_URL}/_ministack/health`)) && (await reachable(`${outputs.ApiUrl}/health`));
+  return up ? outputs : undefined;
+}
+
+/** The local admin's access token, from a login through the deployed API. */
+export async function login(apiUrl: string): Promise<string> {
   const admin = JSON.parse(readFileSync(join(localDir(), 'admin.json'), 'utf8')) as {
     email: string;
     password: string;
@@ -299,15 +310,8 @@ export async function coldPath(options: {
   readonly runs: number;
   readonly log: (line: string) => void;
 }): Promise<ColdPathResult> {
-  const outputsFile = join(localDir(), 'outputs.json');
-  if (!existsSync(outputsFile)) return { measured: false, reason: NOT_RUNNING };
-  const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as LocalOutputs;
-  if (
-    !(await reachable(`${EMULATOR_URL}/_ministack/health`)) ||
-    !(await reachable(`${outputs.ApiUrl}/health`))
-  ) {
-    return { measured: false, reason: NOT_RUNNING };
-  }
+  const outputs = await runningStack();
+  if (outputs === undefined) return { measured: false, reason: NOT_RUNNING };
   const stage = outputs.Stage;
   const root = mkdtempSync(join(tmpdir(), 'nimbus-bench-cold-path-'));
   const generated: string[] = [];

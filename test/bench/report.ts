@@ -1,6 +1,7 @@
 /** The printed table and docs/PERFORMANCE.md, both from one run's results. */
 import { COLD_PATH_TARGET_RATIO, type ColdPathResult } from './cold-path.ts';
 import { COLD_TARGETS } from './cold-start.ts';
+import type { GatewayCacheResult } from './gateway-cache.ts';
 import { l1RoundTrips } from './metrics.ts';
 import { PIPELINE_TARGET_P99_US } from './pipeline.ts';
 import type { BenchResults } from './run.ts';
@@ -33,6 +34,37 @@ const coldPathOf = (r: BenchResults): ColdPathResult =>
   r.coldPath ?? { measured: false, reason: 'not measured: these results predate §8' };
 
 const COLD_PATH_TARGET = `≤ ${COLD_PATH_TARGET_RATIO}× before`;
+
+/** §9, or why it is absent (a results file written before §9 has none). */
+const gatewayCacheOf = (r: BenchResults): GatewayCacheResult =>
+  r.gatewayCache ?? { measured: false, reason: 'not measured: these results predate §9' };
+
+function gatewayCacheRows(r: BenchResults): string[][] {
+  const g = gatewayCacheOf(r);
+  const what =
+    'authenticated GET /v1/me through the gateway, local stack: authorizer result cached / invoked';
+  if (!g.measured) return [['9', what, g.reason, '', '', '']];
+  return [
+    [
+      '9',
+      `${what}, median (p90) of ${g.requests} each`,
+      `${g.cached.medianMs} (${g.cached.p90Ms}) ms; ${g.ratio}×`,
+      `invoked on every request ${g.invoked.medianMs} (${g.invoked.p90Ms}) ms`,
+      '',
+      '',
+    ],
+  ];
+}
+
+function gatewayCacheVerdict(r: BenchResults): string {
+  const g = gatewayCacheOf(r);
+  if (!g.measured) return `- **Gateway authorizer cache on the local stack: ${g.reason}.**`;
+  return (
+    `- **Gateway authorizer cache, measured on the local stack**: an authenticated \`GET /v1/me\` through the deployed API takes ${g.cached.medianMs} ms (median, p90 ${g.cached.p90Ms}) when the gateway answers the authorizer from its cache, ` +
+    `${g.invoked.medianMs} ms (p90 ${g.invoked.p90Ms}) when it invokes the authorizer for the request (${g.ratio}×; ${g.requests} requests each, alternating). ` +
+    `User-only routes get this cache on dev, staging and prod (identity source \`Authorization\`, TTL \`api.authorizerCacheSeconds\`, decision 0010; off on local, whose e2e suites revoke and expect the next request to see it); the cost model below prices the invocations it saves.`
+  );
+}
 
 function coldPathRows(r: BenchResults): string[][] {
   const cp = coldPathOf(r);
@@ -293,6 +325,7 @@ function resultRows(r: BenchResults): string[][] {
     met(l1Met(r)),
   ]);
   rows.push(...coldPathRows(r));
+  rows.push(...gatewayCacheRows(r));
   return rows;
 }
 
@@ -373,6 +406,7 @@ function verdicts(r: BenchResults): string[] {
       `A hit is an LRU reorder, one version check per tag id (2 without tags: the namespace epoch and the key; 5 with 2 tags + userId) and a stats update. ` +
       `It needs Redis only once the versions it checks are older than \`tagVersionCacheMs\` (default 1 s): the next hit of that key then re-reads them, one MGET without the payload.`,
     coldPathVerdict(r),
+    gatewayCacheVerdict(r),
   ];
 }
 
@@ -475,6 +509,13 @@ ${table(RESULT_HEADERS, resultRows(r))}
   checked against the cache's L1 hit counter. Same process as §2-§4, after §5: the X-Ray SDK's async
   hooks tax every \`await\` of both sides, as in a Lambda container.
 ${coldPathMethod(r)}
+- **§9** \`test/bench/gateway-cache.ts\`, against the running local stack (never started or deployed by
+  the bench). The API's REQUEST authorizer with identity source \`Authorization\` (the one user-only
+  routes such as \`/v1/me\` use) is deployed locally with a TTL of 0, for the e2e suites; the bench
+  sets its TTL through the emulator's API Gateway control plane, alternating rounds at 0 (the
+  authorizer invoked for every request) and at 60 s (the first request of the round fills the
+  gateway's cache and is not counted), with the local admin's token from one login, then puts the
+  deployed TTL back. Client-side latency from send to the whole body, sequential requests, 2 rounds.
 
 ## Where the warm time goes
 

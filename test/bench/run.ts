@@ -26,6 +26,7 @@ import { CACHE_NAMESPACE, type CacheL1Result, cacheL1Hits } from './cache.ts';
 import { type ColdPathResult, coldPath } from './cold-path.ts';
 import { type ColdStartResult, coldStart } from './cold-start.ts';
 import { type CostModel, costModel } from './cost.ts';
+import { type GatewayCacheResult, gatewayAuthorizerCache } from './gateway-cache.ts';
 import { defaultNode } from './layers/import-time.ts';
 import { type LoadResult, load } from './load.ts';
 import { flattenMetrics, type Metric, type TargetStatus, targetsOf } from './metrics.ts';
@@ -79,6 +80,8 @@ export interface BenchResults {
   readonly cacheL1: CacheL1Result;
   /** §8: measured only while the local stack runs (`npm start`). */
   readonly coldPath: ColdPathResult;
+  /** §9: measured only while the local stack runs (`npm start`). */
+  readonly gatewayCache: GatewayCacheResult;
   readonly targets: readonly TargetStatus[];
   /** Flat view that bench:check compares with budgets.json. */
   readonly metrics: Readonly<Record<string, Metric>>;
@@ -138,7 +141,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   try {
     const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
 
-    log('1/8 cold start');
+    log('1/9 cold start');
     const cold = await coldStart({ runs: options.runs ?? (quick ? 3 : 11), log });
 
     const token = `bench-${randomBytes(16).toString('hex')}`;
@@ -154,17 +157,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     let cacheL1: CacheL1Result;
     try {
       applyEnv(benchEnv(bridge));
-      log('2/8 warm pipeline');
+      log('2/9 warm pipeline');
       pipeline = await pipelineOverhead(
         quick
           ? { warmup: 500, iterations: 2_000, handlerIterations: 500 }
           : { warmup: 5_000, iterations: 40_000, handlerIterations: 10_000 },
       );
-      log('3/8 token verification');
+      log('3/9 token verification');
       tokens = await tokenVerification(
         quick ? { tokens: 200, warmIterations: 1_000 } : { tokens: 2_000, warmIterations: 20_000 },
       );
-      log('4/8 rate limiting');
+      log('4/9 rate limiting');
       limits = await rateLimit(
         quick
           ? { bridgeUrl: bridge.url, decisions: 200, inFlight: 32, blockedDecisions: 200, routeRequests: 100 }
@@ -176,7 +179,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
               routeRequests: 1_000,
             },
       );
-      log('5/8 load');
+      log('5/9 load');
       const keySet = await benchKeySet();
       const [loadToken] = await issueTokens(keySet, 1, `bench-${RUN_ID}-load`);
       loadResult = await load({
@@ -189,7 +192,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         log,
       });
       // After the load, so that nothing measured before changes; §7 in the table and the doc.
-      log('6/8 cache L1 hits');
+      log('6/9 cache L1 hits');
       cacheL1 = await cacheL1Hits(
         quick
           ? { bridgeUrl: bridge.url, keys: 16, warmup: 500, iterations: 4_000 }
@@ -201,15 +204,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const deleted = await cleanUpRedis(redis);
     log(`cleaned up ${deleted} rate-limit and cache keys`);
 
-    // Alone on the machine, after every in-process section: fresh processes against the local stack.
-    log('7/8 cold path (local stack)');
+    // Alone on the machine, after every in-process section: requests and fresh processes against
+    // the local stack.
+    log('7/9 gateway authorizer cache (local stack)');
+    const gatewayCacheResult = await gatewayAuthorizerCache({
+      requests: quick ? 3 : 15,
+      rounds: quick ? 1 : 2,
+      log,
+    });
+    if (!gatewayCacheResult.measured) log(gatewayCacheResult.reason);
+
+    log('8/9 cold path (local stack)');
     const coldPathResult = await coldPath({
       runs: options.coldPathRuns ?? (quick ? 1 : 7),
       log,
     });
     if (!coldPathResult.measured) log(coldPathResult.reason);
 
-    log('8/8 cost model');
+    log('9/9 cost model');
     const { routes } = await import('#functions/routes.ts');
     const cost = costModel({
       routes,
@@ -231,6 +243,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
       cost,
       cacheL1,
       coldPath: coldPathResult,
+      gatewayCache: gatewayCacheResult,
     };
     return {
       date: startedAt.toISOString().slice(0, 10),
