@@ -77,8 +77,14 @@ export interface ColdPathVariantResult {
   readonly routeKB: number;
 }
 
+/** A local-stack section that could not run, and why (§8, §9). */
+export interface NotMeasured {
+  readonly measured: false;
+  readonly reason: string;
+}
+
 export type ColdPathResult =
-  | { readonly measured: false; readonly reason: string }
+  | NotMeasured
   | {
       readonly measured: true;
       readonly runs: number;

@@ -21,7 +21,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { me as meRoute } from '../../functions/auth/routes.ts';
 import { EMULATOR_URL } from '../../localstack/scripts/local-env.ts';
-import { login, NOT_RUNNING, runningStack, type Timing } from './cold-path.ts';
+import { login, NOT_RUNNING, type NotMeasured, runningStack, type Timing } from './cold-path.ts';
 import { stats } from './layers/import-time.ts';
 
 /** The TTL of the measured rounds with the cache on (the deployed stages use 5 s). */
@@ -29,7 +29,7 @@ const CACHED_TTL_SECONDS = 60;
 const IDENTITY_SOURCE = 'method.request.header.Authorization';
 
 export type GatewayCacheResult =
-  | { readonly measured: false; readonly reason: string }
+  | NotMeasured
   | {
       readonly measured: true;
       readonly requests: number;

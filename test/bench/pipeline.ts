@@ -3,7 +3,7 @@
  * realistic API Gateway GET event, against a bare async handler; and the real handlers that do no
  * I/O, whose warm duration feeds the cost model. Must run after `applyEnv(benchEnv(...))`.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,8 +96,13 @@ async function bundledPipeline(): Promise<Handler> {
     {},
     bundleProfile(benchRoute, process.env.POWERTOOLS_TRACE_ENABLED === 'true'),
   );
-  const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: Handler };
-  return handler;
+  try {
+    const { handler } = (await import(pathToFileURL(outfile).href)) as { handler: Handler };
+    return handler;
+  } finally {
+    // Loaded: the module lives on in this process, its files are no longer needed.
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** A pool of Lambda contexts, reused round-robin: building them is the runtime's cost, not ours. */
